@@ -1,0 +1,90 @@
+"""Typed reads of message and operation fields (spec §5.3).
+
+Every field rule that is the same for all operations lives here, so each contract states
+only which keys it has: a missing required field or a field of the wrong CBOR type is
+``invalid_message``; an integer above the field's bound is ``integer_out_of_range``; an
+even key the operation does not define is ``invalid_message``, an odd one is ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from protocol.cbor import CborValue
+from protocol.params import U32_MAX
+from protocol.reasons import Reason, Rejection
+
+Fields = dict[int, CborValue]
+TOKEN_ID_LEN = 8
+
+
+def as_map(value: CborValue, what: str) -> Fields:
+    if not isinstance(value, dict):
+        raise Rejection(Reason.INVALID_MESSAGE, f"{what} is not a map")
+    return value
+
+
+def check_known_keys(fields: Fields, known: Collection[int], what: str) -> None:
+    """spec §5.4: unknown even keys reject, unknown odd keys are ignored."""
+    for key in sorted(fields):
+        if key not in known and key % 2 == 0:
+            raise Rejection(Reason.INVALID_MESSAGE, f"{what} has unknown even key {key}")
+
+
+def uint(fields: Fields, key: int, what: str, maximum: int) -> int:
+    value = fields.get(key)
+    if not isinstance(value, int):
+        raise Rejection(Reason.INVALID_MESSAGE, f"{what} needs an unsigned integer at key {key}")
+    if value > maximum:
+        raise Rejection(Reason.INTEGER_OUT_OF_RANGE, f"{what} key {key} exceeds {maximum:,}")
+    return value
+
+
+def optional_uint(fields: Fields, key: int, what: str, maximum: int) -> int | None:
+    if key not in fields:
+        return None
+    return uint(fields, key, what, maximum)
+
+
+def text(fields: Fields, key: int, what: str) -> str:
+    value = fields.get(key)
+    if not isinstance(value, str):
+        raise Rejection(Reason.INVALID_MESSAGE, f"{what} needs a text string at key {key}")
+    return value
+
+
+def token_id(fields: Fields, key: int, what: str) -> bytes:
+    """spec §6.1: a token id is the array [deploy height, deploy tx index]."""
+    value = fields.get(key)
+    if not isinstance(value, list) or len(value) != 2:
+        raise Rejection(Reason.INVALID_MESSAGE, f"{what} needs a token id [height, index]")
+    height, index = value
+    if not isinstance(height, int) or not isinstance(index, int):
+        raise Rejection(Reason.INVALID_MESSAGE, f"{what} token id parts must be integers")
+    if height > U32_MAX or index > U32_MAX:
+        raise Rejection(Reason.INTEGER_OUT_OF_RANGE, f"{what} token id part exceeds {U32_MAX:,}")
+    return encode_token_id(height, index)
+
+
+def encode_token_id(height: int, index: int) -> bytes:
+    return height.to_bytes(4, "big") + index.to_bytes(4, "big")
+
+
+def format_token_id(token: bytes) -> str:
+    """spec §6.1: the text form ``HEIGHT:INDEX`` in decimal."""
+    return f"{int.from_bytes(token[:4], 'big')}:{int.from_bytes(token[4:], 'big')}"
+
+
+def parse_token_id(text_form: str) -> bytes:
+    """The inverse of format_token_id; raises ValueError on anything else."""
+    height_text, sep, index_text = text_form.partition(":")
+    if not sep or not height_text.isdigit() or not index_text.isdigit():
+        raise ValueError(f"token id {text_form!r} is not HEIGHT:INDEX")
+    if (len(height_text) > 1 and height_text[0] == "0") or (
+        len(index_text) > 1 and index_text[0] == "0"
+    ):
+        raise ValueError(f"token id {text_form!r} has leading zeros")
+    height, index = int(height_text), int(index_text)
+    if height > U32_MAX or index > U32_MAX:
+        raise ValueError(f"token id {text_form!r} is out of range")
+    return encode_token_id(height, index)

@@ -1,0 +1,262 @@
+"""The core loop: a block's transactions and a state view in, state changes out (spec §7).
+
+Per transaction (spec §7.2): the assets of every spent protocol outpoint pool up, the
+message (if any) is applied atomically, and whatever is left settles on the target output.
+Contract kinds plug in through protocol.contracts; nothing here knows what a token is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from protocol.carrier import CarrierScan, find_carriers
+from protocol.contract import ContractKind
+from protocol.events import (
+    BurnCause,
+    Event,
+    EventType,
+    Field,
+    balance_event,
+    encode_event,
+    events_hash,
+    rejected_event,
+    state_hash,
+)
+from protocol.message import Message, decode_message
+from protocol.overlay import Overlay
+from protocol.reasons import Reason, Rejection
+from protocol.records import UtxoAssets
+from protocol.state import UTXO_PREFIX, BlockEffects, StateView, utxo_key
+from protocol.tx import Transaction
+
+
+def outpoint(txid: bytes, vout: int) -> bytes:
+    """spec §9.1: an outpoint is txid (internal order) + vout as u32 big-endian."""
+    return txid + vout.to_bytes(4, "big")
+
+
+@dataclass
+class TxContext:
+    """What an operation may read and change while its message is applied."""
+
+    height: int
+    tx_index: int
+    tx: Transaction
+    state: Overlay
+    pool: dict[bytes, int]
+    spent_authorities: tuple[bytes, ...]
+    target: int | None
+    allocations: dict[int, dict[bytes, int]] = field(default_factory=dict)
+    bound_authorities: dict[int, list[bytes]] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def txid(self) -> bytes:
+        return self.tx.txid
+
+    def output(self, index: int | None) -> int:
+        """spec §7.4: an operation's output, defaulting to the target; must be spendable."""
+        if index is None:
+            if self.target is None:
+                raise Rejection(Reason.INVALID_OUTPUT, "no spendable output to default to")
+            return self.target
+        return checked_output(self.tx, index)
+
+    def take(self, asset: bytes, amount: int) -> None:
+        """Remove ``amount`` of ``asset`` from the input pool (spec §7.3)."""
+        held = self.pool.get(asset, 0)
+        if held < amount:
+            raise Rejection(Reason.INSUFFICIENT_BALANCE, f"pool holds {held:,}, needs {amount:,}")
+        self.pool[asset] = held - amount
+
+    def allocate(self, vout: int, asset: bytes, amount: int) -> None:
+        per_output = self.allocations.setdefault(vout, {})
+        per_output[asset] = per_output.get(asset, 0) + amount
+
+    def bind_authority(self, vout: int, asset: bytes) -> None:
+        self.bound_authorities.setdefault(vout, []).append(asset)
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+
+def checked_output(tx: Transaction, index: int) -> int:
+    if index >= len(tx.outputs):
+        raise Rejection(Reason.INVALID_OUTPUT, f"output {index:,} does not exist")
+    if tx.outputs[index].is_op_return:
+        raise Rejection(Reason.INVALID_OUTPUT, f"output {index:,} is an OP_RETURN output")
+    return index
+
+
+def default_output(tx: Transaction) -> int | None:
+    """spec §7.4: the first output that is not an OP_RETURN output."""
+    for index, output in enumerate(tx.outputs):
+        if not output.is_op_return:
+            return index
+    return None
+
+
+class Machine:
+    """Applies blocks with a fixed set of contract kinds."""
+
+    def __init__(self, kinds: Iterable[ContractKind]) -> None:
+        self._kinds = tuple(kinds)
+        self._by_opcode: dict[int, ContractKind] = {}
+        for kind in self._kinds:
+            for opcode in sorted(kind.opcodes):
+                if opcode in self._by_opcode:
+                    raise ValueError(f"operation code {opcode} is claimed twice")
+                self._by_opcode[opcode] = kind
+
+    @property
+    def opcodes(self) -> Mapping[int, ContractKind]:
+        return self._by_opcode
+
+    def apply_block(
+        self,
+        view: StateView,
+        previous_state_hash: bytes,
+        height: int,
+        block_hash: bytes,
+        transactions: Iterable[tuple[int, Transaction]],
+    ) -> BlockEffects:
+        """spec §7.1: apply ``transactions`` (index in block, tx) in block order."""
+        state = Overlay(view)
+        events: list[Event] = []
+        scripts: dict[bytes, bytes] = {}
+        for tx_index, tx in transactions:
+            events.extend(self._apply_tx(state, height, tx_index, tx, scripts))
+        encoded = tuple(encode_event(event) for event in events)
+        block_events_hash = events_hash(encoded)
+        writes, undo = state.diff()
+        live = {w.key[1:] for w in writes if w.value is not None and w.key[:1] == UTXO_PREFIX}
+        outputs = tuple((op, scripts[op]) for op in sorted(scripts) if op in live)
+        return BlockEffects(
+            height=height,
+            block_hash=block_hash,
+            events=encoded,
+            events_hash=block_events_hash,
+            state_hash=state_hash(previous_state_hash, block_hash, block_events_hash),
+            writes=writes,
+            undo=undo,
+            outputs=outputs,
+        )
+
+    def _apply_tx(
+        self,
+        state: Overlay,
+        height: int,
+        tx_index: int,
+        tx: Transaction,
+        scripts: dict[bytes, bytes],
+    ) -> list[Event]:
+        if tx.is_coinbase:
+            return []  # spec §3.5
+        carriers = find_carriers(tx)
+        events: list[Event] = []
+        pool: dict[bytes, int] = {}
+        spent_authorities: list[bytes] = []
+        for txin in tx.inputs:  # spec §7.3: inputs drain in input order
+            key = utxo_key(txin.prev_txid, txin.prev_vout)
+            raw = state.get(key)
+            if raw is None:
+                continue
+            state.put(key, None)
+            assets = UtxoAssets.decode(raw)
+            for asset, amount in assets.balances:
+                pool[asset] = pool.get(asset, 0) + amount
+                events.append(balance_event(EventType.DEBIT, tx.txid, txin.prevout, asset, amount))
+            spent_authorities.extend(assets.authorities)
+        if not carriers.has_message and not events and not spent_authorities:
+            return []
+        ctx = TxContext(
+            height, tx_index, tx, Overlay(state), dict(pool), tuple(spent_authorities), None
+        )
+        if carriers.has_message:
+            try:
+                self._apply_message(ctx, carriers)
+            except Rejection as rejection:
+                events.append(rejected_event(tx.txid, rejection.reason))
+                ctx = TxContext(
+                    height, tx_index, tx, Overlay(state), pool, ctx.spent_authorities, None
+                )
+        if ctx.target is None:
+            ctx.target = default_output(tx)
+        ctx.state.merge_into(state)
+        events.extend(ctx.events)
+        events.extend(self._settle(state, ctx, scripts))
+        return events
+
+    def _apply_message(self, ctx: TxContext, carriers: CarrierScan) -> None:
+        """spec §7.2: decode, then apply every operation or none."""
+        if carriers.rejection is not None:
+            raise Rejection(carriers.rejection)
+        message: Message = decode_message(carriers.payload)
+        kinds = []
+        for position, operation in enumerate(message.operations):
+            kind = self._by_opcode.get(operation.opcode)
+            if kind is None:
+                raise Rejection(Reason.UNKNOWN_OPERATION, f"operation {position}")
+            kinds.append(kind)
+        ctx.target = (
+            checked_output(ctx.tx, message.pointer)
+            if message.pointer is not None
+            else default_output(ctx.tx)
+        )
+        for kind, operation in zip(kinds, message.operations, strict=True):
+            kind.apply(operation, ctx)
+
+    def _owner(self, state: Overlay, asset: bytes) -> ContractKind:
+        for kind in self._kinds:
+            if kind.owns(state, asset):
+                return kind
+        raise AssertionError(f"asset {asset.hex()} has no owning contract kind")
+
+    def _settle(self, state: Overlay, ctx: TxContext, scripts: dict[bytes, bytes]) -> list[Event]:
+        """spec §7.5-§7.7: leftovers to the target, credits, then authorities."""
+        events: list[Event] = []
+        txid = ctx.txid
+        for asset in sorted(ctx.pool):
+            left = ctx.pool[asset]
+            if not left:
+                continue
+            if ctx.target is None:
+                self._owner(state, asset).record_burn(state, asset, left)
+                events.append(
+                    {
+                        Field.TYPE: EventType.BURN,
+                        Field.TXID: txid,
+                        Field.TOKEN: asset,
+                        Field.AMOUNT: left,
+                        Field.CAUSE: BurnCause.NO_SPENDABLE_OUTPUT,
+                    }
+                )
+            else:
+                ctx.allocate(ctx.target, asset, left)
+        moved: dict[int, list[bytes]] = {v: list(a) for v, a in ctx.bound_authorities.items()}
+        authority_events: list[Event] = []
+        for asset in ctx.spent_authorities:
+            new_home = None if ctx.target is None else outpoint(txid, ctx.target)
+            self._owner(state, asset).record_authority(state, asset, new_home)
+            authority_events.append(_authority_event(txid, asset, new_home))
+            if ctx.target is not None:
+                moved.setdefault(ctx.target, []).append(asset)
+        for vout in sorted(set(ctx.allocations) | set(moved)):
+            balances = {a: n for a, n in ctx.allocations.get(vout, {}).items() if n}
+            assets = UtxoAssets.build(balances, moved.get(vout, []))
+            if assets.empty:
+                continue
+            point = outpoint(txid, vout)
+            state.put(utxo_key(txid, vout), assets.encode())
+            scripts[point] = ctx.tx.outputs[vout].script
+            for asset, amount in assets.balances:
+                events.append(balance_event(EventType.CREDIT, txid, point, asset, amount))
+        return events + authority_events
+
+
+def _authority_event(txid: bytes, asset: bytes, home: bytes | None) -> Event:
+    event: Event = {Field.TYPE: EventType.AUTHORITY, Field.TXID: txid, Field.TOKEN: asset}
+    if home is not None:
+        event[Field.OUTPOINT] = home
+    return event

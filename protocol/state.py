@@ -1,0 +1,107 @@
+"""The state-access interface between the machine and any store (spec §9).
+
+Protocol state is a map from fixed-width byte keys to canonical-CBOR byte values. The
+machine reads it through :class:`StateView` and never writes it: it returns the writes of
+a block, and the prior values of the same keys as undo, in :class:`BlockEffects`. The
+LMDB store, the in-memory store of the tests and a second implementation all hold the
+same keys and values, so a state can be compared byte for byte.
+
+Key schema (spec §9.2), all integers big-endian:
+
+==========  ======================================  ====================================
+prefix      rest of the key                         value (canonical CBOR)
+==========  ======================================  ====================================
+``0x01``    txid (32, internal order) + vout (4)    UTXO record: balances, authorities
+``0x02``    token id: height (4) + tx index (4)     token record
+``0x03``    ticker, ASCII, zero-padded to 12        token id (8 bytes)
+==========  ======================================  ====================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+UTXO_PREFIX = b"\x01"
+TOKEN_PREFIX = b"\x02"
+TICKER_PREFIX = b"\x03"
+TICKER_WIDTH = 12
+
+UTXO_KEY_LEN = 1 + 32 + 4
+TOKEN_KEY_LEN = 1 + 8
+TICKER_KEY_LEN = 1 + TICKER_WIDTH
+
+
+class StateView(Protocol):
+    """Read access to protocol state as of the start of the block being applied."""
+
+    def get(self, key: bytes) -> bytes | None:
+        """The value stored under ``key``, or None when absent."""
+        ...
+
+
+@dataclass(frozen=True)
+class Write:
+    """One key's new value; ``value is None`` deletes the key."""
+
+    key: bytes
+    value: bytes | None
+
+
+@dataclass(frozen=True)
+class BlockEffects:
+    """Everything applying one block changes, and how to take it back.
+
+    ``writes`` and ``undo`` name the same keys in ascending key order; applying
+    ``undo`` after ``writes`` restores the exact prior state. ``events`` are the
+    canonical CBOR encodings of the block's events in order (spec §10).
+    ``outputs`` maps each outpoint the block bound assets to onto its scriptPubKey,
+    for the address index (not consensus data).
+    """
+
+    height: int
+    block_hash: bytes
+    events: tuple[bytes, ...]
+    events_hash: bytes
+    state_hash: bytes
+    writes: tuple[Write, ...]
+    undo: tuple[Write, ...]
+    outputs: tuple[tuple[bytes, bytes], ...]
+
+
+class MemoryState:
+    """An in-memory state for tests and vectors: a dict behind the StateView interface."""
+
+    def __init__(self, items: Mapping[bytes, bytes] | None = None) -> None:
+        self._items: dict[bytes, bytes] = dict(items or {})
+
+    def get(self, key: bytes) -> bytes | None:
+        return self._items.get(key)
+
+    def apply(self, writes: tuple[Write, ...]) -> None:
+        for write in writes:
+            if write.value is None:
+                self._items.pop(write.key, None)
+            else:
+                self._items[write.key] = write.value
+
+    def snapshot(self) -> dict[bytes, bytes]:
+        return dict(self._items)
+
+    def items(self) -> Iterator[tuple[bytes, bytes]]:
+        """All entries in ascending key order."""
+        for key in sorted(self._items):
+            yield key, self._items[key]
+
+
+def utxo_key(txid: bytes, vout: int) -> bytes:
+    return UTXO_PREFIX + txid + vout.to_bytes(4, "big")
+
+
+def token_key(token_id: bytes) -> bytes:
+    return TOKEN_PREFIX + token_id
+
+
+def ticker_key(ticker: str) -> bytes:
+    return TICKER_PREFIX + ticker.encode("ascii").ljust(TICKER_WIDTH, b"\x00")

@@ -1,0 +1,81 @@
+"""The transaction view the machine works on (spec §3).
+
+Parsing is python-bitcoinlib's; this module only reduces its result to the few fields the
+protocol reads, as immutable bytes, so the machine never touches library objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bitcoin.core import CTransaction
+from bitcoin.core.serialize import DeserializationExtraDataError, SerializationError
+
+NULL_TXID = bytes(32)
+COINBASE_VOUT = 0xFFFFFFFF
+
+
+class TransactionParseError(ValueError):
+    """The bytes are not one serialized Bitcoin transaction."""
+
+
+@dataclass(frozen=True)
+class TxInput:
+    prev_txid: bytes
+    prev_vout: int
+    witness: tuple[bytes, ...]
+
+    @property
+    def prevout(self) -> bytes:
+        """The spent outpoint as txid (internal order) + vout (u32 big-endian)."""
+        return self.prev_txid + self.prev_vout.to_bytes(4, "big")
+
+
+@dataclass(frozen=True)
+class TxOutput:
+    value: int
+    script: bytes
+
+    @property
+    def is_op_return(self) -> bool:
+        """spec §7.1: an output is unspendable when its script starts with OP_RETURN."""
+        return self.script[:1] == b"\x6a"
+
+
+@dataclass(frozen=True)
+class Transaction:
+    txid: bytes
+    inputs: tuple[TxInput, ...]
+    outputs: tuple[TxOutput, ...]
+
+    @property
+    def is_coinbase(self) -> bool:
+        """spec §3.5: one input spending the null outpoint."""
+        return (
+            len(self.inputs) == 1
+            and self.inputs[0].prev_txid == NULL_TXID
+            and self.inputs[0].prev_vout == COINBASE_VOUT
+        )
+
+    def txid_hex(self) -> str:
+        """The txid in the reversed-hex form block explorers and RPC show."""
+        return self.txid[::-1].hex()
+
+
+def parse_transaction(raw: bytes) -> Transaction:
+    """Parse one serialized transaction (with or without witness data)."""
+    try:
+        ctx = CTransaction.deserialize(bytes(raw))
+    except DeserializationExtraDataError as exc:
+        raise TransactionParseError("trailing bytes after the transaction") from exc
+    except (SerializationError, ValueError, IndexError, EOFError) as exc:
+        raise TransactionParseError(f"not a serialized transaction: {exc}") from exc
+    witnesses = ctx.wit.vtxinwit if ctx.wit is not None else ()
+    inputs = []
+    for index, txin in enumerate(ctx.vin):
+        stack: tuple[bytes, ...] = ()
+        if index < len(witnesses):
+            stack = tuple(bytes(item) for item in witnesses[index].scriptWitness.stack)
+        inputs.append(TxInput(bytes(txin.prevout.hash), int(txin.prevout.n), stack))
+    outputs = tuple(TxOutput(int(out.nValue), bytes(out.scriptPubKey)) for out in ctx.vout)
+    return Transaction(txid=bytes(ctx.GetTxid()), inputs=tuple(inputs), outputs=outputs)
