@@ -1,0 +1,184 @@
+"""The ``rootstate`` command: index, status, rollback, verify (and serve/run for the API)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
+
+from indexer.config import Config, ConfigError, load_config
+from indexer.node import NodeError
+from indexer.node_thread import NodeThread
+from indexer.progress import Progress
+from indexer.runtime import follower, node_settings, open_for, store_config
+from indexer.store_errors import RollbackTooDeepError, StoreError
+from indexer.store_reader import open_reader
+
+log = logging.getLogger("rootstate")
+
+SETTING_FLAGS = (
+    ("network", str, "mainnet, testnet4, signet or regtest"),
+    ("data_dir", str, "where stores live (one per network)"),
+    ("rpc_url", str, "node JSON-RPC URL, e.g. http://127.0.0.1:8332"),
+    ("rpc_user", str, "RPC user (or use --rpc-cookie-file)"),
+    ("rpc_password", str, "RPC password"),
+    ("rpc_cookie_file", str, "Bitcoin Core .cookie file"),
+    ("rest", str, "use the node's REST interface: auto, on, off"),
+    ("prefetch", int, "blocks fetched ahead of the one being applied"),
+    ("batch_blocks", int, "blocks per write transaction during catch-up"),
+    ("poll_seconds", float, "how often to ask the node for a new tip"),
+    ("undo_depth", int, "blocks of undo kept for reorgs"),
+    ("activation_height", int, "first height applied (overrides the network's)"),
+    ("api_host", str, "API listen address"),
+    ("api_port", int, "API listen port"),
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rootstate", description=__doc__)
+    parser.add_argument("--config", type=Path, help="TOML configuration file")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    for name, kind, text in SETTING_FLAGS:
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, help=text)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("index", help="catch up from the activation height, then follow the tip")
+    commands.add_parser("status", help="print the store's tip and the node's height as JSON")
+    rollback = commands.add_parser("rollback", help="undo blocks above a height")
+    rollback.add_argument("--to", type=int, required=True, metavar="HEIGHT")
+    commands.add_parser("verify", help="re-derive state hashes into a scratch store and compare")
+    return parser
+
+
+def _setup_logging(verbose: bool) -> None:
+    level = logging.DEBUG if verbose else logging.INFO
+    if sys.stderr.isatty():
+        fmt = "%(asctime)s %(levelname)s %(message)s"
+    else:
+        fmt = "ts=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s"
+    logging.basicConfig(level=level, format=fmt, stream=sys.stderr)
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: finishing the current batch, then stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    return stop
+
+
+def cmd_index(config: Config) -> int:
+    node = NodeThread(node_settings(config))
+    try:
+        store = open_for(config, node)
+        try:
+            follower(config, store, node, Progress()).follow(_stop_on_signals())
+        finally:
+            store.close()
+    finally:
+        node.close()
+    return 0
+
+
+def cmd_status(config: Config) -> int:
+    status: dict[str, object] = {"network": config.network.value, "store": str(config.store_path)}
+    if (config.store_path / "data.mdb").exists():
+        with open_reader(store_config(config)) as reader:
+            tip = reader.tip()
+        status["indexed_height"] = tip.height if tip else None
+        status["indexed_hash"] = tip.block_hash[::-1].hex() if tip else None
+        status["state_hash"] = tip.state_hash.hex() if tip else None
+    else:
+        status["indexed_height"] = None
+    node = NodeThread(node_settings(config, retry_deadline=5.0))
+    try:
+        status["node_height"] = node.tip_height()
+    except NodeError as exc:
+        status["node_error"] = str(exc)
+    finally:
+        node.close()
+    print(json.dumps(status, indent=2))
+    return 0
+
+
+def cmd_rollback(config: Config, height: int) -> int:
+    node = NodeThread(node_settings(config))
+    try:
+        store = open_for(config, node)
+        try:
+            tip = store.rollback_to(height)
+            print(json.dumps({"height": tip.height if tip else None}))
+        finally:
+            store.close()
+    finally:
+        node.close()
+    return 0
+
+
+def cmd_verify(config: Config) -> int:
+    """Re-derive every state hash from the node and compare with the live store's."""
+    with open_reader(store_config(config)) as reader:
+        tip = reader.tip()
+        if tip is None:
+            print("verify: the store is empty; nothing to compare", file=sys.stderr)
+            return 1
+        with reader.read() as view:
+            live = {h: view.block(h) for h in range(config.start_height, tip.height + 1)}
+    node = NodeThread(node_settings(config))
+    try:
+        with tempfile.TemporaryDirectory(prefix="rootstate-verify-") as scratch_dir:
+            store = open_for(config, node, Path(scratch_dir))
+            try:
+                follow = follower(config, store, node, Progress())
+                follow.catch_up(until=tip.height)
+                with store.read() as view:
+                    for height, record in sorted(live.items()):
+                        fresh = view.block(height)
+                        if record is None or fresh is None or fresh.state_hash != record.state_hash:
+                            print(f"verify: state hash differs at height {height:,}")
+                            return 1
+            finally:
+                store.close()
+    finally:
+        node.close()
+    print(f"verify: {len(live):,} state hashes match up to height {tip.height:,}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    flags = {name: getattr(args, name) for name, _, _ in SETTING_FLAGS}
+    try:
+        config = load_config(args.config, flags=flags)
+    except ConfigError as exc:
+        print(f"rootstate: configuration error: {exc}", file=sys.stderr)
+        return 2
+    commands: dict[str, Callable[[], int]] = {
+        "index": lambda: cmd_index(config),
+        "status": lambda: cmd_status(config),
+        "rollback": lambda: cmd_rollback(config, args.to),
+        "verify": lambda: cmd_verify(config),
+    }
+    try:
+        return commands[args.command]()
+    except RollbackTooDeepError as exc:
+        print(f"rootstate: stopped: {exc}", file=sys.stderr)
+        return 3
+    except (StoreError, NodeError) as exc:
+        print(f"rootstate: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

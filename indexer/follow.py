@@ -1,0 +1,174 @@
+"""The follow loop: catch up from the activation height, then track the node's tip.
+
+Blocks are applied in batches (one LMDB write transaction per batch, undo per block).
+Every block must link to the one before it; when the node's best chain has left ours, the
+loop walks back to the last common block, rolls back to it in one transaction and applies
+the new branch. A fork below the kept undo stops the loop with RollbackTooDeepError rather
+than serve state from an abandoned chain.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from indexer.node import BlockNotFoundError
+from indexer.node_thread import NodeThread
+from indexer.progress import Progress
+from indexer.scan import scan_block
+from indexer.store import Batch, Store
+from protocol.machine import Machine
+from protocol.params import GENESIS_STATE_HASH
+from protocol.tx import parse_transaction
+
+log = logging.getLogger(__name__)
+
+
+class NodeInconsistencyError(RuntimeError):
+    """The node served a block whose hash is not the one it named for that height."""
+
+
+@dataclass(frozen=True)
+class FollowSettings:
+    start_height: int
+    prefetch: int = 8
+    batch_blocks: int = 50
+    batch_seconds: float = 2.0
+    poll_seconds: float = 2.0
+
+
+@dataclass
+class FollowStats:
+    blocks: int = 0
+    bytes: int = 0
+    reorgs: int = 0
+    deepest_reorg: int = 0
+    last_reorg_heights: tuple[int, int] | None = None
+
+
+class Follower:
+    def __init__(
+        self,
+        store: Store,
+        node: NodeThread,
+        machine: Machine,
+        settings: FollowSettings,
+        progress: Progress | None = None,
+    ) -> None:
+        self.store = store
+        self.node = node
+        self.machine = machine
+        self.settings = settings
+        self.progress = progress or Progress()
+        self.stats = FollowStats()
+
+    def _stored_hash(self, height: int) -> bytes | None:
+        with self.store.read() as view:
+            record = view.block(height)
+        return None if record is None else record.block_hash
+
+    def check_reorg(self) -> int:
+        """Roll back to the last block the node's best chain shares with ours; return depth."""
+        tip = self.store.tip()
+        if tip is None:
+            return 0
+        height = tip.height
+        while height >= self.settings.start_height:
+            try:
+                node_hash: bytes | None = self.node.block_hash(height)
+            except BlockNotFoundError:
+                node_hash = None
+            if node_hash is not None and node_hash == self._stored_hash(height):
+                break
+            height -= 1
+        depth = tip.height - height
+        if depth:
+            log.warning(
+                "reorg: the node's best chain leaves ours above height %s; rolling back %s blocks",
+                f"{height:,}",
+                f"{depth:,}",
+            )
+            self.store.rollback_to(height)
+            self.stats.reorgs += 1
+            self.stats.deepest_reorg = max(self.stats.deepest_reorg, depth)
+            self.stats.last_reorg_heights = (height + 1, tip.height)
+        return depth
+
+    def catch_up(self, stop: threading.Event | None = None, until: int | None = None) -> int:
+        """Apply blocks up to the node's tip (or ``until``); return how many were applied."""
+        stop = stop or threading.Event()
+        applied = 0
+        while not stop.is_set():
+            self.check_reorg()
+            tip = self.store.tip()
+            first = self.settings.start_height if tip is None else tip.height + 1
+            target = self.node.tip_height()
+            if until is not None:
+                target = min(target, until)
+            if first > target:
+                return applied
+            self.progress.set_target(target)
+            count, linked = self._apply_range(first, target, stop)
+            applied += count
+            if linked and self.store.tip() is not None:
+                top = self.store.tip()
+                if top is not None and top.height >= target:
+                    return applied
+        return applied
+
+    def _apply_range(self, first: int, last: int, stop: threading.Event) -> tuple[int, bool]:
+        """Apply ``first..last`` in batches; stop early at a broken link (a reorg under way)."""
+        applied = 0
+        blocks = self.node.blocks(first, last, self.settings.prefetch)
+        try:
+            done = False
+            while not done and not stop.is_set():
+                with self.store.batch() as batch:
+                    deadline = time.monotonic() + self.settings.batch_seconds
+                    for _ in range(self.settings.batch_blocks):
+                        item = next(blocks, None)
+                        if item is None:
+                            done = True
+                            break
+                        if not self._apply_one(batch, *item):
+                            return applied, False
+                        applied += 1
+                        if stop.is_set() or time.monotonic() > deadline:
+                            break
+        finally:
+            blocks.close()  # type: ignore[attr-defined]
+        return applied, True
+
+    def _apply_one(self, batch: Batch, height: int, block_hash: bytes, raw: bytes) -> bool:
+        scanned = scan_block(raw, self.store.live_outpoints)
+        if scanned.header.hash != block_hash:
+            raise NodeInconsistencyError(
+                f"the node named block {block_hash[::-1].hex()} for height {height:,} "
+                f"but served {scanned.header.hash_hex}"
+            )
+        previous = batch.tip
+        if previous is not None and scanned.header.prev_hash != previous.block_hash:
+            log.info("block %s does not extend our tip: the node is reorganising", f"{height:,}")
+            return False
+        txs = [(tx.index, parse_transaction(tx.raw)) for tx in scanned.relevant]
+        prior_state = GENESIS_STATE_HASH if previous is None else previous.state_hash
+        effects = self.machine.apply_block(batch.view, prior_state, height, block_hash, txs)
+        batch.apply(effects)
+        self.stats.blocks += 1
+        self.stats.bytes += len(raw)
+        self.progress.block(height, len(raw))
+        return True
+
+    def follow(self, stop: threading.Event) -> None:
+        """Catch up, then poll the node for new blocks until ``stop`` is set."""
+        while not stop.is_set():
+            self.catch_up(stop)
+            known = self.store.tip()
+            while not stop.wait(self.settings.poll_seconds):
+                tip_height = self.node.tip_height()
+                if known is None or tip_height != known.height:
+                    break
+                if self.node.block_hash(known.height) != known.block_hash:
+                    break

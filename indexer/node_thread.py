@@ -1,0 +1,99 @@
+"""The node client on a background event loop, for the synchronous follow loop.
+
+LMDB write transactions belong to the thread that opened them, and scanning and applying
+a block is CPU work, so the follow loop runs synchronously on one thread. Block fetching
+runs here, on another, with ``prefetch`` blocks in flight: their network I/O proceeds while
+the follow loop applies the block before them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from indexer.node import NodeClient, NodeSettings
+
+T = TypeVar("T")
+_DONE = object()
+
+
+class NodeThread:
+    """Owns a NodeClient and the event loop it runs on; every method blocks the caller."""
+
+    def __init__(self, settings: NodeSettings) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="node", daemon=True)
+        self._thread.start()
+        self.client: NodeClient = self._run(self._make_client(settings))
+
+    async def _make_client(self, settings: NodeSettings) -> NodeClient:
+        return NodeClient(settings)
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def call(self, method: str, *params: Any) -> Any:
+        return self._run(self.client.call(method, *params))
+
+    def tip_height(self) -> int:
+        return self._run(self.client.tip_height())
+
+    def block_hash(self, height: int) -> bytes:
+        return self._run(self.client.block_hash(height))
+
+    def genesis_hash(self) -> bytes:
+        return self.block_hash(0)
+
+    def detect(self) -> str:
+        return self._run(self.client.detect())
+
+    def chain_info(self) -> dict[str, Any]:
+        return self._run(self.client.chain_info())
+
+    def blocks(self, first: int, last: int, window: int) -> Iterator[tuple[int, bytes, bytes]]:
+        """(height, hash, raw block) for ``first..last`` in order, fetched ``window`` ahead.
+
+        Closing the iterator early (a reorg, a stop request) cancels the fetches in flight.
+        """
+        out: queue.Queue[object] = queue.Queue(maxsize=window)
+        stop = threading.Event()
+
+        async def pump() -> None:
+            try:
+                async for item in self.client.blocks(first, last, window):
+                    while not stop.is_set():
+                        try:
+                            out.put_nowait(item)
+                            break
+                        except queue.Full:
+                            await asyncio.sleep(0.005)
+                    if stop.is_set():
+                        return
+            except BaseException as exc:  # delivered to the consumer, re-raised there
+                out.put(exc)
+                return
+            out.put(_DONE)
+
+        future: Future[None] = asyncio.run_coroutine_threadsafe(pump(), self._loop)
+        try:
+            while True:
+                item = out.get()
+                if item is _DONE:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item  # type: ignore[misc]
+        finally:
+            stop.set()
+            future.cancel()
+
+    def close(self) -> None:
+        try:
+            self._run(self.client.close())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
