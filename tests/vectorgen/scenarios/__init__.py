@@ -1,0 +1,30 @@
+"""All scenarios, in the order their vectors are numbered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.vectorgen.scenarios import (
+    allocation,
+    authority,
+    carriers,
+    cbor,
+    chain,
+    deploy,
+    message,
+    mint,
+    transfer_burn,
+)
+
+ALL: list[Callable[[], dict[str, Any]]] = [
+    *carriers.VECTORS,
+    *cbor.VECTORS,
+    *message.VECTORS,
+    *deploy.VECTORS,
+    *mint.VECTORS,
+    *transfer_burn.VECTORS,
+    *allocation.VECTORS,
+    *authority.VECTORS,
+    *chain.VECTORS,
+]
