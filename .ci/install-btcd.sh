@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install a pinned btcd (and btcctl) into $(go env GOPATH)/bin for the regtest harness.
-# Idempotent: does nothing when the pinned version is already there.
+# Idempotent: does nothing when the pinned version is already there. The harness finds btcd
+# on PATH or in $(go env GOPATH)/bin (or wherever ROOTSTATE_BTCD points).
+# Newest release when pinned: `go list -m -versions github.com/btcsuite/btcd`.
 set -euo pipefail
 
 BTCD_VERSION="v0.26.2"
@@ -11,7 +13,6 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 
 gobin="$(go env GOPATH)/bin"
-stamp="$gobin/.btcd-version"
 
 installed_version() {
     # `go version -m` reads the module version the binary was built from.
@@ -24,7 +25,6 @@ else
     echo "install-btcd: installing btcd $BTCD_VERSION into $gobin"
     go install "github.com/btcsuite/btcd@$BTCD_VERSION"
     go install "github.com/btcsuite/btcd/cmd/btcctl@$BTCD_VERSION"
-    echo "$BTCD_VERSION" > "$stamp"
 fi
 
 "$gobin/btcd" --version

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
+from api.commands import cmd_run, cmd_serve
 from indexer.config import Config, ConfigError, load_config
 from indexer.node import NodeError
 from indexer.node_thread import NodeThread
@@ -20,6 +21,7 @@ from indexer.progress import Progress
 from indexer.runtime import follower, node_settings, open_for, store_config
 from indexer.store_errors import RollbackTooDeepError, StoreError
 from indexer.store_reader import open_reader
+from indexer.tip_signal import TipSignal
 
 log = logging.getLogger("rootstate")
 
@@ -34,10 +36,15 @@ SETTING_FLAGS = (
     ("prefetch", int, "blocks fetched ahead of the one being applied"),
     ("batch_blocks", int, "blocks per write transaction during catch-up"),
     ("poll_seconds", float, "how often to ask the node for a new tip"),
+    ("zmq_url", str, "Bitcoin Core -zmqpubhashblock endpoint, e.g. tcp://127.0.0.1:28332"),
     ("undo_depth", int, "blocks of undo kept for reorgs"),
     ("activation_height", int, "first height applied (overrides the network's)"),
     ("api_host", str, "API listen address"),
     ("api_port", int, "API listen port"),
+    ("cors_origins", str, "browser origins allowed to call the API, comma-separated"),
+    ("api_max_page_size", int, "most items per page of an API listing"),
+    ("api_max_body_bytes", int, "largest API request body"),
+    ("api_ready_lag_blocks", int, "blocks behind the node /readyz still accepts"),
 )
 
 
@@ -53,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     rollback = commands.add_parser("rollback", help="undo blocks above a height")
     rollback.add_argument("--to", type=int, required=True, metavar="HEIGHT")
     commands.add_parser("verify", help="re-derive state hashes into a scratch store and compare")
+    commands.add_parser("serve", help="serve the HTTP API over the store (indexer runs apart)")
+    commands.add_parser("run", help="index and serve the HTTP API in one process")
     return parser
 
 
@@ -63,6 +72,8 @@ def _setup_logging(verbose: bool) -> None:
     else:
         fmt = "ts=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s"
     logging.basicConfig(level=level, format=fmt, stream=sys.stderr)
+    # httpx logs every request at INFO: one line per block fetched.
+    logging.getLogger("httpx").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def _stop_on_signals() -> threading.Event:
@@ -82,7 +93,11 @@ def cmd_index(config: Config) -> int:
     try:
         store = open_for(config, node)
         try:
-            follower(config, store, node, Progress()).follow(_stop_on_signals())
+            signal = TipSignal(config.zmq_url)
+            try:
+                follower(config, store, node, Progress()).follow(_stop_on_signals(), signal)
+            finally:
+                signal.close()
         finally:
             store.close()
     finally:
@@ -169,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "status": lambda: cmd_status(config),
         "rollback": lambda: cmd_rollback(config, args.to),
         "verify": lambda: cmd_verify(config),
+        "serve": lambda: cmd_serve(config),
+        "run": lambda: cmd_run(config),
     }
     try:
         return commands[args.command]()

@@ -19,6 +19,7 @@ from indexer.node_thread import NodeThread
 from indexer.progress import Progress
 from indexer.scan import scan_block
 from indexer.store import Batch, Store
+from indexer.tip_signal import TipSignal
 from protocol.machine import Machine
 from protocol.params import GENESIS_STATE_HASH
 from protocol.tx import parse_transaction
@@ -70,11 +71,33 @@ class Follower:
         return None if record is None else record.block_hash
 
     def check_reorg(self) -> int:
-        """Roll back to the last block the node's best chain shares with ours; return depth."""
+        """Roll back to the last block the node's best chain shares with ours; return depth.
+
+        A node that is merely behind our tip (restarting, resyncing, or a btcd regtest that
+        begins every start from genesis) is not a reorg: if its tip block is ours, we wait
+        for it instead of throwing away state it is about to confirm again.
+        """
         tip = self.store.tip()
         if tip is None:
             return 0
-        height = tip.height
+        node_height = self.node.tip_height()
+        height = min(tip.height, node_height)
+        # Below the activation height the node holds none of our blocks, so nothing to
+        # compare: a chain that short is one being (re)built, never one that replaced ours.
+        try:
+            behind = height < tip.height and (
+                height < self.settings.start_height
+                or self.node.block_hash(height) == self._stored_hash(height)
+            )
+        except BlockNotFoundError:
+            return 0  # the node's tip dropped since it was asked: mid-reorg; look again
+        if behind:
+            log.info(
+                "the node is at height %s, behind our tip %s: waiting for it",
+                f"{node_height:,}",
+                f"{tip.height:,}",
+            )
+            return 0
         while height >= self.settings.start_height:
             try:
                 node_hash: bytes | None = self.node.block_hash(height)
@@ -128,7 +151,16 @@ class Follower:
                 with self.store.batch() as batch:
                     deadline = time.monotonic() + self.settings.batch_seconds
                     for _ in range(self.settings.batch_blocks):
-                        item = next(blocks, None)
+                        try:
+                            item = next(blocks, None)
+                        except BlockNotFoundError:
+                            # The node no longer has a height it had: it restarted behind
+                            # us or is switching chains; check_reorg tells which.
+                            log.info(
+                                "the node lost block %s: rechecking its chain",
+                                f"{first + applied:,}",
+                            )
+                            return applied, False
                         if item is None:
                             done = True
                             break
@@ -155,20 +187,28 @@ class Follower:
         txs = [(tx.index, parse_transaction(tx.raw)) for tx in scanned.relevant]
         prior_state = GENESIS_STATE_HASH if previous is None else previous.state_hash
         effects = self.machine.apply_block(batch.view, prior_state, height, block_hash, txs)
-        batch.apply(effects)
+        batch.apply(effects, [tx for _, tx in txs])
         self.stats.blocks += 1
         self.stats.bytes += len(raw)
         self.progress.block(height, len(raw))
         return True
 
-    def follow(self, stop: threading.Event) -> None:
-        """Catch up, then poll the node for new blocks until ``stop`` is set."""
+    def follow(self, stop: threading.Event, signal: TipSignal | None = None) -> None:
+        """Catch up, then wait for new blocks (ZMQ or polling) until ``stop`` is set."""
+        signal = signal or TipSignal(None)
         while not stop.is_set():
             self.catch_up(stop)
             known = self.store.tip()
-            while not stop.wait(self.settings.poll_seconds):
+            while not stop.is_set():
+                signal.wait(self.settings.poll_seconds)
+                if stop.is_set():
+                    return
                 tip_height = self.node.tip_height()
                 if known is None or tip_height != known.height:
                     break
-                if self.node.block_hash(known.height) != known.block_hash:
+                try:
+                    moved = self.node.block_hash(known.height) != known.block_hash
+                except BlockNotFoundError:
+                    moved = True  # the node's tip dropped since it was asked: mid-reorg
+                if moved:
                     break

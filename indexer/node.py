@@ -75,6 +75,9 @@ async def _raise_transport_status(response: httpx.Response) -> None:
     if response.status_code in (401, 403, 502, 503, 504):
         await response.aread()
         response.raise_for_status()
+    # btcd answers 200 with an empty body while it shuts down: that is no answer, retry it.
+    if response.status_code == 200 and not await response.aread():
+        raise httpx.RemoteProtocolError("empty reply from the node", request=response.request)
 
 
 class NodeClient:
@@ -90,6 +93,7 @@ class NodeClient:
             event_hooks={"response": [_raise_transport_status]},
         )
         self._http: httpx.AsyncClient = self._rpc.client
+        self._rest_probe = asyncio.Lock()  # concurrent prefetches probe REST once
         self._rest: bool | None = {"on": True, "off": False}.get(settings.rest)
         self.kind: str | None = None  # "bitcoind" or "btcd", once known
 
@@ -192,6 +196,12 @@ class NodeClient:
             raise
 
     async def _rest_available(self) -> bool:
+        if self._rest is not None:
+            return self._rest
+        async with self._rest_probe:
+            return await self._probe_rest()
+
+    async def _probe_rest(self) -> bool:
         if self._rest is None:
             base = self.url.rstrip("/")
             try:
@@ -203,7 +213,21 @@ class NodeClient:
         return self._rest
 
     async def raw_block(self, block_hash: bytes) -> bytes:
-        """The serialized block: REST binary when served, else `getblock <hash> 0`."""
+        """The serialized block: REST binary when served, else `getblock <hash> 0`.
+
+        BlockNotFoundError if the node does not have it, or no longer: it restarted or
+        switched chains after naming the hash.
+        """
+        try:
+            return await self._raw_block(block_hash)
+        except NodeError as exc:
+            if "not found" not in str(exc).lower():
+                raise
+            raise BlockNotFoundError(
+                f"the node has no block {block_hash[::-1].hex()} ({exc})"
+            ) from None
+
+    async def _raw_block(self, block_hash: bytes) -> bytes:
         display = block_hash[::-1].hex()
         if await self._rest_available():
             url = f"{self.url.rstrip('/')}/rest/block/{display}.bin"

@@ -109,7 +109,8 @@ def _walk(data: bytes) -> list[str]:
         if frame.remaining == 0:
             stack.pop()
             continue
-        if frame.remaining < 0 and walk.pos < len(data) and data[walk.pos] == BREAK:
+        closing = walk.pos < len(data) and data[walk.pos] == BREAK
+        if frame.remaining < 0 and closing and not tag_pending:
             if frame.is_map and frame.read % 2:
                 raise _MalformedError("indefinite map ends after a key")
             walk.pos += 1

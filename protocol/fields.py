@@ -78,7 +78,8 @@ def format_token_id(token: bytes) -> str:
 def parse_token_id(text_form: str) -> bytes:
     """The inverse of format_token_id; raises ValueError on anything else."""
     height_text, sep, index_text = text_form.partition(":")
-    if not sep or not height_text.isdigit() or not index_text.isdigit():
+    ascii_digits = all(part.isascii() and part.isdigit() for part in (height_text, index_text))
+    if not sep or not ascii_digits:
         raise ValueError(f"token id {text_form!r} is not HEIGHT:INDEX")
     if (len(height_text) > 1 and height_text[0] == "0") or (
         len(index_text) > 1 and index_text[0] == "0"

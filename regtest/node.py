@@ -98,6 +98,15 @@ def free_loopback_ports(count: int) -> list[int]:
             s.close()
 
 
+def _port_clash(failure: str) -> bool:
+    """btcd says "address already in use"; bitcoind "Unable to bind to ...".
+
+    Either means another process took a port between our probe and the node's bind.
+    """
+    text = failure.lower()
+    return "address already in use" in text or "unable to bind" in text
+
+
 def _tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
     try:
         text = path.read_text(errors="replace")
@@ -122,6 +131,8 @@ class RegtestNode:
         self.workdir = config.workdir or Path(tempfile.mkdtemp(prefix="rootstate-regtest-"))
         self._process: subprocess.Popen[bytes] | None = None
         self._info: NodeInfo | None = None
+        #: (rpc, p2p) of the last successful start: a restart comes back at the same address.
+        self._ports: tuple[int, int] | None = None
         self._failed = False
 
     @property
@@ -148,11 +159,17 @@ class RegtestNode:
         self.stop()
 
     def start(self) -> NodeInfo:
+        """Start the node; after a stop, on the same ports, so its clients find it again.
+
+        A restarted btcd begins from genesis (see the README); bitcoind keeps its chain.
+        """
         if self._process is not None:
             raise RuntimeError("the node is already started")
         self.workdir.mkdir(parents=True, exist_ok=True)
-        for attempt in range(1, _START_ATTEMPTS + 1):
-            rpc_port, p2p_port = free_loopback_ports(2)
+        # Ports of a previous run are not given up for fresh ones: clients expect them.
+        attempts = 1 if self._ports else _START_ATTEMPTS
+        for attempt in range(1, attempts + 1):
+            rpc_port, p2p_port = self._ports or free_loopback_ports(2)
             plan = launch_plan(
                 self.config.kind,
                 LaunchParams(
@@ -171,11 +188,12 @@ class RegtestNode:
                 self._info = self._launch(plan, rpc_port, p2p_port)
             except NodeStartError as exc:
                 self._kill()
-                if attempt < _START_ATTEMPTS and "address already in use" in str(exc).lower():
+                if attempt < attempts and _port_clash(str(exc)):
                     log.warning("port taken while starting %s, retrying", self.config.kind.value)
                     continue
                 self._failed = True
                 raise
+            self._ports = (rpc_port, p2p_port)
             atexit.register(self._kill)
             log.info("%s regtest node up at %s", self.config.kind.value, self._info.rpc_url)
             return self._info

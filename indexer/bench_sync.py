@@ -1,0 +1,244 @@
+"""Benchmark: end-to-end catch-up from a real regtest node, against its two bounds.
+
+    python -m indexer.bench_sync --blocks 200          # btcd; ~5 min to build the chain
+
+Builds ``--blocks`` big mainnet-like blocks (about 1 MB, thousands of transactions,
+witness-heavy; a token deploy, then two open mints per block, one per carriage) on a fresh
+regtest node, then measures in one run:
+
+1. catch-up: the real follow loop into a fresh LMDB store, in a child process, whose peak
+   RSS is reported;
+2. fetch: a bare loop that only fetches the same raw blocks over the same transport
+   (REST when the node serves it, else ``getblock <hash> 0``), prefetching as the indexer
+   does, after the catch-up so both find the node's caches equally warm;
+3. scan: the raw block scanner alone over the same bytes in memory, with the live set the
+   catch-up ended with.
+
+Targets: catch-up >= 0.7 of the slower of fetch and scan (the pipeline hides the other);
+peak RSS < 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cbor2
+
+from indexer.config import Config
+from indexer.node_thread import NodeThread
+from indexer.progress import Progress
+from indexer.runtime import follower, node_settings, open_for
+from indexer.scan import scan_block
+from indexer.store_config import StoreConfig
+from indexer.store_reader import open_reader
+from indexer.store_write import serialized_outpoint
+from protocol.params import Network
+from protocol.state import UTXO_PREFIX
+from regtest.bulk import BulkBlockFactory, BulkConfig, Carrier, Payload
+from regtest.client import NodeRpc
+from regtest.keys import Key
+from regtest.launch import NodeKind
+from regtest.mining import Miner
+from regtest.node import NodeConfig, RegtestNode
+
+log = logging.getLogger("bench_sync")
+
+
+def _message(operation: dict[int, object]) -> bytes:
+    payload: bytes = cbor2.dumps({0: 1, 1: [operation]}, canonical=True)
+    return payload
+
+
+def build_chain(node: NodeRpc, blocks: int, target_size: int) -> tuple[int, int]:
+    """Mine the chain; return (first big block height, last height)."""
+    factory = BulkBlockFactory(
+        Miner(node, b"\x51"), Key.derive("bench-sync"), BulkConfig(target_size)
+    )
+    with factory:
+        factory.bootstrap()
+        deploy = {0: 1, 1: "BENCH", 3: 10**15, 4: {0: 1000, 1: 10**9}}
+        first = factory.next_block([Payload(Carrier.OP_RETURN, _message(deploy))])
+        txids = [tx.txid_hex for tx in first.block.txs]
+        token = [first.block.height, txids.index(first.payload_txids[0])]
+        started = time.monotonic()
+        for index in range(2, blocks + 1):
+            mint = _message({0: 2, 1: token})
+            built = factory.next_block(
+                [Payload(Carrier.OP_RETURN, mint), Payload(Carrier.ENVELOPE, mint)]
+            )
+            if index % 20 == 0 or index == blocks:
+                rate = index / (time.monotonic() - started)
+                log.info(
+                    "built %s/%s blocks (%s txs in the last); %.2f blocks/s",
+                    f"{index:,}",
+                    f"{blocks:,}",
+                    f"{len(built.block.txs):,}",
+                    rate,
+                )
+        factory.flush()
+    return first.block.height, first.block.height + blocks - 1
+
+
+def _config(url: str, user: str, password: str, data_dir: Path, start: int) -> Config:
+    return Config(
+        network=Network.REGTEST,
+        data_dir=data_dir,
+        rpc_url=url,
+        rpc_user=user,
+        rpc_password=password,
+        activation_height=start,
+    )
+
+
+def fetch_only(config: Config, first: int, last: int) -> tuple[float, int, list[bytes]]:
+    node = NodeThread(node_settings(config))
+    try:
+        started = time.perf_counter()
+        raws = [raw for _, _, raw in node.blocks(first, last, config.prefetch)]
+        return time.perf_counter() - started, sum(map(len, raws)), raws
+    finally:
+        node.close()
+
+
+def catch_up_child(args: argparse.Namespace) -> None:
+    """Runs in the child: index first..last into a fresh store, print figures as JSON."""
+    config = _config(args.rpc_url, args.rpc_user, args.rpc_password, Path(args.store), args.first)
+    node = NodeThread(node_settings(config))
+    store = open_for(config, node)
+    try:
+        follow = follower(config, store, node, Progress(interval=30))
+        started = time.perf_counter()
+        follow.catch_up(until=args.last)
+        seconds = time.perf_counter() - started
+        tip = store.tip()
+        assert tip is not None and tip.height == args.last
+        result = {
+            "seconds": seconds,
+            "blocks": follow.stats.blocks,
+            "bytes": follow.stats.bytes,
+            "state_hash": tip.state_hash.hex(),
+            "live_outpoints": len(store.live_outpoints),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    finally:
+        store.close()
+        node.close()
+    print(json.dumps(result))
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="rootstate-bench-") as scratch:
+        with RegtestNode(NodeConfig(NodeKind(args.kind), workdir=Path(scratch) / "node")) as info:
+            node = NodeRpc(info.rpc())
+            try:
+                log.info(
+                    "building %s blocks of ~%s bytes", f"{args.blocks:,}", f"{args.target_size:,}"
+                )
+                first, last = build_chain(node, args.blocks, args.target_size)
+            finally:
+                node.close()
+            config = _config(info.rpc_url, info.rpc_user, info.rpc_password, Path(scratch), first)
+            log.info("catch-up pass (child process)")
+            child = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "indexer.bench_sync",
+                    "--child",
+                    "--rpc-url",
+                    info.rpc_url,
+                    "--rpc-user",
+                    info.rpc_user,
+                    "--rpc-password",
+                    info.rpc_password,
+                    "--store",
+                    str(Path(scratch) / "store"),
+                    "--first",
+                    str(first),
+                    "--last",
+                    str(last),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            caught = json.loads(child.stdout.strip().splitlines()[-1])
+            # After the catch-up, so both passes find the node's caches equally warm.
+            log.info("fetch-only pass over heights %s..%s", f"{first:,}", f"{last:,}")
+            fetch_s, total, raws = fetch_only(config, first, last)
+        live = _live_set(_config("http://x", "", "", Path(scratch) / "store", first).store_path)
+        log.info("scan-only pass over the same bytes in memory")
+        started = time.perf_counter()
+        for raw in raws:
+            scan_block(raw, live)
+        scan_s = time.perf_counter() - started
+    count = len(raws)
+    rates = {
+        "fetch": count / fetch_s,
+        "scan": count / scan_s,
+        "catch_up": caught["blocks"] / caught["seconds"],
+    }
+    bound = min(rates["fetch"], rates["scan"])
+    return {
+        "node": args.kind,
+        "blocks": count,
+        "mb": total / 1e6,
+        "mb_per_block": total / 1e6 / count,
+        "fetch_blocks_per_s": rates["fetch"],
+        "fetch_mb_per_s": total / 1e6 / fetch_s,
+        "scan_blocks_per_s": rates["scan"],
+        "scan_mb_per_s": total / 1e6 / scan_s,
+        "catch_up_blocks_per_s": rates["catch_up"],
+        "catch_up_mb_per_s": caught["bytes"] / 1e6 / caught["seconds"],
+        "catch_up_vs_fetch": rates["catch_up"] / rates["fetch"],
+        "catch_up_vs_scan": rates["catch_up"] / rates["scan"],
+        "catch_up_vs_slower_bound": rates["catch_up"] / bound,
+        "peak_rss_mb": caught["peak_rss_mb"],
+        "live_outpoints": caught["live_outpoints"],
+        "state_hash": caught["state_hash"],
+    }
+
+
+def _live_set(store_path: Path) -> frozenset[bytes]:
+    with open_reader(StoreConfig(path=store_path)) as reader, reader.read() as view:
+        return frozenset(serialized_outpoint(k[1:]) for k, _ in view.state_items(UTXO_PREFIX))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--blocks", type=int, default=200)
+    parser.add_argument("--target-size", type=int, default=1_000_000)
+    parser.add_argument("--kind", choices=[k.value for k in NodeKind], default="btcd")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    for name in ("--rpc-url", "--rpc-user", "--rpc-password", "--store"):
+        parser.add_argument(name, help=argparse.SUPPRESS)
+    parser.add_argument("--first", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--last", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.child:
+        catch_up_child(args)
+        return
+    figures = run(args)
+    print(json.dumps(figures, indent=2))
+    print(
+        f"catch-up {figures['catch_up_blocks_per_s']:.2f} blocks/s "
+        f"({figures['catch_up_mb_per_s']:.1f} MB/s) = "
+        f"{figures['catch_up_vs_slower_bound']:.2f} x the slower bound "
+        f"(fetch {figures['fetch_blocks_per_s']:.2f} blocks/s, "
+        f"scan {figures['scan_blocks_per_s']:.1f} blocks/s); "
+        f"peak RSS {figures['peak_rss_mb']:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()

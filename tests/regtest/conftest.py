@@ -1,0 +1,109 @@
+"""Fixtures that run real regtest nodes: one fresh node per available kind per session.
+
+btcd is required: without it the node tests fail under CI=true (install it with
+.ci/install-btcd.sh) and skip elsewhere. bitcoind runs when on PATH or named by
+ROOTSTATE_BITCOIND, and its tests show as skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from regtest.client import NodeRpc
+from regtest.keys import Key
+from regtest.launch import BINARY_ENV, NodeKind, find_binary
+from regtest.mining import COIN, Miner
+from regtest.node import NodeConfig, NodeInfo, RegtestNode
+from regtest.wallet import Wallet
+
+#: Output script for blocks mined only to move the chain (anyone can spend; nobody tracks it).
+ANYONE_CAN_SPEND = b"\x51"
+#: 10 coinbases of 50 BTC give 250 test wallets their grant before the bank runs dry.
+BANK_COINBASES = 10
+WALLET_GRANT = 2 * COIN
+
+
+def _bitcoind_present() -> bool:
+    try:
+        return find_binary(NodeKind.BITCOIND) is not None
+    except FileNotFoundError:
+        # A misnamed ROOTSTATE_BITCOIND is a mistake to report, not a reason to skip.
+        return True
+
+
+def _kind_params() -> list[Any]:
+    params = [pytest.param(NodeKind.BTCD, id="btcd")]
+    if _bitcoind_present():
+        params.append(pytest.param(NodeKind.BITCOIND, id="bitcoind"))
+    else:
+        reason = "bitcoind not found: put it on PATH or set ROOTSTATE_BITCOIND"
+        params.append(
+            pytest.param(NodeKind.BITCOIND, id="bitcoind", marks=pytest.mark.skip(reason=reason))
+        )
+    return params
+
+
+def require_binary(kind: NodeKind) -> None:
+    try:
+        found = find_binary(kind)
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    if found is not None:
+        return
+    hint = "run .ci/install-btcd.sh" if kind is NodeKind.BTCD else "put it on PATH"
+    message = f"{kind.value} is not installed ({hint}, or set {BINARY_ENV[kind]})"
+    if kind is NodeKind.BTCD and os.environ.get("CI") == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session", params=_kind_params())
+def node_kind(request: pytest.FixtureRequest) -> NodeKind:
+    kind: NodeKind = request.param
+    require_binary(kind)
+    return kind
+
+
+@pytest.fixture(scope="session")
+def regtest_node(
+    node_kind: NodeKind, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[NodeInfo]:
+    """A running node shared by the session; its logs stay in pytest's temp directory."""
+    workdir = tmp_path_factory.mktemp(f"{node_kind.value}-node")
+    with RegtestNode(NodeConfig(node_kind, workdir=workdir)) as info:
+        yield info
+
+
+@pytest.fixture(scope="session")
+def node_rpc(regtest_node: NodeInfo) -> Iterator[NodeRpc]:
+    node = NodeRpc.connect(regtest_node)
+    yield node
+    node.close()
+
+
+@pytest.fixture
+def miner(node_rpc: NodeRpc) -> Miner:
+    return Miner(node_rpc, ANYONE_CAN_SPEND)
+
+
+@pytest.fixture(scope="session")
+def bank(node_rpc: NodeRpc) -> Wallet:
+    """Funded once per node, so each test's wallet costs one block, not a maturity period."""
+    funder = Wallet(node_rpc, Key.derive("pytest-bank"))
+    funder.fund(BANK_COINBASES)
+    return funder
+
+
+@pytest.fixture
+def wallet(node_rpc: NodeRpc, bank: Wallet, request: pytest.FixtureRequest) -> Wallet:
+    """A wallet with a key of its own per test, holding one confirmed P2TR coin."""
+    funded = Wallet(node_rpc, Key.derive(request.node.nodeid))
+    grant = bank.pay(funded.p2tr_script, WALLET_GRANT)
+    bank.broadcast(grant)
+    bank.mine()
+    funded.accept(grant)
+    return funded
