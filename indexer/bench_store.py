@@ -5,9 +5,10 @@ Run from the repository root::
     .venv/bin/python -m indexer.bench_store [--blocks N] [--utxos-per-block K] [--batch B]
 
 Every block spends K/2 UTXO records of earlier blocks (once there are enough) and creates K
-new ones, each with an address-index entry and an event: the churn of a busy protocol
-block. The store lives in a temporary directory on the same file system as the system's
-temp dir, with the default durable commits (fsync per transaction). It prints blocks/s
+new ones, each with an address-index entry, a credit event and the derived indexes: the
+churn of a busy protocol block. The store lives in a temporary directory on the same file
+system as the system's temp dir, with the default durable commits (fsync per transaction).
+It prints blocks/s
 one block per transaction, blocks/s in batches, the time to roll back the undo depth's worth
 of blocks, and the live-outpoint load rate on reopen. The machine is shared: figures vary.
 """
@@ -23,11 +24,15 @@ from pathlib import Path
 
 from indexer.store import open_store
 from indexer.store_config import ChainIdentity, StoreConfig
+from protocol.events import EventType, balance_event, encode_event
 from protocol.params import PROTOCOL_VERSION, Network
+from protocol.records import UtxoAssets
 from protocol.state import BlockEffects, Write, utxo_key
 
 IDENTITY = ChainIdentity(Network.REGTEST, 1, PROTOCOL_VERSION, bytes(32))
 SCRIPT = bytes.fromhex("0014") + bytes(20)
+TOKEN = bytes.fromhex("0000000100000001")
+RECORD = UtxoAssets(((TOKEN, 1_000),)).encode()
 
 
 def synthetic_chain(blocks: int, per_block: int) -> list[BlockEffects]:
@@ -36,7 +41,7 @@ def synthetic_chain(blocks: int, per_block: int) -> list[BlockEffects]:
     for height in range(1, blocks + 1):
         spent, live = live[: per_block // 2], live[per_block // 2 :]
         created = [
-            (utxo_key(hashlib.sha256(b"%d:%d" % (height, n)).digest(), n), b"\xa1\x01" + bytes(30))
+            (utxo_key(hashlib.sha256(b"%d:%d" % (height, n)).digest(), n), RECORD)
             for n in range(per_block)
         ]
         live.extend(created)
@@ -48,7 +53,10 @@ def synthetic_chain(blocks: int, per_block: int) -> list[BlockEffects]:
             BlockEffects(
                 height=height,
                 block_hash=hashlib.sha256(b"block %d" % height).digest(),
-                events=tuple(bytes(60) for _ in created),
+                events=tuple(
+                    encode_event(balance_event(EventType.CREDIT, key[1:33], key[1:], TOKEN, 1_000))
+                    for key, _ in created
+                ),
                 events_hash=bytes(32),
                 state_hash=bytes(32),
                 writes=tuple(Write(key, new) for key, new, _ in changes),

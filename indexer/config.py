@@ -47,7 +47,10 @@ class Config:
     activation_height: int | None = None  # overrides the network's (private chains, tests)
     api_host: str = "127.0.0.1"
     api_port: int = 8432
-    cors_origins: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API ("*": any)
+    api_max_page_size: int = 1000  # most items one page of a listing holds
+    api_max_body_bytes: int = 1 << 20  # largest request body accepted
+    api_ready_lag_blocks: int = 2  # /readyz fails when further behind the node than this
 
     def __post_init__(self) -> None:
         _check(self.rest in ("auto", "on", "off"), "rest", self.rest, "one of auto, on, off")
@@ -57,6 +60,33 @@ class Config:
         _check(self.poll_seconds > 0, "poll_seconds", self.poll_seconds, "a positive number")
         _check(self.undo_depth >= 10, "undo_depth", self.undo_depth, "at least 10 blocks")
         _check(0 < self.api_port < 65536, "api_port", self.api_port, "a TCP port")
+        _check(
+            10 <= self.api_max_page_size <= 10_000,
+            "api_max_page_size",
+            self.api_max_page_size,
+            "10 to 10000 items",
+        )
+        _check(
+            1024 <= self.api_max_body_bytes <= 64 << 20,
+            "api_max_body_bytes",
+            self.api_max_body_bytes,
+            "1024 bytes to 64 MiB (a batch of 1,000 outpoints is about 70 KiB)",
+        )
+        _check(
+            self.api_ready_lag_blocks >= 0,
+            "api_ready_lag_blocks",
+            self.api_ready_lag_blocks,
+            "0 or more blocks",
+        )
+        for origin in self.cors_origins:
+            parts = urlsplit(origin)
+            _check(
+                origin == "*"
+                or (parts.scheme in ("http", "https") and bool(parts.netloc) and not parts.path),
+                "cors_origins",
+                origin,
+                '"*" or origins such as https://wallet.example (scheme and host, no path)',
+            )
         if self.activation_height is not None:
             _check(self.activation_height >= 1, "activation_height", self.activation_height, ">= 1")
         url = urlsplit(self.rpc_url)
@@ -101,7 +131,14 @@ _CONVERTERS: dict[str, Any] = {
     "undo_depth": int,
     "activation_height": int,
     "api_port": int,
-    "cors_origins": lambda v: tuple(v) if isinstance(v, list) else tuple(str(v).split(",")),
+    "api_max_page_size": int,
+    "api_max_body_bytes": int,
+    "api_ready_lag_blocks": int,
+    "cors_origins": lambda v: (
+        tuple(str(o) for o in v)
+        if isinstance(v, list)
+        else tuple(o.strip() for o in str(v).split(",") if o.strip())
+    ),
 }
 
 

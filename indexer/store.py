@@ -32,6 +32,30 @@ scripts        sha256(scriptPubKey) (32) +            empty; present iff ``outpu
                outpoint (36)                          outpoint to that script (address index)
 =============  =====================================  =========================================
 
+Derived indexes (:mod:`indexer.store_index`), functions of the databases above, kept in each
+block's transaction with undo entries. A *holder* is a distinct scriptPubKey whose live
+outpoints hold a non-zero balance of the token (authorities do not count). u128 is 16 bytes.
+
+===============  ===================================  =======================================
+database         key                                  value
+===============  ===================================  =======================================
+script_balances  sha256(script) (32) + token id (8)   the script's total balance, u128;
+                                                      present iff non-zero
+holders          token id (8) + (2^128-1 - balance)   the scriptPubKey; one per holder, so a
+                 u128 (16) + sha256(script) (32)      prefix scan lists holders richest first
+token_stats      token id (8)                         holders u32 + asset-carrying outpoints
+                                                      u32; present for every deployed token
+token_rank       holders u32 (4) + token id (8)       empty; one per ``token_stats`` entry
+txs              txid (32) + height u32 (4)           first event index u32 + event count u32
+                                                      + has-payload u8 + the payload of its one
+                                                      well-formed carrier; for every tx with
+                                                      events or a carrier
+script_events    sha256(script) (32) + height u32 +   empty; events naming an outpoint that
+                 event index u32 (40)                 pays to the script (events by address)
+reorgs           sequence u32 (4), from 1             first and last height removed (u32 each)
+                                                      + their block hashes (32 each, ascending)
+===============  ===================================  =======================================
+
 ``meta`` holds ``schema_version`` (u32, the layout version), ``network`` (ASCII name),
 ``activation_height`` (u32), ``protocol_version`` (u32), ``genesis_hash`` (32, internal
 order), all written at creation and checked at every open; and ``tip``: height u32 + block
@@ -39,9 +63,10 @@ hash (32) + state hash (32), absent until the first block at the activation heig
 
 Blocks, block heights and events are kept forever; undo is pruned in the transaction that
 applies the block ``undo_depth`` above it. A rollback restores every database byte for byte,
-except that undo pruned by the blocks it removes stays pruned: right after a rollback of k
+except that undo pruned by the blocks it removes stays pruned (right after a rollback of k
 blocks, undo reaches ``undo_depth - k`` blocks below the tip, and back to ``undo_depth`` as
-the new branch grows.
+the new branch grows), and that it appends its own entry to ``reorgs``, the log that lets a
+reader tell a client which heights were rolled back.
 
 Readers should hold a read transaction only as long as one request takes: an open read
 transaction pins the pages of its snapshot, so LMDB cannot reuse them and the file grows,
@@ -56,7 +81,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 
@@ -76,6 +101,7 @@ from indexer.store_schema import DB_NAMES, U32, Tip, decode_block
 from indexer.store_view import Databases, PinnedTxn, StoreView, Txn
 from indexer.store_write import WriteSession, apply_block, rollback_blocks, serialized_outpoint
 from protocol.state import UTXO_PREFIX, BlockEffects
+from protocol.tx import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +129,19 @@ class Batch:
     def tip(self) -> Tip | None:
         return self._session.view.tip()
 
-    def apply(self, effects: BlockEffects) -> None:
-        """Apply one block's effects; an exception aborts the whole batch."""
+    def apply(self, effects: BlockEffects, transactions: Sequence[Transaction] = ()) -> None:
+        """Apply one block's effects; an exception aborts the whole batch.
+
+        ``transactions`` (those the machine applied) let the indexes record each message
+        and the scripts of outpoints bound and spent within the block.
+        """
         first, depth = self._store.identity.activation_height, self._store.undo_depth
-        self._session.run(lambda s: apply_block(s, effects, first_height=first, undo_depth=depth))
+        txs = tuple(transactions)
+        self._session.run(
+            lambda s: apply_block(
+                s, effects, first_height=first, undo_depth=depth, transactions=txs
+            )
+        )
         self.heights.append(effects.height)
 
     def describe(self) -> str:
@@ -164,8 +199,9 @@ class Store(StoreReader):
             batch = Batch(self, session)
             yield batch
 
-    def apply_block(self, effects: BlockEffects) -> None:
-        self.apply_blocks((effects,))
+    def apply_block(self, effects: BlockEffects, transactions: Sequence[Transaction] = ()) -> None:
+        with self.batch() as batch:
+            batch.apply(effects, transactions)
 
     def apply_blocks(self, blocks: Iterable[BlockEffects]) -> None:
         with self.batch() as batch:

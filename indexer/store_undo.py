@@ -1,14 +1,15 @@
 """Undo records: the prior value of every entry a block changed, in the order it changed them.
 
-Applying the entries in reverse order restores every database the block touched. Only the
-``state`` and ``outputs`` databases need entries: the address index follows ``outputs``,
-and a block only ever adds its own ``blocks``, ``block_heights`` and ``events`` entries,
-which a rollback deletes by the block's height and hash.
+Applying the entries in reverse order restores every database the block touched. The
+``state`` and ``outputs`` databases and the derived indexes of :mod:`indexer.store_index`
+need entries: the address index follows ``outputs``, and a block only ever adds its own
+``blocks``, ``block_heights`` and ``events`` entries, which a rollback deletes by the
+block's height and hash.
 
 Encoding (integers big-endian)::
 
     record := format (u8, = 1) | entry count (u32) | entry*
-    entry  := target (u8: 1 state, 2 outputs) | key length (u16) | prior length (u32) | key | prior
+    entry  := target (u8, UndoTarget) | key length (u16) | prior length (u32) | key | prior
 
 A prior length of 0xFFFFFFFF means the entry was absent (and carries no prior bytes), so an
 absent entry and an empty value stay distinct. Decoding rejects anything else, including
@@ -32,8 +33,16 @@ _ENTRY = struct.Struct(">BHI")
 
 
 class UndoTarget(IntEnum):
+    """The database an entry restores; the numbers are part of the record format."""
+
     STATE = 1
     OUTPUTS = 2
+    SCRIPT_BALANCES = 3
+    HOLDERS = 4
+    TOKEN_STATS = 5
+    TOKEN_RANK = 6
+    TXS = 7
+    SCRIPT_EVENTS = 8
 
 
 class UndoEntry(NamedTuple):

@@ -14,15 +14,25 @@ import lmdb
 
 from indexer.store_schema import (
     DB_NAMES,
+    EVENT_KEY,
     META_TIP,
     OUTPOINT_LEN,
+    SCRIPT_EVENT,
+    TOKEN_RANK,
+    TOKEN_STATS,
     U32,
     BlockRecord,
+    Reorg,
     Tip,
+    TxEntry,
     decode_block,
+    decode_reorg,
     decode_tip,
+    decode_tx,
+    decode_u128,
     event_key,
     height_key,
+    holder_balance,
     script_prefix,
 )
 
@@ -43,6 +53,13 @@ class Databases:
     undo: Database
     outputs: Database
     scripts: Database
+    script_balances: Database
+    holders: Database
+    token_stats: Database
+    token_rank: Database
+    txs: Database
+    script_events: Database
+    reorgs: Database
 
     @classmethod
     def open(cls, env: lmdb.Environment, txn: Txn | None, *, create: bool) -> Databases:
@@ -61,6 +78,45 @@ class PinnedTxn:
     """A TxnSource that always answers the same (read-only) transaction."""
 
     txn: Txn
+
+
+def _successor(prefix: bytes) -> bytes | None:
+    """The smallest key above every key starting with ``prefix`` (None: there is none)."""
+    stripped = prefix.rstrip(b"\xff")
+    if not stripped:
+        return None
+    return stripped[:-1] + bytes([stripped[-1] + 1])
+
+
+def iter_after(
+    txn: Txn, db: Database, prefix: bytes, after: bytes | None, *, reverse: bool = False
+) -> Iterator[tuple[bytes, bytes]]:
+    """Entries whose key starts with ``prefix``, in key order (or reversed), strictly after
+    the key ``after`` in that order; ``after=None`` starts at the first (or last) one."""
+    cursor = txn.cursor(db)
+    if not reverse:
+        if not cursor.set_range(after if after is not None else prefix):
+            return
+        if after is not None and cursor.key() == after and not cursor.next():
+            return
+        for key, value in cursor:
+            if not key.startswith(prefix):
+                return
+            yield key, value
+        return
+    bound = after if after is not None else _successor(prefix)
+    if bound is None or not cursor.set_range(bound):
+        positioned = cursor.last()
+        if positioned and after is not None and cursor.key() >= after:
+            positioned = cursor.prev()
+    else:
+        positioned = cursor.prev()
+    while positioned:
+        key = cursor.key()
+        if not key.startswith(prefix):
+            return
+        yield key, cursor.value()
+        positioned = cursor.prev()
 
 
 def iter_prefix(txn: Txn, db: Database, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
@@ -130,6 +186,86 @@ class StoreView:
     def state_entries(self) -> int:
         """How many protocol state entries there are, of every kind."""
         return self._source.txn.stat(self._dbs.state)["entries"]
+
+    def state_after(
+        self, prefix: bytes, after: bytes | None, *, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """Protocol state entries under ``prefix``, strictly after the key ``after``."""
+        return iter_after(self._source.txn, self._dbs.state, prefix, after, reverse=reverse)
+
+    def events_after(self, after: tuple[int, int] | None) -> Iterator[tuple[int, int, bytes]]:
+        """(height, index, event) of every event after (height, index), in chain order."""
+        start = None if after is None else event_key(*after)
+        for key, value in iter_after(self._source.txn, self._dbs.events, b"", start):
+            height, index = EVENT_KEY.unpack(key)
+            yield height, index, value
+
+    def outpoints_of_script_after(self, script: bytes, after: bytes | None) -> Iterator[bytes]:
+        """Like :meth:`outpoints_of_script`, strictly after the outpoint ``after``."""
+        prefix = script_prefix(script)
+        start = None if after is None else prefix + after
+        for key, _ in iter_after(self._source.txn, self._dbs.scripts, prefix, start):
+            yield key[-OUTPOINT_LEN:]
+
+    def script_balances(self, script: bytes) -> list[tuple[bytes, int]]:
+        """(token id, total balance) the script's live outpoints hold, by token id."""
+        prefix = script_prefix(script)
+        return [
+            (key[len(prefix) :], decode_u128(value))
+            for key, value in iter_prefix(self._source.txn, self._dbs.script_balances, prefix)
+        ]
+
+    def token_stats(self, token: bytes) -> tuple[int, int] | None:
+        """(holders, asset-carrying outpoints) of a deployed token, or None."""
+        value = self._source.txn.get(token, db=self._dbs.token_stats)
+        if value is None:
+            return None
+        holders, utxos = TOKEN_STATS.unpack(value)
+        return holders, utxos
+
+    def holders(
+        self, token: bytes, after: bytes | None = None
+    ) -> Iterator[tuple[bytes, bytes, int]]:
+        """(index key, scriptPubKey, balance) per holder of ``token``, richest first."""
+        for key, script in iter_after(self._source.txn, self._dbs.holders, token, after):
+            yield key, script, holder_balance(key)
+
+    def tokens_by_holders(
+        self, after: bytes | None = None, *, reverse: bool = False
+    ) -> Iterator[tuple[bytes, int, bytes]]:
+        """(index key, holders, token id) in ascending holder count (or descending)."""
+        txn, db = self._source.txn, self._dbs.token_rank
+        for key, _ in iter_after(txn, db, b"", after, reverse=reverse):
+            holders, token = TOKEN_RANK.unpack(key)
+            yield key, holders, token
+
+    def transaction(self, txid: bytes) -> list[TxEntry]:
+        """Where a protocol transaction's events are, per block holding it (one, normally)."""
+        return [
+            decode_tx(key, value)
+            for key, value in iter_prefix(self._source.txn, self._dbs.txs, txid)
+        ]
+
+    def script_events(
+        self, script: bytes, after: tuple[int, int] | None = None, *, reverse: bool = False
+    ) -> Iterator[tuple[int, int]]:
+        """(height, event index) of events naming an outpoint paying to ``script``."""
+        prefix = script_prefix(script)
+        start = None if after is None else SCRIPT_EVENT.pack(prefix, *after)
+        txn, db = self._source.txn, self._dbs.script_events
+        for key, _ in iter_after(txn, db, prefix, start, reverse=reverse):
+            _, height, index = SCRIPT_EVENT.unpack(key)
+            yield height, index
+
+    def reorgs(self, after: int = 0) -> Iterator[Reorg]:
+        """Rollbacks logged after sequence number ``after``, oldest first."""
+        start = None if after == 0 else U32.pack(after)
+        for key, value in iter_after(self._source.txn, self._dbs.reorgs, b"", start):
+            yield decode_reorg(key, value)
+
+    def last_reorg(self) -> Reorg | None:
+        cursor = self._source.txn.cursor(self._dbs.reorgs)
+        return decode_reorg(cursor.key(), cursor.value()) if cursor.last() else None
 
     def oldest_undo_height(self) -> int | None:
         """The lowest height whose undo record is kept (undo is kept for a contiguous range)."""

@@ -9,19 +9,22 @@ the transaction is aborted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import lmdb
 
 from indexer.store_errors import CorruptStoreError, InvalidEffectsError, StoreError
+from indexer.store_index import index_block, index_db, prepare
 from indexer.store_schema import (
     HASH_LEN,
     META_TIP,
     OUTPOINT_LEN,
     U32,
     BlockRecord,
+    Reorg,
     Tip,
     encode_block,
+    encode_reorg,
     encode_tip,
     event_key,
     height_key,
@@ -30,6 +33,7 @@ from indexer.store_schema import (
 from indexer.store_undo import UndoEntry, UndoTarget, decode_undo, encode_undo
 from indexer.store_view import Databases, StoreView, Txn
 from protocol.state import UTXO_KEY_LEN, UTXO_PREFIX, BlockEffects
+from protocol.tx import Transaction
 
 Operation = Callable[["WriteSession"], None]
 
@@ -183,11 +187,19 @@ def _check_effects(effects: BlockEffects, expected_height: int) -> None:
 
 
 def apply_block(
-    session: WriteSession, effects: BlockEffects, *, first_height: int, undo_depth: int
+    session: WriteSession,
+    effects: BlockEffects,
+    *,
+    first_height: int,
+    undo_depth: int,
+    transactions: Sequence[Transaction] = (),
 ) -> None:
-    """Write one block's state, index, events, undo and tip; prune undo beyond the depth.
+    """Write one block's state, indexes, events, undo and tip; prune undo beyond the depth.
 
-    Everything is checked before the first write, so an error leaves the transaction as it was.
+    ``transactions`` are the block's transactions the machine applied (any superset of
+    those with a carrier or a protocol input); they give the derived indexes the messages
+    and the scripts of outpoints bound and spent within the block. Everything is checked
+    before the first write, so an error leaves the transaction as it was.
     """
     txn, dbs = session.txn, session.dbs
     tip = session.view.tip()
@@ -206,11 +218,13 @@ def apply_block(
                 f"block at height {height:,}: the undo of key {undo.key.hex()} disagrees with "
                 "the store: the effects were computed on another state"
             )
+    indexed = prepare(effects, priors, transactions)
 
     entries: list[UndoEntry] = []
     for write, prior in zip(effects.writes, priors, strict=True):
         session.set_state(write.key, write.value)
         entries.append(UndoEntry(UndoTarget.STATE, write.key, prior))
+    index_block(txn, dbs, indexed, entries)
     spent = [w.key[1:] for w in effects.writes if w.value is None and w.key[:1] == UTXO_PREFIX]
     # Only outpoints still carrying assets at the end of the block enter the address index.
     bound = [(op, script) for op, script in effects.outputs if session.is_live(op)]
@@ -240,26 +254,35 @@ def _prune_undo(txn: Txn, dbs: Databases, *, below: int) -> None:
 def rollback_blocks(session: WriteSession, *, target: int, first_height: int) -> None:
     """Undo every block above ``target``, newest first, and make ``target`` the tip.
 
-    The caller has checked that undo is kept for every height above ``target``.
+    The caller has checked that undo is kept for every height above ``target``. The
+    rollback is logged in ``reorgs``, the one database a rollback adds to.
     """
     txn, dbs = session.txn, session.dbs
     tip = session.view.tip()
     top = -1 if tip is None else tip.height
+    removed: list[bytes] = []
     for height in range(top, target, -1):
         record = session.view.block(height)
         undo = txn.get(height_key(height), db=dbs.undo)
         if record is None or undo is None:
             raise CorruptStoreError(f"block record or undo of height {height:,} is missing")
+        removed.append(record.block_hash)
         for entry in reversed(decode_undo(undo)):
             if entry.target is UndoTarget.STATE:
                 session.set_state(entry.key, entry.prior)
-            else:
+            elif entry.target is UndoTarget.OUTPUTS:
                 session.set_output(entry.key, entry.prior)
+            elif entry.prior is None:
+                txn.delete(entry.key, db=index_db(dbs, entry.target))
+            else:
+                txn.put(entry.key, entry.prior, db=index_db(dbs, entry.target))
         for index in range(record.event_count):
             txn.delete(event_key(height, index), db=dbs.events)
         txn.delete(record.block_hash, db=dbs.block_heights)
         txn.delete(height_key(height), db=dbs.blocks)
         txn.delete(height_key(height), db=dbs.undo)
+    if removed:
+        _log_reorg(txn, dbs, target + 1, removed[::-1])
     if target < first_height:
         txn.delete(META_TIP, db=dbs.meta)
         return
@@ -267,3 +290,10 @@ def rollback_blocks(session: WriteSession, *, target: int, first_height: int) ->
     if record is None:
         raise CorruptStoreError(f"block record of height {target:,} is missing")
     txn.put(META_TIP, encode_tip(Tip(target, record.block_hash, record.state_hash)), db=dbs.meta)
+
+
+def _log_reorg(txn: Txn, dbs: Databases, first: int, hashes: list[bytes]) -> None:
+    cursor = txn.cursor(dbs.reorgs)
+    sequence = U32.unpack(cursor.key())[0] + 1 if cursor.last() else 1
+    reorg = Reorg(sequence, first, first + len(hashes) - 1, tuple(hashes))
+    txn.put(U32.pack(sequence), encode_reorg(reorg), db=dbs.reorgs)

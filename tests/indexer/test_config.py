@@ -45,6 +45,11 @@ def test_flags_override_environment_which_overrides_file(tmp_path: Path) -> None
         ({"ROOTSTATE_UNDO_DEPTH": "3"}, "undo_depth=3 is invalid"),
         ({"ROOTSTATE_ZMQ_URL": "ipc:///x"}, "zmq_url='ipc:///x' is invalid"),
         ({"ROOTSTATE_COLOUR": "red"}, "unknown setting ROOTSTATE_COLOUR"),
+        ({"ROOTSTATE_API_MAX_PAGE_SIZE": "5"}, "api_max_page_size=5 is invalid"),
+        ({"ROOTSTATE_API_MAX_BODY_BYTES": "100"}, "api_max_body_bytes=100 is invalid"),
+        ({"ROOTSTATE_API_READY_LAG_BLOCKS": "-1"}, "api_ready_lag_blocks=-1 is invalid"),
+        ({"ROOTSTATE_CORS_ORIGINS": "wallet.example"}, "cors_origins='wallet.example'"),
+        ({"ROOTSTATE_CORS_ORIGINS": "https://a.example/app"}, "no path"),
     ],
 )
 def test_bad_settings_name_themselves(env: dict[str, str], message: str) -> None:
@@ -83,3 +88,18 @@ def test_config_is_frozen() -> None:
 def test_password_is_not_printed() -> None:
     config = load_config(environ={**CREDS, "ROOTSTATE_RPC_PASSWORD": "hunter2"})
     assert "hunter2" not in repr(config)
+
+
+def test_api_settings_from_every_source(tmp_path: Path) -> None:
+    toml = tmp_path / "rootstate.toml"
+    toml.write_text('cors_origins = ["https://a.example", "http://localhost:3000"]\n')
+    config = load_config(
+        toml,
+        environ={**CREDS, "ROOTSTATE_API_MAX_PAGE_SIZE": "250"},
+        flags={"api_max_body_bytes": 4096, "api_ready_lag_blocks": 0},
+    )
+    assert config.cors_origins == ("https://a.example", "http://localhost:3000")
+    assert (config.api_max_page_size, config.api_max_body_bytes) == (250, 4096)
+    assert config.api_ready_lag_blocks == 0
+    listed = load_config(environ={**CREDS, "ROOTSTATE_CORS_ORIGINS": "*, https://b.example"})
+    assert listed.cors_origins == ("*", "https://b.example")

@@ -38,7 +38,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.calls.append(body["method"])
         status, payload = self.responder(body["method"], body.get("params", []))
-        data = json.dumps({"id": body["id"], **(payload or {})}).encode()
+        # 200 without a payload: an empty body, as btcd sends while it shuts down.
+        empty = status == 200 and payload is None
+        data = b"" if empty else json.dumps({"id": body["id"], **(payload or {})}).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -107,6 +109,17 @@ def test_busy_node_is_retried(fake_node: Any) -> None:
 
     url, calls = fake_node(responder)
     assert _run(_settings(url), "getblockcount") == 7
+    assert len(calls) == 2
+
+
+def test_empty_reply_of_a_stopping_node_is_retried(fake_node: Any) -> None:
+    answers = iter([None, {"result": 9, "error": None}])
+
+    def responder(method: str, params: list[Any]) -> tuple[int, dict[str, Any] | None]:
+        return 200, next(answers)
+
+    url, calls = fake_node(responder)
+    assert _run(_settings(url), "getblockcount") == 9
     assert len(calls) == 2
 
 

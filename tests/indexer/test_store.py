@@ -30,13 +30,18 @@ from indexer.store_errors import (
 )
 from indexer.store_reader import open_reader
 from indexer.store_schema import BlockRecord, Tip
+from indexer.store_view import StoreView
 from protocol.params import Network
+from protocol.records import UtxoAssets
 from protocol.state import UTXO_PREFIX, BlockEffects, Write
 from tests.indexer.store_chain import (
     FIRST_HEIGHT,
     IDENTITY,
     SCRIPTS,
+    TOKENS,
+    ExpectedIndexes,
     dump_env,
+    expected_indexes,
     expected_outputs,
     make_chain,
     reference_state,
@@ -47,6 +52,7 @@ from tests.indexer.store_chain import (
 REPO = Path(__file__).resolve().parents[2]
 TINY_MAP = 64 * 1024
 CHILD = [sys.executable, "-m", "tests.indexer.store_child"]
+Dump = dict[bytes, dict[bytes, bytes]]
 
 
 def assert_matches(store: Store, chain: list[BlockEffects]) -> None:
@@ -73,10 +79,38 @@ def assert_matches(store: Store, chain: list[BlockEffects]) -> None:
             assert list(view.outpoints_of_script(script)) == paid
         for outpoint, script in outputs.items():
             assert view.script_of(outpoint) == script
+        assert_indexes(view, expected_indexes(chain))
     utxos = {key[1:] for key, _ in state.items() if key[:1] == UTXO_PREFIX}
     # The live set holds prevouts as inputs serialize them: vout little-endian.
     assert set(store.live_outpoints) == {op[:32] + op[32:][::-1] for op in utxos}
     assert all(store.is_live(op) for op in utxos)
+
+
+def assert_indexes(view: StoreView, expected: ExpectedIndexes) -> None:
+    for script in SCRIPTS:
+        assert dict(view.script_balances(script)) == expected.balances.get(script, {})
+        assert list(view.script_events(script)) == expected.script_events.get(script, [])
+    for token in TOKENS:
+        held = [(script, balance) for _, script, balance in view.holders(token)]
+        assert held == expected.holders.get(token, [])
+    assert {token: view.token_stats(token) for token in expected.stats} == expected.stats
+    ranked = [(holders, token) for _, holders, token in view.tokens_by_holders()]
+    assert ranked == sorted((h, t) for t, (h, _) in expected.stats.items())
+    descending = [(holders, token) for _, holders, token in view.tokens_by_holders(reverse=True)]
+    assert descending == ranked[::-1]
+    for txid, spans in expected.txs.items():
+        found = [(e.height, e.first_event, e.event_count) for e in view.transaction(txid)]
+        assert found == spans
+
+
+def without_reorg_log(dump: Dump) -> Dump:
+    """Every database but ``reorgs``, the log a rollback appends to instead of restoring."""
+    return {name: db for name, db in dump.items() if name != b"reorgs"}
+
+
+def reorg_log(path: Path) -> list[tuple[int, int, list[bytes]]]:
+    with open_reader(small_config(path)) as reader, reader.read() as view:
+        return [(r.first_height, r.last_height, list(r.block_hashes)) for r in view.reorgs()]
 
 
 def tip_of(effects: BlockEffects) -> Tip:
@@ -109,9 +143,6 @@ def test_blocks_applied_one_by_one_match_the_reference_and_survive_reopening(
     assert dump_env(path)[b"state"] == dict(reference_state(chain).items())
 
 
-Dump = dict[bytes, dict[bytes, bytes]]
-
-
 def dumps_around_a_rollback(path: Path, *, undo_depth: int, extra: int) -> tuple[Dump, Dump]:
     """Dumps of a store holding 15 blocks, then after ``extra`` more and a rollback to 15."""
     chain = make_chain(15 + extra, seed=2)
@@ -128,13 +159,18 @@ def dumps_around_a_rollback(path: Path, *, undo_depth: int, extra: int) -> tuple
 
 def test_rollback_restores_every_database_byte_for_byte(tmp_path: Path) -> None:
     before, after = dumps_around_a_rollback(tmp_path / "store", undo_depth=30, extra=9)
-    assert after == before
+    assert without_reorg_log(after) == without_reorg_log(before)
+    assert before[b"reorgs"] == {}
+    # The log names the nine heights removed and the hashes they had.
+    removed = [effects.block_hash for effects in make_chain(24, seed=2)[15:]]
+    assert reorg_log(tmp_path / "store") == [(16, 24, removed)]
 
 
 def test_undo_pruned_by_rolled_back_blocks_stays_pruned(tmp_path: Path) -> None:
     before, after = dumps_around_a_rollback(tmp_path / "store", undo_depth=8, extra=5)
-    assert {name: db for name, db in after.items() if name != b"undo"} == {
-        name: db for name, db in before.items() if name != b"undo"
+    unlogged = (b"undo", b"reorgs")
+    assert {name: db for name, db in after.items() if name not in unlogged} == {
+        name: db for name, db in before.items() if name not in unlogged
     }
     # Blocks 16..20 pruned the undo of heights 8..12; what is left is unchanged.
     assert after[b"undo"] == {k: v for k, v in before[b"undo"].items() if k in after[b"undo"]}
@@ -150,7 +186,12 @@ def test_rollback_then_reapply_equals_straight_application(tmp_path: Path) -> No
         assert_matches(store, chain)
     with open_store(small_config(tmp_path / "b"), IDENTITY) as store:
         store.apply_blocks(chain)
-    assert dump_env(tmp_path / "a") == dump_env(tmp_path / "b")
+    assert without_reorg_log(dump_env(tmp_path / "a")) == without_reorg_log(
+        dump_env(tmp_path / "b")
+    )
+    hashes = [effects.block_hash for effects in chain[10:16]]
+    assert reorg_log(tmp_path / "a") == [(11, 16, hashes)]
+    assert reorg_log(tmp_path / "b") == []
 
 
 def test_rollback_below_the_first_block_empties_the_store(tmp_path: Path) -> None:
@@ -162,7 +203,9 @@ def test_rollback_below_the_first_block_empties_the_store(tmp_path: Path) -> Non
         assert store.rollback_to(FIRST_HEIGHT - 1) is None
         assert_matches(store, [])
         assert not store.live_outpoints
-    assert dump_env(tmp_path / "store") == dump_env(tmp_path / "empty")
+    empty = without_reorg_log(dump_env(tmp_path / "empty"))
+    assert without_reorg_log(dump_env(tmp_path / "store")) == empty
+    assert reorg_log(tmp_path / "store") == [(1, 6, [e.block_hash for e in chain])]
 
 
 def test_batches_and_single_blocks_give_identical_databases(tmp_path: Path) -> None:
@@ -222,10 +265,26 @@ def test_invalid_effects_are_refused_and_abort_the_batch(tmp_path: Path) -> None
     n = next(i for i in range(4, len(chain) - 2) if chain[i + 1].writes)
     good, nxt = chain[n], chain[n + 1]
     bad_undo = (Write(nxt.undo[0].key, b"not what the store holds"), *nxt.undo[1:])
+    fresh = b"\x01" + sha("never bound") + bytes(4)
+    record = UtxoAssets(((TOKENS[0], 5),)).encode()
+
+    def adding(key: bytes, value: bytes, *, script: bytes | None = SCRIPTS[0]) -> BlockEffects:
+        bound = () if script is None else ((key[1:], script),)
+        return dataclasses.replace(
+            nxt,
+            writes=(*nxt.writes, Write(key, value)),
+            undo=(*nxt.undo, Write(key, None)),
+            outputs=(*nxt.outputs, *bound),
+        )
+
     cases = [
         (chain[n + 2], f"the store's next height is {nxt.height}"),
         (dataclasses.replace(nxt, undo=bad_undo), "computed on another state"),
         (dataclasses.replace(nxt, block_hash=chain[0].block_hash), "already applied at height 1"),
+        # The derived indexes read every UTXO record and event: they must be well formed.
+        (adding(fresh, b"\xff"), "a UTXO record is not valid CBOR"),
+        (adding(fresh, record, script=None), "gets a UTXO record but no output script"),
+        (dataclasses.replace(nxt, events=(b"\xa0",)), "an event has no 32-byte txid"),
     ]
     with open_store(small_config(tmp_path / "store"), IDENTITY) as store:
         store.apply_blocks(chain[:n])
@@ -289,7 +348,9 @@ def test_map_grows_from_a_tiny_initial_size(
         store.apply_blocks(chain[-4:])
     with open_store(small_config(tmp_path / "roomy"), IDENTITY) as store:
         store.apply_blocks(chain)
-    assert dump_env(tmp_path / "tiny") == dump_env(tmp_path / "roomy")
+    tiny_dump, roomy_dump = dump_env(tmp_path / "tiny"), dump_env(tmp_path / "roomy")
+    assert without_reorg_log(tiny_dump) == without_reorg_log(roomy_dump)
+    assert len(tiny_dump[b"reorgs"]) == 1
 
 
 def test_a_batch_that_grew_the_map_and_then_failed_commits_nothing(

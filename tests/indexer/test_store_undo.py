@@ -56,7 +56,7 @@ def test_an_empty_record_round_trips() -> None:
         (b"\x02" + ENCODED[1:], "format 2"),
         (ENCODED[:8], "ends inside an entry header"),
         (ENCODED[:20], "ends inside an entry"),
-        (ENCODED[:5] + b"\x07" + ENCODED[6:], "unknown database 7"),
+        (ENCODED[:5] + b"\x2a" + ENCODED[6:], "unknown database 42"),
         (ENCODED + b"\x00", "1 trailing bytes"),
     ],
 )

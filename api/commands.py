@@ -1,0 +1,132 @@
+"""``rootstate serve`` (the API over a store another process indexes) and ``rootstate run``
+(indexer and API in one process)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Awaitable, Callable
+
+import uvicorn
+
+from api.app import create_app
+from api.context import ApiContext, ApiSettings, IndexerLink
+from api.server import uvicorn_config
+from indexer.config import Config
+from indexer.node import NodeClient
+from indexer.node_thread import NodeThread
+from indexer.progress import Progress
+from indexer.runtime import follower, node_settings, open_for, store_config
+from indexer.store_reader import open_reader
+
+log = logging.getLogger("rootstate.api")
+
+#: How long `run` waits for the indexer to finish its batch after the API stops.
+STOP_WAIT_SECONDS = 60.0
+
+
+def api_settings(config: Config) -> ApiSettings:
+    return ApiSettings(
+        network=config.network,
+        undo_depth=config.undo_depth,
+        max_page_size=config.api_max_page_size,
+        default_page_size=min(100, config.api_max_page_size),
+        max_body_bytes=config.api_max_body_bytes,
+        cors_origins=config.cors_origins,
+        ready_lag_blocks=config.api_ready_lag_blocks,
+        node_poll_seconds=max(config.poll_seconds, 1.0),
+    )
+
+
+def node_height(config: Config) -> Callable[[], Awaitable[int]]:
+    """Asks the node for its height without retrying: the monitor asks again on its own.
+
+    The client is made on first use, inside the server's event loop that it will live in.
+    """
+    client: NodeClient | None = None
+
+    async def fetch() -> int:
+        nonlocal client
+        if client is None:
+            client = NodeClient(node_settings(config, retry_deadline=0.0))
+        return await client.tip_height()
+
+    return fetch
+
+
+def _signals_set(stop: threading.Event) -> None:
+    """SIGINT/SIGTERM set ``stop``. uvicorn handles them while it serves, then restores these
+    handlers and raises the signal again: with the default handlers that would kill the
+    process before the indexer finished its batch and the store was closed."""
+
+    def handler(signum: int, _frame: object) -> None:
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, handler)
+
+
+def cmd_serve(config: Config) -> int:
+    """The API alone, reading the store the indexer (another process) writes."""
+    _signals_set(threading.Event())
+    reader = open_reader(store_config(config))
+    try:
+        ctx = ApiContext(reader, api_settings(config), node_height=node_height(config))
+        app = create_app(ctx)
+        log.info("API on http://%s:%s (store %s)", config.api_host, config.api_port, reader.path)
+        uvicorn.Server(uvicorn_config(app, config.api_host, config.api_port)).run()
+    finally:
+        reader.close()
+    return 0
+
+
+def cmd_run(config: Config) -> int:
+    """The indexer on a thread and the API in the foreground, sharing one open store."""
+    node = NodeThread(node_settings(config))
+    try:
+        store = open_for(config, node)
+        try:
+            follow = follower(config, store, node, Progress())
+            stop = threading.Event()
+            _signals_set(stop)
+            failed: list[BaseException] = []
+            server: uvicorn.Server | None = None
+
+            def index() -> None:
+                try:
+                    follow.follow(stop)
+                except BaseException as exc:
+                    log.exception("the indexer stopped")
+                    failed.append(exc)
+                    if server is not None:
+                        server.should_exit = True
+
+            thread = threading.Thread(target=index, name="indexer", daemon=True)
+            link = IndexerLink(follow.stats, thread.is_alive)
+            ctx = ApiContext(
+                store, api_settings(config), node_height=node_height(config), indexer=link
+            )
+            server = uvicorn.Server(
+                uvicorn_config(create_app(ctx), config.api_host, config.api_port)
+            )
+            thread.start()
+            log.info("indexer started; API on http://%s:%s", config.api_host, config.api_port)
+            try:
+                server.run()
+            finally:
+                stop.set()
+                thread.join(timeout=STOP_WAIT_SECONDS)
+            if thread.is_alive():
+                # Closing the store under a running write would be unsafe; LMDB is
+                # crash-safe, so leaving mid-batch only loses the batch.
+                log.error("the indexer did not stop within %s s; exiting", STOP_WAIT_SECONDS)
+                os._exit(1)
+            if failed:
+                raise failed[0]
+        finally:
+            store.close()
+    finally:
+        node.close()
+    return 0

@@ -1,0 +1,290 @@
+"""POST /v1/compose/{transfer,mint,burn}: unsigned PSBTs from the caller's own UTXOs.
+
+Every request names its funding inputs (outpoint, value, script or address, and the token
+ids each carries), a change address and a fee rate in sat/vB; see :mod:`api.compose` for
+the layout and the checks. Amounts are integers or decimal strings of base units.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.body import json_object
+from api.compose import ComposeRequest, Composition, Funding, Payment, compose
+from api.context import context
+from api.errors import bad_request
+from api.fees import (
+    MAX_INPUT_WEIGHT,
+    UnknownInputError,
+    dust_threshold,
+    input_weight,
+    witness_version,
+)
+from api.messages import render_message
+from api.params import (
+    format_outpoint,
+    format_txid,
+    parse_address,
+    parse_outpoint,
+    parse_token_ref,
+)
+from api.psbt import SpentOutput
+from api.render import Json, TokenNames, render_script
+from api.routes_tokens import resolve_token
+from indexer.store_view import StoreView
+from protocol.fields import format_token_id, parse_token_id
+from protocol.machine import Machine
+from protocol.params import U128_MAX, Network
+from protocol.tx import TransactionParseError, parse_transaction
+
+MAX_FUNDING_INPUTS = 250
+MAX_TRANSFERS = 64  # spec §5.1: at most 64 operations per message
+MAX_FEE_RATE = 10_000
+MAX_SATS = 21_000_000 * 100_000_000
+
+Resolver = Callable[[StoreView], ComposeRequest]
+
+
+def _field(body: dict[str, Any], name: str, where: str = "") -> Any:
+    if name not in body:
+        raise bad_request("invalid_body", f"{where}{name} is required")
+    return body[name]
+
+
+def _int(value: Any, name: str, low: int, high: int, code: str = "invalid_body") -> int:
+    if isinstance(value, str) and value.isdigit() and value.isascii() and len(value) <= 40:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise bad_request(code, f"{name} must be an integer from {low:,} to {high:,}")
+    return value
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise bad_request("invalid_body", f"{name} must be a string")
+    return value
+
+
+def _fee_rate(body: dict[str, Any]) -> Fraction:
+    value = _field(body, "fee_rate")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise bad_request("invalid_fee_rate", "fee_rate must be a number of sat/vB")
+    rate = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+    if not 0 < rate <= MAX_FEE_RATE:
+        raise bad_request(
+            "invalid_fee_rate", f"fee_rate must be above 0 and at most {MAX_FEE_RATE}"
+        )
+    return rate
+
+
+def _script(item: dict[str, Any], where: str, network: Network) -> bytes:
+    if "script_pubkey" in item:
+        text = _text(item["script_pubkey"], f"{where}script_pubkey")
+        try:
+            script = bytes.fromhex(text)
+        except ValueError:
+            raise bad_request("invalid_script", f"{where}script_pubkey is not hex") from None
+        if not 0 < len(script) <= 10_000:
+            raise bad_request("invalid_script", f"{where}script_pubkey has a bad length")
+        if (
+            "address" in item
+            and parse_address(_text(item["address"], "address"), network) != script
+        ):
+            raise bad_request("invalid_body", f"{where}address and script_pubkey disagree")
+        return script
+    return parse_address(_text(_field(item, "address", where), f"{where}address"), network)
+
+
+def _funding(body: dict[str, Any], network: Network) -> tuple[Funding, ...]:
+    items = _field(body, "funding")
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_FUNDING_INPUTS:
+        raise bad_request(
+            "invalid_body", f"funding must be a list of 1 to {MAX_FUNDING_INPUTS} inputs"
+        )
+    out = []
+    for n, item in enumerate(items):
+        where = f"funding[{n}]."
+        if not isinstance(item, dict):
+            raise bad_request("invalid_body", f"funding[{n}] must be an object")
+        outpoint = parse_outpoint(_text(_field(item, "outpoint", where), f"{where}outpoint"))
+        value = _int(_field(item, "value", where), f"{where}value", 1, MAX_SATS)
+        script = _script(item, where, network)
+        declared = item.get("tokens", [])
+        if not isinstance(declared, list) or len(declared) > 1_000:
+            raise bad_request("invalid_body", f"{where}tokens must be a list of token ids")
+        try:
+            tokens = frozenset(parse_token_id(_text(t, f"{where}tokens")) for t in declared)
+        except ValueError as exc:
+            raise bad_request("invalid_token", f"{where}tokens: {exc}") from None
+        weight = None
+        if "input_weight" in item:
+            weight = _int(item["input_weight"], f"{where}input_weight", 1, MAX_INPUT_WEIGHT)
+        else:
+            try:
+                input_weight(script)
+            except UnknownInputError as exc:
+                raise bad_request("unsupported_input", f"{where[:-1]}: {exc}") from None
+        prev_tx = _prev_tx(item, where, outpoint, value, script)
+        out.append(Funding(SpentOutput(outpoint, value, script, prev_tx), tokens, weight))
+    return tuple(out)
+
+
+def _prev_tx(
+    item: dict[str, Any], where: str, outpoint: bytes, value: int, script: bytes
+) -> bytes | None:
+    if "prev_tx" not in item:
+        if witness_version(script) is None:
+            raise bad_request(
+                "invalid_body",
+                f"{where}prev_tx (the raw previous transaction) is required for a non-segwit input",
+            )
+        return None
+    try:
+        raw = bytes.fromhex(_text(item["prev_tx"], f"{where}prev_tx"))
+        tx = parse_transaction(raw)
+    except (ValueError, TransactionParseError):
+        raise bad_request("invalid_prev_tx", f"{where}prev_tx is not a raw transaction") from None
+    vout = int.from_bytes(outpoint[32:], "big")
+    if tx.txid != outpoint[:32] or vout >= len(tx.outputs):
+        raise bad_request("invalid_prev_tx", f"{where}prev_tx is not the transaction spent")
+    spent = tx.outputs[vout]
+    if spent.value != value or spent.script != script:
+        raise bad_request("invalid_prev_tx", f"{where}value or script disagree with prev_tx")
+    return raw
+
+
+def _amount(value: Any, name: str) -> int:
+    return _int(value, name, 1, U128_MAX, code="invalid_amount")
+
+
+def _payment_parts(item: dict[str, Any], where: str, network: Network) -> tuple[str, bytes, int]:
+    token = _text(_field(item, "token", where), f"{where}token")
+    parse_token_ref(token)
+    script = parse_address(_text(_field(item, "address", where), f"{where}address"), network)
+    value = _int(item.get("value", 0), f"{where}value", 0, MAX_SATS)
+    if value and value < dust_threshold(script):
+        raise bad_request(
+            "value_below_dust",
+            f"{where}value {value:,} sats is below the dust limit of "
+            f"{dust_threshold(script):,} for its address",
+        )
+    return token, script, value
+
+
+def _common(request: Request, body: dict[str, Any]) -> tuple[tuple[Funding, ...], bytes, Fraction]:
+    network = context(request).reader.identity.network
+    change = parse_address(_text(_field(body, "change_address"), "change_address"), network)
+    return _funding(body, network), change, _fee_rate(body)
+
+
+def _transfer(request: Request, body: dict[str, Any]) -> Resolver:
+    funding, change, rate = _common(request, body)
+    network = context(request).reader.identity.network
+    items = _field(body, "transfers")
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_TRANSFERS:
+        raise bad_request("invalid_body", f"transfers must be a list of 1 to {MAX_TRANSFERS}")
+    parts = []
+    for n, item in enumerate(items):
+        where = f"transfers[{n}]."
+        if not isinstance(item, dict):
+            raise bad_request("invalid_body", f"transfers[{n}] must be an object")
+        token, script, value = _payment_parts(item, where, network)
+        parts.append(
+            (token, _amount(_field(item, "amount", where), f"{where}amount"), script, value)
+        )
+
+    def resolve(view: StoreView) -> ComposeRequest:
+        transfers = tuple(
+            Payment(resolve_token(view, token)[0], amount, script, value)
+            for token, amount, script, value in parts
+        )
+        return ComposeRequest(funding, change, rate, transfers=transfers)
+
+    return resolve
+
+
+def _mint(request: Request, body: dict[str, Any]) -> Resolver:
+    funding, change, rate = _common(request, body)
+    network = context(request).reader.identity.network
+    token, script, value = _payment_parts(body, "", network)
+    amount = _amount(body["amount"], "amount") if "amount" in body else None
+
+    def resolve(view: StoreView) -> ComposeRequest:
+        mint = Payment(resolve_token(view, token)[0], amount, script, value)
+        return ComposeRequest(funding, change, rate, mint=mint)
+
+    return resolve
+
+
+def _burn(request: Request, body: dict[str, Any]) -> Resolver:
+    funding, change, rate = _common(request, body)
+    token = _text(_field(body, "token"), "token")
+    parse_token_ref(token)
+    amount = _amount(_field(body, "amount"), "amount")
+
+    def resolve(view: StoreView) -> ComposeRequest:
+        burns = ((resolve_token(view, token)[0], amount),)
+        return ComposeRequest(funding, change, rate, burns=burns)
+
+    return resolve
+
+
+def _render(composition: Composition, names: TokenNames, network: Network) -> Json:
+    message, _ = render_message(composition.payload)
+    return {
+        "psbt": base64.b64encode(composition.psbt).decode("ascii"),
+        "txid": format_txid(composition.txid),
+        "fee": composition.fee,
+        "vsize": composition.vsize,
+        "payload": composition.payload.hex(),
+        "message": message,
+        "valid_from_height": composition.height,
+        "inputs": [
+            {
+                "outpoint": format_outpoint(funding.spent.outpoint),
+                "value": funding.spent.value,
+                "balances": [names.amount(t, a) for t, a in assets.balances],
+                "authorities": [format_token_id(t) for t in assets.authorities],
+            }
+            for funding, assets in composition.inputs
+        ],
+        "outputs": [
+            {
+                "vout": vout,
+                "role": output.role,
+                "value": output.value,
+                **render_script(output.script, network),
+                "balances": [names.amount(t, a) for t, a in sorted(output.tokens.items()) if a],
+                "authorities": [format_token_id(t) for t in output.authorities],
+            }
+            for vout, output in enumerate(composition.outputs)
+        ],
+    }
+
+
+def _endpoint(parse: Callable[[Request, dict[str, Any]], Resolver]) -> Callable[..., Any]:
+    async def endpoint(request: Request) -> Response:
+        ctx = context(request)
+        resolve = parse(request, await json_object(request))
+        machine: Machine = request.app.state.machine
+        with ctx.reader.read() as view:
+            composition = compose(view, machine, resolve(view))
+            body = _render(composition, TokenNames(view), ctx.reader.identity.network)
+        return JSONResponse(body)
+
+    return endpoint
+
+
+ROUTES = [
+    Route("/v1/compose/transfer", _endpoint(_transfer), methods=["POST"]),
+    Route("/v1/compose/mint", _endpoint(_mint), methods=["POST"]),
+    Route("/v1/compose/burn", _endpoint(_burn), methods=["POST"]),
+]

@@ -1,0 +1,86 @@
+"""What wallets ask before they spend: balances of an address, of one outpoint, of many."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.body import json_object
+from api.context import MAX_BATCH_OUTPOINTS, context
+from api.errors import bad_request
+from api.params import (
+    encode_cursor,
+    page,
+    parse_address,
+    parse_cursor,
+    parse_limit,
+    parse_outpoint,
+)
+from api.render import TokenNames, render_assets, render_script
+from indexer.store_schema import OUTPOINT_LEN
+from protocol.state import UTXO_PREFIX
+
+OUTPOINTS_CURSOR = 6
+
+
+async def address_balances(request: Request) -> Response:
+    ctx = context(request)
+    network = ctx.reader.identity.network
+    address = request.path_params["address"]
+    script = parse_address(address, network)
+    limit = parse_limit(request, ctx.settings.default_page_size, ctx.settings.max_page_size)
+    after = parse_cursor(request, OUTPOINTS_CURSOR, OUTPOINT_LEN)
+    with ctx.reader.read() as view:
+        names = TokenNames(view)
+        totals = [names.amount(token, amount) for token, amount in view.script_balances(script)]
+        taken, more = page(view.outpoints_of_script_after(script, after), limit)
+        outpoints = [render_assets(op, view.get(UTXO_PREFIX + op), names) for op in taken]
+    return JSONResponse(
+        {
+            "address": address,
+            "script_pubkey": script.hex(),
+            "balances": totals,
+            "outpoints": outpoints,
+            "next": encode_cursor(OUTPOINTS_CURSOR, taken[-1]) if more else None,
+        }
+    )
+
+
+async def outpoint_balances(request: Request) -> Response:
+    ctx = context(request)
+    outpoint = parse_outpoint(request.path_params["outpoint"])
+    with ctx.reader.read() as view:
+        body = render_assets(outpoint, view.get(UTXO_PREFIX + outpoint), TokenNames(view))
+        script = view.script_of(outpoint)
+    body.update(
+        render_script(script, ctx.reader.identity.network)
+        if script is not None
+        else {"script_pubkey": None, "address": None}
+    )
+    return JSONResponse(body)
+
+
+async def batch_balances(request: Request) -> Response:
+    ctx = context(request)
+    body = await json_object(request)
+    texts = body.get("outpoints")
+    if not isinstance(texts, list) or not all(isinstance(text, str) for text in texts):
+        raise bad_request("invalid_body", 'the body must be {"outpoints": ["TXID:VOUT", ...]}')
+    if not 1 <= len(texts) <= MAX_BATCH_OUTPOINTS:
+        raise bad_request(
+            "too_many_outpoints",
+            f"ask for 1 to {MAX_BATCH_OUTPOINTS:,} outpoints per request, not {len(texts):,}",
+        )
+    outpoints = [parse_outpoint(text) for text in texts]
+    with ctx.reader.read() as view:
+        names = TokenNames(view)
+        results = [render_assets(op, view.get(UTXO_PREFIX + op), names) for op in outpoints]
+    return JSONResponse({"outpoints": results})
+
+
+ROUTES = [
+    Route("/v1/addresses/{address}/balances", address_balances, methods=["GET"]),
+    Route("/v1/outpoints/{outpoint}", outpoint_balances, methods=["GET"]),
+    Route("/v1/outpoints", batch_balances, methods=["POST"]),
+]

@@ -1,0 +1,35 @@
+"""Fixtures: the hand-checked history of tests/api/world.py in a real store, served by
+uvicorn on a loopback port, and an HTTP client for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from api.app import create_app
+from api.context import ApiContext, ApiSettings
+from api.server import ServerThread
+from protocol.params import Network
+from tests.api.world import World, build_world
+
+SETTINGS = ApiSettings(
+    network=Network.REGTEST, undo_depth=10, default_page_size=20, max_page_size=50
+)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    built = build_world(tmp_path_factory.mktemp("api") / "store")
+    yield built
+    built.store.close()
+
+
+@pytest.fixture(scope="module")
+def client(world: World) -> Iterator[httpx.Client]:
+    with (
+        ServerThread(create_app(ApiContext(world.store, SETTINGS))) as server,
+        httpx.Client(base_url=server.url, timeout=30) as http,
+    ):
+        yield http
