@@ -18,7 +18,8 @@ from api.psbt import SpentOutput, unsigned_tx
 from protocol.contracts import v1_machine
 from tests.api.psbt_reader import read_psbt
 from tests.api.world import ALICE, BOB, DAVE, ISSU, ROOT, World, address, display, point
-from tests.protocol.builders import burn, message, mint, transfer
+from tests.protocol.builders import burn, mint, transfer
+from tests.vectorgen.payloads import message
 
 COIN = "cc" * 32 + ":0"  # a plain bitcoin UTXO the protocol knows nothing about
 P2WSH = b"\x00\x20" + bytes(32)

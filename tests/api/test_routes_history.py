@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from tests.api.world import BOB, ROOT, World, address, display, point
-from tests.protocol.builders import message, transfer
+from tests.protocol.builders import transfer
+from tests.vectorgen.payloads import message
 
 
 def test_an_accepted_transfer(client: httpx.Client, world: World) -> None:

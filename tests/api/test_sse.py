@@ -17,7 +17,8 @@ from api.context import ApiContext, ApiSettings
 from api.server import ServerThread
 from protocol.params import Network
 from tests.api.world import ALICE, BOB, World, build_world, display, point
-from tests.protocol.builders import message, message_tx, spend, transfer
+from tests.protocol.builders import message_tx, spend, transfer
+from tests.vectorgen.payloads import message
 
 SETTINGS = ApiSettings(network=Network.REGTEST, stream_poll_seconds=0.02)
 Message = dict[str, Any]

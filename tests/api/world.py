@@ -34,16 +34,14 @@ from tests.protocol.builders import (
     burn,
     coin,
     coinbase,
-    deploy,
     make_tx,
-    message,
     message_tx,
     mint,
     spend,
     spendable,
-    terms,
     transfer,
 )
+from tests.vectorgen.payloads import deploy, message, terms
 
 IDENTITY = ChainIdentity(
     Network.REGTEST, 1, PROTOCOL_VERSION, hashlib.sha256(b"api tests genesis").digest()

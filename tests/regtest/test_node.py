@@ -95,6 +95,19 @@ def test_restart_on_the_same_workdir(node_kind: NodeKind, tmp_path: Path) -> Non
         node.close()
 
 
+def test_start_after_stop_comes_back_on_the_same_ports(node_kind: NodeKind, tmp_path: Path) -> None:
+    node = RegtestNode(NodeConfig(node_kind, workdir=tmp_path))
+    first = node.start()
+    node.stop()
+    second = node.start()
+    try:
+        assert (second.rpc_url, second.p2p_port) == (first.rpc_url, first.p2p_port)
+        with second.rpc() as rpc:
+            assert rpc.call("getblockcount") >= 0
+    finally:
+        node.stop()
+
+
 def test_bitcoind_cookie_authentication(tmp_path: Path) -> None:
     require_binary(NodeKind.BITCOIND)
     config = NodeConfig(NodeKind.BITCOIND, workdir=tmp_path, auth=RpcAuth.COOKIE)

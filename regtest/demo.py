@@ -1,0 +1,296 @@
+"""Quickstart: a private regtest chain, indexed by rootstate and served by its API.
+
+    python -m regtest.demo [--api-port PORT] [--mine-every SECONDS] [--once | --exit-after S]
+
+Starts a regtest node (btcd unless ``--node bitcoind``) in a temporary directory, then
+``rootstate run`` (the indexer and the HTTP API in one process) against it, then makes sample
+activity with the regtest wallet while the indexer follows: an open-mint token deployed by
+OP_RETURN, an issuer token deployed by a taproot envelope, mints, a transfer, and a one-block
+reorg that replaces a transfer with another. It prints the API's URLs and three requests to
+try, then keeps running, mining an empty block every few seconds, until Ctrl-C; ``--once``
+exits right after printing, ``--exit-after`` after serving that many seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from regtest.client import NodeRpc
+from regtest.keys import Key
+from regtest.launch import NodeKind
+from regtest.mining import Block, Miner
+from regtest.node import NodeConfig, NodeInfo, RegtestNode, free_loopback_ports
+from regtest.payloads import (
+    TokenRef,
+    deploy_issuer,
+    deploy_open,
+    message,
+    mint,
+    token_of,
+    token_text,
+    transfer,
+)
+from regtest.scene import Scene
+from regtest.script import rootstate_op_return
+from regtest.spend import Envelope
+from regtest.tx import Tx, TxOut
+from regtest.wallet import Wallet
+
+#: Value of each token-carrying output the demo creates, in satoshis.
+DUST = 1_000
+#: How long the indexer may take to reach a block the demo mined.
+INDEX_TIMEOUT = 120.0
+#: Empty blocks mined by the coinbase to nobody.
+ANYONE_CAN_SPEND = b"\x51"
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    node: NodeKind
+    api_port: int
+    mine_every: float
+    #: None: until Ctrl-C.
+    exit_after: float | None
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the sample activity made, for the summary and the requests to try."""
+
+    demo: TokenRef
+    gold: TokenRef
+    bob: str
+    carol: str
+    replaced: Tx
+    kept: Tx
+
+
+def _parse(argv: Sequence[str] | None) -> DemoOptions:
+    parser = argparse.ArgumentParser(prog="python -m regtest.demo", description=__doc__)
+    parser.add_argument("--node", choices=[k.value for k in NodeKind], default="btcd")
+    parser.add_argument("--api-port", type=int, default=0, help="default: a free port")
+    parser.add_argument("--mine-every", type=float, default=10.0, metavar="SECONDS")
+    ending = parser.add_mutually_exclusive_group()
+    ending.add_argument("--once", action="store_true", help="exit once the URLs are printed")
+    ending.add_argument("--exit-after", type=float, metavar="SECONDS", help="serve, then exit")
+    args = parser.parse_args(argv)
+    if not 0 <= args.api_port < 65536 or args.mine_every < 0:
+        parser.error("--api-port must be a TCP port (0: any free one), --mine-every >= 0")
+    exit_after = 0.0 if args.once else args.exit_after
+    if exit_after is not None and exit_after < 0:
+        parser.error("--exit-after must be >= 0")
+    return DemoOptions(NodeKind(args.node), args.api_port, args.mine_every, exit_after)
+
+
+class RootstateRun:
+    """``rootstate run`` as a child process: the indexer and the API over one store."""
+
+    def __init__(self, info: NodeInfo, workdir: Path, api_port: int) -> None:
+        self.log_path = workdir / "rootstate.log"
+        self.url = f"http://127.0.0.1:{api_port}"
+        command = Path(sys.executable).with_name("rootstate")
+        argv = [
+            str(command) if command.exists() else "rootstate",
+            "--network=regtest",
+            f"--data-dir={workdir / 'index'}",
+            f"--rpc-url={info.rpc_url}",
+            "--poll-seconds=0.2",
+            f"--api-port={api_port}",
+            "run",
+        ]
+        env = {
+            **os.environ,
+            "ROOTSTATE_RPC_USER": info.rpc_user,
+            "ROOTSTATE_RPC_PASSWORD": info.rpc_password,
+        }
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+            )
+        self.http = httpx.Client(base_url=self.url, timeout=10.0)
+
+    def check_running(self) -> None:
+        code = self.process.poll()
+        if code is not None:
+            raise RuntimeError(f"rootstate run exited with code {code}; see {self.log_path}")
+
+    def indexed_hash(self) -> str | None:
+        self.check_running()
+        try:
+            indexed = self.http.get("/v1/status").json()["indexed"]
+        except (httpx.TransportError, ValueError):
+            return None  # still starting
+        return None if indexed is None else str(indexed["hash"])
+
+    def wait_for(self, block: Block | str) -> None:
+        wanted = block if isinstance(block, str) else block.hash_hex
+        deadline = time.monotonic() + INDEX_TIMEOUT
+        while self.indexed_hash() != wanted:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the index did not reach block {wanted}; see {self.log_path}")
+            time.sleep(0.1)
+
+    def status(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.http.get("/v1/status").json()
+        return result
+
+    def stop(self, *, signalled: bool) -> None:
+        """Stop it as Ctrl-C does; ``signalled``: the terminal's Ctrl-C already reached it."""
+        self.http.close()
+        if signalled:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(10)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+def make_activity(node: NodeRpc, index: RootstateRun) -> Activity:
+    """Deploys, mints and a transfer, then a one-block reorg the indexer lives through."""
+    alice = Wallet(node, Key.derive("demo-alice"))
+    bob, carol = Wallet(node, Key.derive("demo-bob")), Wallet(node, Key.derive("demo-carol"))
+    alice.fund(1)
+    scene = Scene(node, alice, [bob, carol])
+    to_bob, to_carol = TxOut(DUST, bob.p2tr_script), TxOut(DUST, carol.p2tr_script)
+
+    deploy = scene.add(alice.op_return(message(deploy_open("DEMO", 21 * 10**8, 10**5, 21_000, 2))))
+    envelope = Envelope.create(alice.key, message(deploy_issuer("GOLD", 10**6, 0, 10_000, 1)))
+    commit, coin = alice.commit_envelope(envelope)
+    scene.add(commit)
+    # The reveal binds GOLD's mint authority to carol's output and its premine to bob's.
+    reveal = scene.add(alice.build([to_carol, to_bob], must_spend=[coin]))
+    scene.mine()
+    demo, gold = token_of(node, deploy), token_of(node, reveal)
+
+    first = scene.add(alice.op_return(message(mint(demo)), extra_outputs=[to_bob]))
+    scene.add(alice.op_return(message(mint(demo)), extra_outputs=[to_bob]))
+    issue = [TxOut(0, rootstate_op_return(message(mint(gold, 5_000, 2)))), to_carol, to_bob]
+    scene.add(alice.build(issue, must_spend=[carol.coins[reveal.outpoint(0)]]))
+    scene.mine()
+
+    move = [TxOut(0, rootstate_op_return(message(transfer(demo, 25_000, 2)))), to_bob, to_carol]
+    scene.add(alice.build(move, must_spend=[bob.coins[first.outpoint(1)]]))
+    index.wait_for(scene.mine())
+
+    # The reorg: a block moving 4,000 GOLD to carol, replaced by two blocks moving 1,500.
+    # The wallets never see the first transfer, so the second spends the same coins.
+    premine = bob.coins[reveal.outpoint(1)]
+
+    def gold_transfer(amount: int) -> Tx:
+        outputs = [TxOut(0, rootstate_op_return(message(transfer(gold, amount, 2)))), to_bob]
+        return alice.build([*outputs, to_carol], must_spend=[premine])
+
+    replaced = gold_transfer(4_000)
+    index.wait_for(alice.miner.mine(txs=[replaced])[0])
+    kept = scene.add(gold_transfer(1_500))
+    scene.pending.clear()
+    index.wait_for(alice.miner.reorg(1, txs=[kept])[-1])
+    return Activity(demo, gold, bob.p2tr_address, carol.p2tr_address, replaced, kept)
+
+
+def summary(
+    options: DemoOptions, info: NodeInfo, index: RootstateRun, activity: Activity
+) -> list[str]:
+    status = index.status()
+    indexed, reorg = status["indexed"], status["last_reorg"]
+    url = index.url
+    bob_balances = f"{url}/v1/addresses/{activity.bob}/balances"
+    return [
+        "rootstate demo: a private regtest chain, indexed and served",
+        "",
+        f"  node      {options.node.value} regtest, RPC {info.rpc_url}",
+        f"  indexer   rootstate run (log: {index.log_path})",
+        f"  tokens    DEMO {token_text(activity.demo)} (open mint, 2 decimals), "
+        f"GOLD {token_text(activity.gold)} (issuer; carol holds its authority)",
+        "  activity  2 deploys, 3 mints, 1 transfer, then a reorg "
+        f"(depth {reorg['depth']}) replaced a 4,000 GOLD transfer with one of 1,500",
+        f"  indexed   height {indexed['height']:,}, state hash {indexed['state_hash']}",
+        "",
+        f"API  {url}",
+        f"  {url}/v1/status",
+        f"  {url}/v1/tokens",
+        f"  {bob_balances}",
+        f"  {url}/openapi.json",
+        "",
+        "Try:",
+        f"  curl -s {url}/v1/tokens/GOLD",
+        f"  curl -s {url}/v1/addresses/{activity.carol}/balances",
+        f"  curl -s {url}/v1/txs/{activity.kept.txid_hex}",
+        "",
+    ]
+
+
+def serve(options: DemoOptions, node: NodeRpc, index: RootstateRun) -> None:
+    """Keep everything up, mining an empty block every ``mine_every`` seconds."""
+    if options.exit_after is None:
+        every = f"an empty block every {options.mine_every:g} s; " if options.mine_every else ""
+        print(f"Running ({every}Ctrl-C stops the node, the indexer and the API).", flush=True)
+    else:
+        print(f"Serving for {options.exit_after:g} s, then exiting.", flush=True)
+    miner = Miner(node, ANYONE_CAN_SPEND)
+    end = None if options.exit_after is None else time.monotonic() + options.exit_after
+    next_block = time.monotonic() + options.mine_every
+    while end is None or time.monotonic() < end:
+        time.sleep(0.2)
+        if options.mine_every and time.monotonic() >= next_block:
+            miner.mine(script=ANYONE_CAN_SPEND)
+            next_block += options.mine_every
+        if index.process.poll() in (0, -signal.SIGINT):
+            return  # Ctrl-C reached `rootstate run` first: it stopped cleanly, so do we
+        index.check_running()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = _parse(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="rootstate-demo-"))
+    regtest: RegtestNode | None = None
+    index: RootstateRun | None = None
+    interrupted = keep_logs = False
+    try:
+        regtest = RegtestNode(NodeConfig(options.node, workdir=workdir / "node"))
+        info = regtest.start()
+        node = NodeRpc.connect(info)
+        index = RootstateRun(info, workdir, options.api_port or free_loopback_ports(1)[0])
+        activity = make_activity(node, index)
+        print("\n".join(summary(options, info, index, activity)), flush=True)
+        serve(options, node, index)
+    except KeyboardInterrupt:
+        interrupted = True
+        print("\nStopping.", flush=True)
+    except (RuntimeError, FileNotFoundError) as exc:  # NodeStartError is a RuntimeError
+        keep_logs = any(workdir.iterdir())
+        kept = f"\n(logs kept in {workdir})" if keep_logs else ""
+        print(f"demo: {exc}{kept}", file=sys.stderr)
+        return 1
+    finally:
+        # Ctrl-C reaches `rootstate run` too (same process group); it stops on its own.
+        if index is not None:
+            index.stop(signalled=interrupted)
+        if regtest is not None:
+            regtest.stop()
+        if not keep_logs:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print("Stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
