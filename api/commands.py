@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import threading
 from collections.abc import Awaitable, Callable
 
@@ -16,9 +15,8 @@ from api.context import ApiContext, ApiSettings, IndexerLink
 from api.server import uvicorn_config
 from indexer.config import Config
 from indexer.node import NodeClient
-from indexer.node_thread import NodeThread
 from indexer.progress import Progress
-from indexer.runtime import follower, node_settings, open_for, store_config
+from indexer.runtime import follower, node_settings, opened, stop_on_signals, store_config
 from indexer.store_reader import open_reader
 
 log = logging.getLogger("rootstate.api")
@@ -56,21 +54,9 @@ def node_height(config: Config) -> Callable[[], Awaitable[int]]:
     return fetch
 
 
-def _signals_set(stop: threading.Event) -> None:
-    """SIGINT/SIGTERM set ``stop``. uvicorn handles them while it serves, then restores these
-    handlers and raises the signal again: with the default handlers that would kill the
-    process before the indexer finished its batch and the store was closed."""
-
-    def handler(signum: int, _frame: object) -> None:
-        stop.set()
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, handler)
-
-
 def cmd_serve(config: Config) -> int:
     """The API alone, reading the store the indexer (another process) writes."""
-    _signals_set(threading.Event())
+    stop_on_signals()
     reader = open_reader(store_config(config))
     try:
         ctx = ApiContext(reader, api_settings(config), node_height=node_height(config))
@@ -84,49 +70,38 @@ def cmd_serve(config: Config) -> int:
 
 def cmd_run(config: Config) -> int:
     """The indexer on a thread and the API in the foreground, sharing one open store."""
-    node = NodeThread(node_settings(config))
-    try:
-        store = open_for(config, node)
-        try:
-            follow = follower(config, store, node, Progress())
-            stop = threading.Event()
-            _signals_set(stop)
-            failed: list[BaseException] = []
-            server: uvicorn.Server | None = None
+    with opened(config) as (node, store):
+        follow = follower(config, store, node, Progress())
+        stop = threading.Event()
+        stop_on_signals(stop)
+        failed: list[BaseException] = []
+        server: uvicorn.Server | None = None
 
-            def index() -> None:
-                try:
-                    follow.follow(stop)
-                except BaseException as exc:
-                    log.exception("the indexer stopped")
-                    failed.append(exc)
-                    if server is not None:
-                        server.should_exit = True
-
-            thread = threading.Thread(target=index, name="indexer", daemon=True)
-            link = IndexerLink(follow.stats, thread.is_alive)
-            ctx = ApiContext(
-                store, api_settings(config), node_height=node_height(config), indexer=link
-            )
-            server = uvicorn.Server(
-                uvicorn_config(create_app(ctx), config.api_host, config.api_port)
-            )
-            thread.start()
-            log.info("indexer started; API on http://%s:%s", config.api_host, config.api_port)
+        def index() -> None:
             try:
-                server.run()
-            finally:
-                stop.set()
-                thread.join(timeout=STOP_WAIT_SECONDS)
-            if thread.is_alive():
-                # Closing the store under a running write would be unsafe; LMDB is
-                # crash-safe, so leaving mid-batch only loses the batch.
-                log.error("the indexer did not stop within %s s; exiting", STOP_WAIT_SECONDS)
-                os._exit(1)
-            if failed:
-                raise failed[0]
+                follow.follow(stop)
+            except BaseException as exc:
+                log.exception("the indexer stopped")
+                failed.append(exc)
+                if server is not None:
+                    server.should_exit = True
+
+        thread = threading.Thread(target=index, name="indexer", daemon=True)
+        link = IndexerLink(follow.stats, thread.is_alive)
+        ctx = ApiContext(store, api_settings(config), node_height=node_height(config), indexer=link)
+        server = uvicorn.Server(uvicorn_config(create_app(ctx), config.api_host, config.api_port))
+        thread.start()
+        log.info("indexer started; API on http://%s:%s", config.api_host, config.api_port)
+        try:
+            server.run()
         finally:
-            store.close()
-    finally:
-        node.close()
+            stop.set()
+            thread.join(timeout=STOP_WAIT_SECONDS)
+        if thread.is_alive():
+            # Closing the store under a running write would be unsafe; LMDB is
+            # crash-safe, so leaving mid-batch only loses the batch.
+            log.error("the indexer did not stop within %s s; exiting", STOP_WAIT_SECONDS)
+            os._exit(1)
+        if failed:
+            raise failed[0]
     return 0

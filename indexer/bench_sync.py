@@ -36,10 +36,9 @@ from indexer.config import Config
 from indexer.node_thread import NodeThread
 from indexer.progress import Progress
 from indexer.runtime import follower, node_settings, open_for
-from indexer.scan import scan_block
+from indexer.scan import outpoint_from_utxo_key, scan_block
 from indexer.store_config import StoreConfig
 from indexer.store_reader import open_reader
-from indexer.store_write import serialized_outpoint
 from protocol.params import Network
 from protocol.state import UTXO_PREFIX
 from regtest.bulk import BulkBlockFactory, BulkConfig, Carrier, Payload
@@ -145,7 +144,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 first, last = build_chain(node, args.blocks, args.target_size)
             finally:
                 node.close()
-            config = _config(info.rpc_url, info.rpc_user, info.rpc_password, Path(scratch), first)
+            store_dir = Path(scratch) / "store"
+            config = _config(info.rpc_url, info.rpc_user, info.rpc_password, store_dir, first)
             log.info("catch-up pass (child process)")
             child = subprocess.run(
                 [
@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                     "--rpc-password",
                     info.rpc_password,
                     "--store",
-                    str(Path(scratch) / "store"),
+                    str(store_dir),
                     "--first",
                     str(first),
                     "--last",
@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             # After the catch-up, so both passes find the node's caches equally warm.
             log.info("fetch-only pass over heights %s..%s", f"{first:,}", f"{last:,}")
             fetch_s, total, raws = fetch_only(config, first, last)
-        live = _live_set(_config("http://x", "", "", Path(scratch) / "store", first).store_path)
+        live = _live_set(config.store_path)
         log.info("scan-only pass over the same bytes in memory")
         started = time.perf_counter()
         for raw in raws:
@@ -209,7 +209,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
 def _live_set(store_path: Path) -> frozenset[bytes]:
     with open_reader(StoreConfig(path=store_path)) as reader, reader.read() as view:
-        return frozenset(serialized_outpoint(k[1:]) for k, _ in view.state_items(UTXO_PREFIX))
+        return frozenset(outpoint_from_utxo_key(k) for k, _ in view.state_items(UTXO_PREFIX))
 
 
 def main(argv: list[str] | None = None) -> None:

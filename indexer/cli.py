@@ -5,20 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from pathlib import Path
-from types import FrameType
 
 from api.commands import cmd_run, cmd_serve
 from indexer.config import Config, ConfigError, load_config
 from indexer.node import NodeError
 from indexer.node_thread import NodeThread
 from indexer.progress import Progress
-from indexer.runtime import follower, node_settings, open_for, store_config
+from indexer.runtime import follower, node_settings, opened, stop_on_signals, store_config
 from indexer.store_errors import RollbackTooDeepError, StoreError
 from indexer.store_reader import open_reader
 from indexer.tip_signal import TipSignal
@@ -76,32 +74,9 @@ def _setup_logging(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
-def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        log.info("signal %s: finishing the current batch, then stopping", signum)
-        stop.set()
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
-    return stop
-
-
 def cmd_index(config: Config) -> int:
-    node = NodeThread(node_settings(config))
-    try:
-        store = open_for(config, node)
-        try:
-            signal = TipSignal(config.zmq_url)
-            try:
-                follower(config, store, node, Progress()).follow(_stop_on_signals(), signal)
-            finally:
-                signal.close()
-        finally:
-            store.close()
-    finally:
-        node.close()
+    with opened(config) as (node, store), closing(TipSignal(config.zmq_url)) as signal:
+        follower(config, store, node, Progress()).follow(stop_on_signals(), signal)
     return 0
 
 
@@ -127,16 +102,9 @@ def cmd_status(config: Config) -> int:
 
 
 def cmd_rollback(config: Config, height: int) -> int:
-    node = NodeThread(node_settings(config))
-    try:
-        store = open_for(config, node)
-        try:
-            tip = store.rollback_to(height)
-            print(json.dumps({"height": tip.height if tip else None}))
-        finally:
-            store.close()
-    finally:
-        node.close()
+    with opened(config) as (_, store):
+        tip = store.rollback_to(height)
+    print(json.dumps({"height": tip.height if tip else None}))
     return 0
 
 
@@ -149,23 +117,17 @@ def cmd_verify(config: Config) -> int:
             return 1
         with reader.read() as view:
             live = {h: view.block(h) for h in range(config.start_height, tip.height + 1)}
-    node = NodeThread(node_settings(config))
-    try:
-        with tempfile.TemporaryDirectory(prefix="rootstate-verify-") as scratch_dir:
-            store = open_for(config, node, Path(scratch_dir))
-            try:
-                follow = follower(config, store, node, Progress())
-                follow.catch_up(until=tip.height)
-                with store.read() as view:
-                    for height, record in sorted(live.items()):
-                        fresh = view.block(height)
-                        if record is None or fresh is None or fresh.state_hash != record.state_hash:
-                            print(f"verify: state hash differs at height {height:,}")
-                            return 1
-            finally:
-                store.close()
-    finally:
-        node.close()
+    with (
+        tempfile.TemporaryDirectory(prefix="rootstate-verify-") as scratch_dir,
+        opened(config, Path(scratch_dir)) as (node, store),
+    ):
+        follower(config, store, node, Progress()).catch_up(until=tip.height)
+        with store.read() as view:
+            for height, record in sorted(live.items()):
+                fresh = view.block(height)
+                if record is None or fresh is None or fresh.state_hash != record.state_hash:
+                    print(f"verify: state hash differs at height {height:,}")
+                    return 1
     print(f"verify: {len(live):,} state hashes match up to height {tip.height:,}")
     return 0
 

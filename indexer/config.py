@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -198,7 +198,3 @@ def load_config(
         return Config(**values)  # type: ignore[arg-type]
     except TypeError as exc:
         raise ConfigError(str(exc)) from None
-
-
-def with_overrides(config: Config, **changes: object) -> Config:
-    return replace(config, **changes)  # type: ignore[arg-type]

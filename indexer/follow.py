@@ -135,10 +135,9 @@ class Follower:
             self.progress.set_target(target)
             count, linked = self._apply_range(first, target, stop)
             applied += count
-            if linked and self.store.tip() is not None:
-                top = self.store.tip()
-                if top is not None and top.height >= target:
-                    return applied
+            top = self.store.tip()
+            if linked and top is not None and top.height >= target:
+                return applied
         return applied
 
     def _apply_range(self, first: int, last: int, stop: threading.Event) -> tuple[int, bool]:
@@ -170,7 +169,7 @@ class Follower:
                         if stop.is_set() or time.monotonic() > deadline:
                             break
         finally:
-            blocks.close()  # type: ignore[attr-defined]
+            blocks.close()
         return applied, True
 
     def _apply_one(self, batch: Batch, height: int, block_hash: bytes, raw: bytes) -> bool:

@@ -95,7 +95,6 @@ class NodeClient:
         self._http: httpx.AsyncClient = self._rpc.client
         self._rest_probe = asyncio.Lock()  # concurrent prefetches probe REST once
         self._rest: bool | None = {"on": True, "off": False}.get(settings.rest)
-        self.kind: str | None = None  # "bitcoind" or "btcd", once known
 
     async def __aenter__(self) -> NodeClient:
         return self
@@ -165,23 +164,6 @@ class NodeClient:
             await asyncio.sleep(delay)
             waited += delay
             delay = min(delay * 2, MAX_BACKOFF_SECONDS)
-
-    async def chain_info(self) -> dict[str, Any]:
-        info: dict[str, Any] = await self.call("getblockchaininfo")
-        return info
-
-    async def detect(self) -> str:
-        """Identify the node software: btcd answers `version`, Core does not."""
-        try:
-            await self._rpc.acall("version", [])
-            self.kind = "btcd"
-        except RPCError:
-            self.kind = "bitcoind"
-        except httpx.HTTPStatusError as exc:
-            if exc.response.status_code in (401, 403):
-                await self.call("getblockcount")  # raises the clear credentials error
-            self.kind = "bitcoind"
-        return self.kind
 
     async def tip_height(self) -> int:
         return int(await self.call("getblockcount"))

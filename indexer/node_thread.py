@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine, Generator
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
@@ -48,13 +48,9 @@ class NodeThread:
     def genesis_hash(self) -> bytes:
         return self.block_hash(0)
 
-    def detect(self) -> str:
-        return self._run(self.client.detect())
-
-    def chain_info(self) -> dict[str, Any]:
-        return self._run(self.client.chain_info())
-
-    def blocks(self, first: int, last: int, window: int) -> Iterator[tuple[int, bytes, bytes]]:
+    def blocks(
+        self, first: int, last: int, window: int
+    ) -> Generator[tuple[int, bytes, bytes], None, None]:
         """(height, hash, raw block) for ``first..last`` in order, fetched ``window`` ahead.
 
         Closing the iterator early (a reorg, a stop request) cancels the fetches in flight.
@@ -90,6 +86,12 @@ class NodeThread:
         finally:
             stop.set()
             future.cancel()
+
+    def __enter__(self) -> NodeThread:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         try:

@@ -87,6 +87,7 @@ from contextlib import contextmanager
 
 import lmdb
 
+from indexer.scan import outpoint_from_utxo_key
 from indexer.store_config import ChainIdentity, StoreConfig
 from indexer.store_errors import (
     CorruptStoreError,
@@ -99,7 +100,7 @@ from indexer.store_errors import (
 from indexer.store_reader import StoreReader, check_identity, read_identity, write_identity
 from indexer.store_schema import DB_NAMES, U32, Tip, decode_block
 from indexer.store_view import Databases, PinnedTxn, StoreView, Txn
-from indexer.store_write import WriteSession, apply_block, rollback_blocks, serialized_outpoint
+from indexer.store_write import WriteSession, apply_block, rollback_blocks
 from protocol.state import UTXO_PREFIX, BlockEffects
 from protocol.tx import Transaction
 
@@ -189,7 +190,7 @@ class Store(StoreReader):
 
     def is_live(self, outpoint: bytes) -> bool:
         """``outpoint`` in protocol form (vout big-endian)."""
-        return serialized_outpoint(outpoint) in self._live
+        return outpoint_from_utxo_key(UTXO_PREFIX + outpoint) in self._live
 
     @contextmanager
     def batch(self) -> Iterator[Batch]:
@@ -292,7 +293,7 @@ class Store(StoreReader):
         with self.read() as view:
             bound = view.state_entries()
             for key, _ in view.state_items(UTXO_PREFIX):
-                live.add(serialized_outpoint(key[1:]))
+                live.add(outpoint_from_utxo_key(key))
                 if len(live) % _LOAD_REPORT_EVERY == 0:
                     rate = len(live) / max(time.monotonic() - start, 1e-9)
                     log.info(

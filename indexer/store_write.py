@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 import lmdb
 
+from indexer.scan import outpoint_from_utxo_key
 from indexer.store_errors import CorruptStoreError, InvalidEffectsError, StoreError
 from indexer.store_index import index_block, index_db, prepare
 from indexer.store_schema import (
@@ -36,11 +37,6 @@ from protocol.state import UTXO_KEY_LEN, UTXO_PREFIX, BlockEffects
 from protocol.tx import Transaction
 
 Operation = Callable[["WriteSession"], None]
-
-
-def serialized_outpoint(outpoint: bytes) -> bytes:
-    """Protocol form (vout u32 big-endian) to the bytes a transaction input holds (vout LE)."""
-    return outpoint[:32] + outpoint[35:31:-1]
 
 
 class WriteSession:
@@ -128,7 +124,7 @@ class WriteSession:
 
     def is_live(self, outpoint: bytes) -> bool:
         """``outpoint`` in protocol form (vout big-endian)."""
-        return serialized_outpoint(outpoint) in self._live
+        return outpoint_from_utxo_key(UTXO_PREFIX + outpoint) in self._live
 
     def set_state(self, key: bytes, value: bytes | None) -> None:
         if value is None:
@@ -136,7 +132,7 @@ class WriteSession:
         else:
             self.txn.put(key, value, db=self.dbs.state)
         if key[:1] == UTXO_PREFIX:
-            outpoint = serialized_outpoint(key[1:])
+            outpoint = outpoint_from_utxo_key(key)
             was_live = outpoint in self._live
             if was_live != (value is not None):
                 self._journal.append((outpoint, was_live))

@@ -168,7 +168,7 @@ class Machine:
                 pool[asset] = pool.get(asset, 0) + amount
                 events.append(balance_event(EventType.DEBIT, tx.txid, txin.prevout, asset, amount))
             spent_authorities.extend(assets.authorities)
-        if not carriers.has_message and not events and not spent_authorities:
+        if not carriers.has_message and not pool and not spent_authorities:
             return []
         ctx = TxContext(
             height, tx_index, tx, Overlay(state), dict(pool), tuple(spent_authorities), None
