@@ -1,26 +1,22 @@
-"""The ``rootstate`` command: index, status, rollback, verify (and serve/run for the API)."""
+"""The ``rootstate`` command: index, status, rollback, verify, serve and run.
+
+Settings flags are accepted before or after the subcommand (``rootstate status --network
+regtest``). Exit codes: :class:`cli.exits.Exit`, listed in the README.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
-from contextlib import closing
 from pathlib import Path
 
+from cli.commands import cmd_index, cmd_rollback, cmd_status, cmd_verify
+from cli.exits import HANDLED, Exit, exit_code
 from cli.serve import cmd_run, cmd_serve
-from cli.signals import stop_on_signals
-from indexer.config import Config, ConfigError, load_config
-from indexer.node import NodeError
-from indexer.node_thread import NodeThread
-from indexer.progress import Progress
-from indexer.runtime import follower, node_settings, opened, store_config
-from indexer.store_errors import RollbackTooDeepError, StoreError
-from indexer.store_reader import open_reader
-from indexer.tip_signal import TipSignal
+from cli.signals import Shutdown
+from indexer.config import ConfigError, load_config
 
 log = logging.getLogger("rootstate")
 
@@ -31,6 +27,7 @@ SETTING_FLAGS = (
     ("rpc_user", str, "RPC user (or use --rpc-cookie-file)"),
     ("rpc_password", str, "RPC password"),
     ("rpc_cookie_file", str, "Bitcoin Core .cookie file"),
+    ("rpc_timeout", float, "seconds per RPC request"),
     ("rest", str, "use the node's REST interface: auto, on, off"),
     ("prefetch", int, "blocks fetched ahead of the one being applied"),
     ("batch_blocks", int, "blocks per write transaction during catch-up"),
@@ -46,21 +43,40 @@ SETTING_FLAGS = (
     ("api_ready_lag_blocks", int, "blocks behind the node /readyz still accepts"),
 )
 
+COMMANDS = (
+    ("index", "catch up from the activation height, then follow the tip"),
+    ("status", "print the store's tip and the node's height as JSON (exit 0: node reached)"),
+    ("rollback", "undo blocks above a height (needs no node)"),
+    ("verify", "re-derive state hashes into a scratch store and compare"),
+    ("serve", "serve the HTTP API over the store (indexer runs apart)"),
+    ("run", "index and serve the HTTP API in one process"),
+)
+
+
+def _settings() -> argparse.ArgumentParser:
+    """The options every command takes; SUPPRESS keeps a subcommand's absent flag from
+    overwriting the same flag given before the subcommand."""
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    common.add_argument("--config", type=Path, help="TOML configuration file")
+    common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    for name, kind, text in SETTING_FLAGS:
+        common.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, help=text)
+    return common
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rootstate", description=__doc__)
-    parser.add_argument("--config", type=Path, help="TOML configuration file")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    for name, kind, text in SETTING_FLAGS:
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, help=text)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("index", help="catch up from the activation height, then follow the tip")
-    commands.add_parser("status", help="print the store's tip and the node's height as JSON")
-    rollback = commands.add_parser("rollback", help="undo blocks above a height")
-    rollback.add_argument("--to", type=int, required=True, metavar="HEIGHT")
-    commands.add_parser("verify", help="re-derive state hashes into a scratch store and compare")
-    commands.add_parser("serve", help="serve the HTTP API over the store (indexer runs apart)")
-    commands.add_parser("run", help="index and serve the HTTP API in one process")
+    common = _settings()
+    parser = argparse.ArgumentParser(
+        prog="rootstate",
+        description="Bitcoin metaprotocol indexer and API.",
+        epilog="Settings flags may come before or after the command. Exit codes: README.",
+        parents=[common],
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, text in COMMANDS:
+        sub = commands.add_parser(name, help=text, description=text, parents=[common])
+        if name == "rollback":
+            sub.add_argument("--to", type=int, required=True, metavar="HEIGHT")
     return parser
 
 
@@ -75,90 +91,36 @@ def _setup_logging(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
-def cmd_index(config: Config) -> int:
-    with opened(config) as (node, store), closing(TipSignal(config.zmq_url)) as signal:
-        follower(config, store, node, Progress()).follow(stop_on_signals(), signal)
-    return 0
-
-
-def cmd_status(config: Config) -> int:
-    status: dict[str, object] = {"network": config.network.value, "store": str(config.store_path)}
-    if (config.store_path / "data.mdb").exists():
-        with open_reader(store_config(config)) as reader:
-            tip = reader.tip()
-        status["indexed_height"] = tip.height if tip else None
-        status["indexed_hash"] = tip.block_hash[::-1].hex() if tip else None
-        status["state_hash"] = tip.state_hash.hex() if tip else None
-    else:
-        status["indexed_height"] = None
-    node = NodeThread(node_settings(config, retry_deadline=5.0))
-    try:
-        status["node_height"] = node.tip_height()
-    except NodeError as exc:
-        status["node_error"] = str(exc)
-    finally:
-        node.close()
-    print(json.dumps(status, indent=2))
-    return 0
-
-
-def cmd_rollback(config: Config, height: int) -> int:
-    with opened(config) as (_, store):
-        tip = store.rollback_to(height)
-    print(json.dumps({"height": tip.height if tip else None}))
-    return 0
-
-
-def cmd_verify(config: Config) -> int:
-    """Re-derive every state hash from the node and compare with the live store's."""
-    with open_reader(store_config(config)) as reader:
-        tip = reader.tip()
-        if tip is None:
-            print("verify: the store is empty; nothing to compare", file=sys.stderr)
-            return 1
-        with reader.read() as view:
-            live = {h: view.block(h) for h in range(config.start_height, tip.height + 1)}
-    with (
-        tempfile.TemporaryDirectory(prefix="rootstate-verify-") as scratch_dir,
-        opened(config, Path(scratch_dir)) as (node, store),
-    ):
-        follower(config, store, node, Progress()).catch_up(until=tip.height)
-        with store.read() as view:
-            for height, record in sorted(live.items()):
-                fresh = view.block(height)
-                if record is None or fresh is None or fresh.state_hash != record.state_hash:
-                    print(f"verify: state hash differs at height {height:,}")
-                    return 1
-    print(f"verify: {len(live):,} state hashes match up to height {tip.height:,}")
-    return 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    _setup_logging(args.verbose)
-    flags = {name: getattr(args, name) for name, _, _ in SETTING_FLAGS}
     try:
-        config = load_config(args.config, flags=flags)
+        # First of all: a Ctrl-C from here on is a stop request, never a traceback.
+        with Shutdown.installed() as shutdown:
+            return _main(argv, shutdown)
+    except KeyboardInterrupt:  # a signal before the handlers were installed
+        return Exit.INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None, shutdown: Shutdown) -> int:
+    args = _parser().parse_args(argv)
+    _setup_logging(getattr(args, "verbose", False))
+    flags = {name: getattr(args, name, None) for name, _, _ in SETTING_FLAGS}
+    try:
+        config = load_config(getattr(args, "config", None), flags=flags)
     except ConfigError as exc:
         print(f"rootstate: configuration error: {exc}", file=sys.stderr)
-        return 2
+        return Exit.CONFIG
     commands: dict[str, Callable[[], int]] = {
-        "index": lambda: cmd_index(config),
-        "status": lambda: cmd_status(config),
+        "index": lambda: cmd_index(config, shutdown),
+        "status": lambda: cmd_status(config, shutdown),
         "rollback": lambda: cmd_rollback(config, args.to),
-        "verify": lambda: cmd_verify(config),
-        "serve": lambda: cmd_serve(config),
-        "run": lambda: cmd_run(config),
+        "verify": lambda: cmd_verify(config, shutdown),
+        "serve": lambda: cmd_serve(config, shutdown),
+        "run": lambda: cmd_run(config, shutdown),
     }
     try:
         return commands[args.command]()
-    except RollbackTooDeepError as exc:
-        print(f"rootstate: stopped: {exc}", file=sys.stderr)
-        return 3
-    except (StoreError, NodeError) as exc:
-        print(f"rootstate: {exc}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    except HANDLED as exc:
+        code = exit_code(exc)
+        what = "stopped" if code is Exit.INTERRUPTED else "error"
+        print(f"rootstate: {what}: {exc} (exit code {code.value})", file=sys.stderr)
+        return code

@@ -4,11 +4,16 @@ LMDB write transactions belong to the thread that opened them, and scanning and 
 a block is CPU work, so the follow loop runs synchronously on one thread. Block fetching
 runs here, on another, with ``prefetch`` blocks in flight: their network I/O proceeds while
 the follow loop applies the block before them.
+
+A stop request must not wait for a node that is down (retried forever) or slow: ``interrupt``
+cancels every call in flight and refuses new ones, each raising :class:`StopRequestedError`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import queue
 import threading
 from collections.abc import Coroutine, Generator
@@ -19,12 +24,19 @@ from indexer.node import NodeClient, NodeSettings
 
 T = TypeVar("T")
 _DONE = object()
+#: How long ``close`` waits for cancelled calls to unwind and the connections to close.
+CLOSE_SECONDS = 10.0
+
+
+class StopRequestedError(Exception):
+    """A stop request cancelled this call to the node (see :meth:`NodeThread.interrupt`)."""
 
 
 class NodeThread:
     """Owns a NodeClient and the event loop it runs on; every method blocks the caller."""
 
     def __init__(self, settings: NodeSettings) -> None:
+        self._interrupted = threading.Event()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="node", daemon=True)
         self._thread.start()
@@ -34,7 +46,31 @@ class NodeThread:
         return NodeClient(settings)
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+        try:
+            return self._submit(coro).result()
+        except concurrent.futures.CancelledError:
+            raise StopRequestedError("stopped while waiting for the node") from None
+
+    def _submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
+        async def guarded() -> T:
+            # Checked on the loop, where interrupt() cancels: a call starting after the
+            # cancellation pass sees the flag, one starting before it is cancelled by it.
+            if self._interrupted.is_set():
+                coro.close()
+                raise asyncio.CancelledError
+            return await coro
+
+        return asyncio.run_coroutine_threadsafe(guarded(), self._loop)
+
+    def interrupt(self) -> None:
+        """Cancel every call in flight and refuse new ones; safe from any thread."""
+        self._interrupted.set()
+        if not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._cancel_all)
+
+    def _cancel_all(self) -> None:
+        for task in asyncio.all_tasks(self._loop):
+            task.cancel()
 
     def call(self, method: str, *params: Any) -> Any:
         return self._run(self.client.call(method, *params))
@@ -47,6 +83,11 @@ class NodeThread:
 
     def genesis_hash(self) -> bytes:
         return self.block_hash(0)
+
+    def chain(self) -> str:
+        """The node's chain name from ``getblockchaininfo`` (Core: main, test, testnet4,
+        signet, regtest; btcd: mainnet, testnet3, signet, regtest, simnet)."""
+        return str(self.call("getblockchaininfo")["chain"])
 
     def blocks(
         self, first: int, last: int, window: int
@@ -74,12 +115,21 @@ class NodeThread:
                 return
             out.put(_DONE)
 
-        future: Future[None] = asyncio.run_coroutine_threadsafe(pump(), self._loop)
+        def cancelled_early(done: Future[None]) -> None:
+            # Stopped before pump() ran: nothing else will tell the consumer.
+            if done.cancelled():
+                with contextlib.suppress(queue.Full):
+                    out.put_nowait(asyncio.CancelledError())
+
+        future: Future[None] = self._submit(pump())
+        future.add_done_callback(cancelled_early)
         try:
             while True:
                 item = out.get()
                 if item is _DONE:
                     return
+                if isinstance(item, asyncio.CancelledError):
+                    raise StopRequestedError("stopped while fetching blocks")
                 if isinstance(item, BaseException):
                     raise item
                 yield item  # type: ignore[misc]
@@ -94,8 +144,19 @@ class NodeThread:
         self.close()
 
     def close(self) -> None:
+        """Cancel what is still running, close the connections, stop the loop: no task is
+        left pending for the garbage collector to complain about."""
         try:
-            self._run(self.client.close())
+            asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(CLOSE_SECONDS)
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=5)
+            if not self._thread.is_alive():
+                self._loop.close()
+
+    async def _shutdown(self) -> None:
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+        await self.client.close()

@@ -57,6 +57,10 @@ class TipSignal:
         self._event.clear()
         return announced
 
+    def wake(self) -> None:
+        """End the current wait at once (a stop request); safe from any thread."""
+        self._event.set()
+
     def close(self) -> None:
         self._stop.set()
         if self._thread is not None:
