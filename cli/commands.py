@@ -9,7 +9,8 @@ from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
-from cli.exits import Exit, exit_code
+from cli.exits import Exit
+from cli.failures import exit_code
 from cli.signals import Shutdown
 from indexer.config import Config
 from indexer.node import NodeChainError, NodeError

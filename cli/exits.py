@@ -1,21 +1,13 @@
 """Exit codes of the ``rootstate`` command, one per failure an operator acts on differently.
 
 The README's "Exit codes" table lists the same; scripts and supervisors may rely on them.
+Which exception gives which code: :mod:`cli.failures`. Standard library only, like
+:mod:`cli.main`, which must load fast.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
-
-from indexer.follow import NodeInconsistencyError
-from indexer.node import NodeAuthError, NodeChainError, NodeError, NodeUnavailableError
-from indexer.node_thread import StopRequestedError
-from indexer.store_errors import (
-    ChainMismatchError,
-    RollbackTooDeepError,
-    StoreError,
-    StoreNotFoundError,
-)
 
 
 class Exit(IntEnum):
@@ -42,27 +34,3 @@ class Exit(IntEnum):
 
 class ApiBindError(Exception):
     """The API's listening socket could not be bound."""
-
-
-#: Most specific first: the first class the exception is an instance of decides.
-_CODES: tuple[tuple[type[BaseException], Exit], ...] = (
-    (RollbackTooDeepError, Exit.REORG_TOO_DEEP),
-    (ApiBindError, Exit.API_BIND),
-    (NodeAuthError, Exit.NODE_AUTH),
-    (NodeUnavailableError, Exit.NODE_DOWN),
-    (NodeChainError, Exit.WRONG_CHAIN),
-    (ChainMismatchError, Exit.WRONG_CHAIN),
-    (StoreNotFoundError, Exit.NO_STORE),
-    (StopRequestedError, Exit.INTERRUPTED),
-    (StoreError, Exit.FAILED),
-    (NodeError, Exit.FAILED),
-    (NodeInconsistencyError, Exit.FAILED),
-)
-HANDLED = tuple(kind for kind, _ in _CODES)
-
-
-def exit_code(exc: BaseException) -> Exit:
-    for kind, code in _CODES:
-        if isinstance(exc, kind):
-            return code
-    raise TypeError(f"no exit code for {type(exc).__name__}") from exc

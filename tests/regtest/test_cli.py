@@ -185,11 +185,13 @@ def test_run_follows_zmq_hashblock(chain: tuple[RegtestNode, NodeRpc], tmp_path:
     assert process.returncode == Exit.OK, err
 
 
+@pytest.mark.parametrize("command", ["index", "run"])
 def test_a_node_on_another_chain_stops_before_any_store(
-    chain: tuple[RegtestNode, NodeRpc], tmp_path: Path
+    chain: tuple[RegtestNode, NodeRpc], tmp_path: Path, command: str
 ) -> None:
     node, _ = chain
-    process = _process(node.info, tmp_path, "index", "--network=signet")
+    (api_port,) = free_loopback_ports(1)
+    process = _process(node.info, tmp_path, command, "--network=signet", f"--api-port={api_port}")
     _, err = process.communicate(timeout=60)
     assert process.returncode == Exit.WRONG_CHAIN, err
     assert "is on chain 'regtest', but network is signet: set --network regtest" in err
