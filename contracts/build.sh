@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds every example contract (examples/*.ts) into wasm/<name>.wasm with the pinned
-# compiler (package-lock.json; run `npm ci` here first).
+# Builds every example contract (examples/*.ts) and the SDK test module (test/*.ts)
+# into wasm/<name>.wasm with the pinned compiler (package-lock.json; `npm ci` first).
 #   bash build.sh           rebuild wasm/ in place
 #   bash build.sh --check   rebuild into a temporary folder and fail if any byte, or the
 #                           set of modules, differs from the committed wasm/ (CI runs this)
@@ -21,7 +21,7 @@ if [ "${1:-}" = "--check" ]; then
   trap 'rm -rf "$out"' EXIT
 fi
 mkdir -p "$out"
-for src in examples/*.ts; do
+for src in examples/*.ts test/*.ts; do
   name=$(basename "$src" .ts)
   "$ASC" "$src" \
     --outFile "$out/$name.wasm" \
