@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from engine.wasmtime_engine import WasmtimeEngine
 from protocol.wasm.abi import HOST_FUNCTIONS
-from protocol.wasm.engine import HostCaller, HostImport, HostTrap
+from protocol.wasm.engine import HostCaller, HostFunction, HostImport, HostTrap
 from protocol.wasm.instrument import prepare
 
 WASM = Path(__file__).resolve().parents[2] / "contracts" / "wasm" / "sdk_math.wasm"
@@ -55,15 +55,13 @@ def run(op: int, a: int, b: int, c: int = 0) -> int:
     def abort(caller: HostCaller, code: int) -> None:
         raise HostTrap(code)
 
-    funcs = {
+    funcs: dict[str, HostFunction] = {
         "input_len": input_len,
         "input_read": input_read,
         "set_return": set_return,
         "abort": abort,
     }
-    imports = {
-        name: HostImport(name, *HOST_FUNCTIONS[name], func) for name, func in funcs.items()
-    }
+    imports = {name: HostImport(name, *HOST_FUNCTIONS[name], func) for name, func in funcs.items()}
     result = _ENGINE.execute(_HASH, _MODULE, "call", imports, 10_000_000)
     if result.host_trap is not None:
         return -result.host_trap.reason
