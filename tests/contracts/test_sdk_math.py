@@ -24,7 +24,8 @@ WASM = Path(__file__).resolve().parents[2] / "contracts" / "wasm" / "sdk_math.wa
 U128_MAX = (1 << 128) - 1
 # The SDK's abort codes (contracts/sdk/error.ts).
 E_OVERFLOW, E_UNDERFLOW, E_DIV_ZERO = 2, 3, 4
-ADD, SUB, MUL, DIV, MULDIV, MULDIV_UP, SQRT_MUL = range(1, 8)
+ADD, SUB, MUL, DIV, MULDIV, MULDIV_UP, SQRT_MUL, INDEX = range(1, 9)
+E_RUNTIME = 99
 
 _CODE = WASM.read_bytes()
 _HASH = hashlib.sha256(_CODE).digest()
@@ -112,3 +113,9 @@ def test_edges_by_hand() -> None:
     assert run(SQRT_MUL, 3, 5) == 3
     assert run(ADD, U128_MAX, 1) == -E_OVERFLOW
     assert run(SUB, 0, 1) == -E_UNDERFLOW
+
+
+def test_assemblyscript_runtime_abort_goes_to_rootstate_abort() -> None:
+    """build.sh's --use abort=...: a bounds check ends in rootstate.abort(99)."""
+    assert run(INDEX, 0, 0) == 0
+    assert run(INDEX, 1, 0) == -E_RUNTIME
