@@ -369,3 +369,14 @@ ISSUE_SUB_ZERO = module(
     imports=("issue",),
     data={0: (5).to_bytes(16, "little")},
 )
+#: init traps; call would log.
+INIT_TRAP = module(
+    '(func (export "init") unreachable) (func (export "call") i32.const 0 i32.const 5 call $emit)',
+    imports=("emit",),
+    data={0: b"hello"},
+)
+
+
+def raw_module(text: str) -> bytes:
+    """A module written out in full (for modules ``module`` cannot express)."""
+    return strip_custom(bytes(wasmtime.wat2wasm(text)))
