@@ -326,7 +326,7 @@ class Host:
         return len(returned)
 
     def _sent(self, raw: bytes, count: int) -> list[tuple[bytes, int]]:
-        """§17.5: asset records to send; each amount >= 1 and each asset once."""
+        """§17.4 step 3: asset records to send; each amount >= 1 and each asset once."""
         sent: list[tuple[bytes, int]] = []
         for i in range(count):
             record = raw[i * lim.RECORD_LEN : (i + 1) * lim.RECORD_LEN]
