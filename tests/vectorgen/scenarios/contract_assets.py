@@ -372,6 +372,42 @@ def nested_assets() -> dict[str, Any]:
     return v.finish()
 
 
+def caller_info() -> dict[str, Any]:
+    v = contract_vector(
+        "contract-caller-and-outputs",
+        "caller_id is 0 (nothing written) for the transaction and the caller's id in a nested "
+        "call; tx_output_script returns the length without writing when the buffer is too "
+        "small; received lists the record a calling contract sent.",
+        ["17.1", "17.3", "17.4"],
+    )
+    b = v.block()
+    _, info = publish(v, b, wat.CALLER_INFO)
+    _, payer = publish(v, b, wat.PAYFORWARD)
+    deploy, tok = deploy_issuer(v, b, "INFO", 1000, 50)
+    b = v.block()
+    script = pay()
+    top = b.tx([v.fund()], [pay(), carrier(p.message(p.call(info)))])
+    data = bytes(8) + bytes(4) + (34).to_bytes(4, "little") + script + bytes(28)
+    b.expect(ev.log(top, info, data), ev.call(top, info, wat.caller_info_fuel(0), EMPTY_DIGEST))
+    record = tok.wide() + (20).to_bytes(16, "little")
+    op = p.call(payer, info.raw() + record, assets=[(tok, 50)])
+    tx = spend_call(v, b, deploy.out(0), op, outputs=1)
+    data = payer.raw() + (1).to_bytes(4, "little") + (34).to_bytes(4, "little") + script + record
+    fuel = wat.caller_info_fuel(28)
+    b.expect(
+        ev.debit(tx, deploy.out(0), tok, 50),
+        ev.deposit(tx, payer, tok, 50),
+        ev.deposit(tx, info, tok, 20, caller=payer),
+        ev.log(tx, info, data),
+        ev.call(tx, info, fuel, EMPTY_DIGEST, caller=payer),
+        ev.call(tx, payer, wat.payforward_fuel(fuel), EMPTY_DIGEST),
+    )
+    v.ledger.spend(deploy.out(0))
+    v.ledger.contracts[payer].custody[tok] = 30
+    v.ledger.contracts[info].custody[tok] = 20
+    return v.finish()
+
+
 VECTORS = [
     deposit_send,
     send_too_much,
@@ -386,4 +422,5 @@ VECTORS = [
     nested_rollback,
     nested_refusals,
     nested_assets,
+    caller_info,
 ]
