@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import importlib.metadata
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -206,10 +207,17 @@ class WasmtimeEngine:
         return cfg
 
     def _fingerprint(self) -> bytes:
-        probe = wasmtime.Module(self.engine, b"\x00asm\x01\x00\x00\x00").serialize()
-        parts = repr((self.config.backend, self.config.max_wasm_stack, INSTRUMENTATION_VERSION))
-        # Serialized modules start with wasmtime's own version and settings header.
-        return hashlib.sha256(parts.encode() + bytes(probe[:64])).digest()
+        """Identifies what a serialized artefact depends on: the wasmtime release, this
+        configuration and the instrumentation. A serialized empty module embeds wasmtime's
+        own version and compilation settings, so it is hashed whole."""
+        empty = wasmtime.Module(self.engine, b"\x00asm\x01\x00\x00\x00").serialize()
+        parts = (
+            importlib.metadata.version("wasmtime"),
+            self.config.backend,
+            self.config.max_wasm_stack,
+            INSTRUMENTATION_VERSION,
+        )
+        return hashlib.sha256(repr(parts).encode() + bytes(empty)).digest()
 
     # -- the compiled-module cache ------------------------------------------------------
 
