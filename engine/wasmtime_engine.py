@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import importlib.metadata
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import wasmtime
+from wasmtime import _ffi
+from wasmtime._func import enter_wasm
 
 from engine.config import WasmtimeConfig
 from engine.probe import assert_settings
-from protocol.wasm import limits
+from protocol.wasm import abi, limits
 from protocol.wasm.engine import (
     EngineTrap,
     ExecutionResult,
@@ -48,6 +51,12 @@ _TRAPS = {
 _VALTYPES = {ValType.I32: wasmtime.ValType.i32(), ValType.I64: wasmtime.ValType.i64()}
 
 
+class _Compiled(NamedTuple):
+    module: wasmtime.Module
+    pre: wasmtime.InstancePre
+    imports: tuple[str, ...]
+
+
 class EngineFault(RuntimeError):  # noqa: N818 - reads as the condition it reports
     """The engine misbehaved (e.g. its own stack overflow fired): never a consensus result.
 
@@ -57,52 +66,53 @@ class EngineFault(RuntimeError):  # noqa: N818 - reads as the condition it repor
 
 def _fuel(context: Any) -> int:
     remaining = ctypes.c_uint64(0)
-    error = wasmtime._ffi.wasmtime_context_get_fuel(context, ctypes.byref(remaining))
+    error = _ffi.wasmtime_context_get_fuel(context, ctypes.byref(remaining))
     if error:  # pragma: no cover - fuel is always enabled
         raise EngineFault("cannot read fuel")
     return remaining.value
 
 
 def _set_fuel(context: Any, fuel: int) -> None:
-    if wasmtime._ffi.wasmtime_context_set_fuel(context, fuel):  # pragma: no cover
+    if _ffi.wasmtime_context_set_fuel(context, fuel):  # pragma: no cover
         raise EngineFault("cannot set fuel")
 
 
 class _Caller:
     """The HostCaller of one execution; bound to wasmtime's Caller during a host call."""
 
-    __slots__ = ("caller", "memory")
+    __slots__ = ("caller", "imports", "memory")
 
-    def __init__(self) -> None:
+    def __init__(self, imports: Mapping[str, HostImport]) -> None:
+        self.imports = imports
         self.caller: wasmtime.Caller | None = None
-        self.memory: wasmtime.Memory | None = None
+        self.memory: Any = None  # the instance's wasmtime_memory_t
 
-    def _bounds(self, ptr: int, length: int) -> tuple[wasmtime.Caller, wasmtime.Memory, int]:
+    def _address(self, ptr: int, length: int) -> int:
+        """The native address of memory[ptr : ptr + length], after the bounds check."""
         caller = self.caller
         if caller is None or self.memory is None:  # pragma: no cover - misuse by the host
             raise RuntimeError("HostCaller used outside its host call")
+        context = caller._context()
+        memory = ctypes.byref(self.memory)
         start = ptr & 0xFFFF_FFFF
-        if length < 0 or start + length > self.memory.data_len(caller):
+        if length < 0 or start + length > _ffi.wasmtime_memory_data_size(context, memory):
             raise EngineTrap(TrapKind.MEMORY_OUT_OF_BOUNDS, f"{length} bytes at {start:#x}")
-        return caller, self.memory, start
+        return ctypes.addressof(_ffi.wasmtime_memory_data(context, memory).contents) + start
 
     def read(self, ptr: int, length: int) -> bytes:
-        caller, memory, start = self._bounds(ptr, length & 0xFFFF_FFFF)
-        if not length:
-            return b""
-        base = ctypes.addressof(memory.data_ptr(caller).contents)
-        return ctypes.string_at(base + start, length & 0xFFFF_FFFF)
+        length &= 0xFFFF_FFFF
+        address = self._address(ptr, length)
+        return ctypes.string_at(address, length) if length else b""
 
     def write(self, ptr: int, data: bytes) -> None:
-        caller, memory, start = self._bounds(ptr, len(data))
+        address = self._address(ptr, len(data))
         if data:
-            base = ctypes.addressof(memory.data_ptr(caller).contents)
-            ctypes.memmove(base + start, data, len(data))
+            ctypes.memmove(address, data, len(data))
 
     def fuel_left(self) -> int:
         if self.caller is None:  # pragma: no cover - misuse by the host
             raise RuntimeError("HostCaller used outside its host call")
-        # The store holds limit + 1 (see execute), so one unit is never spendable.
+        # The store holds limit + 1 (see _execute), so one unit is never spendable.
         return max(0, _fuel(self.caller._context()) - 1)
 
     def charge(self, fuel: int) -> None:
@@ -115,30 +125,26 @@ class _Caller:
         _set_fuel(context, _fuel(context) - fuel)
 
 
-def _host_func(store: wasmtime.Store, imp: HostImport, hc: _Caller) -> wasmtime.Func:
-    functype = wasmtime.FuncType(
-        [_VALTYPES[t] for t in imp.params], [_VALTYPES[t] for t in imp.results]
+def _export(store: wasmtime.Store, instance: wasmtime.Instance, name: str) -> Any:
+    """The raw export ``name`` (a wasmtime_extern_t) or None. wasmtime-py's
+    ``instance.exports(store)`` wraps every export and was most of an empty execution."""
+    item = _ffi.wasmtime_extern_t()
+    raw = name.encode()
+    found = _ffi.wasmtime_instance_export_get(
+        store._context(), ctypes.byref(instance._instance), raw, len(raw), ctypes.byref(item)
     )
-    func = imp.func
-    wide = bool(imp.results) and imp.results[0] == ValType.I64
-    has_result = bool(imp.results)
+    return item if found else None
 
-    def trampoline(caller: wasmtime.Caller, *args: int) -> int | None:
-        outer = hc.caller
-        hc.caller = caller
-        try:
-            result = func(hc, *args)
-        finally:
-            hc.caller = outer
-        if not has_result:
-            return None
-        if result is None:
-            raise TypeError(f"host function {imp.name} must return a value")
-        bits = 64 if wide else 32
-        result &= (1 << bits) - 1
-        return result - (1 << bits) if result >> (bits - 1) else result
 
-    return wasmtime.Func(store, functype, trampoline, access_caller=True)
+def _call(store: wasmtime.Store, func: Any) -> None:
+    """Call a () -> () export (a wasmtime_func_t) without wasmtime-py's per-call type
+    introspection; traps and host exceptions surface exactly as with ``Func.__call__``."""
+    with enter_wasm(store) as trap:
+        error = _ffi.wasmtime_func_call(
+            store._context(), ctypes.byref(func), None, 0, None, 0, trap
+        )
+        if error:
+            raise wasmtime.WasmtimeError._from_ptr(error)
 
 
 class WasmtimeEngine:
@@ -147,9 +153,17 @@ class WasmtimeEngine:
     def __init__(self, config: WasmtimeConfig | None = None) -> None:
         self.config = config or WasmtimeConfig()
         self.engine = wasmtime.Engine(self._wasmtime_config())
-        self._cache: OrderedDict[bytes, wasmtime.Module] = OrderedDict()
+        self._cache: OrderedDict[bytes, _Compiled] = OrderedDict()
         self._lock = threading.Lock()
-        self._depth = 0
+        self._running: list[_Caller] = []  # nested executions, innermost last
+        self._linker = wasmtime.Linker(self.engine)
+        for name, (params, results) in abi.HOST_FUNCTIONS.items():
+            functype = wasmtime.FuncType(
+                [_VALTYPES[t] for t in params], [_VALTYPES[t] for t in results]
+            )
+            self._linker.define_func(
+                abi.IMPORT_MODULE, name, functype, self._dispatcher(name), access_caller=True
+            )
         previous = threading.stack_size(self.config.native_stack_bytes)
         try:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="wasm")
@@ -193,31 +207,42 @@ class WasmtimeEngine:
         return cfg
 
     def _fingerprint(self) -> bytes:
-        probe = wasmtime.Module(self.engine, b"\x00asm\x01\x00\x00\x00").serialize()
-        parts = repr((self.config.backend, self.config.max_wasm_stack, INSTRUMENTATION_VERSION))
-        # Serialized modules start with wasmtime's own version and settings header.
-        return hashlib.sha256(parts.encode() + bytes(probe[:64])).digest()
+        """Identifies what a serialized artefact depends on: the wasmtime release, this
+        configuration and the instrumentation. A serialized empty module embeds wasmtime's
+        own version and compilation settings, so it is hashed whole."""
+        empty = wasmtime.Module(self.engine, b"\x00asm\x01\x00\x00\x00").serialize()
+        parts = (
+            importlib.metadata.version("wasmtime"),
+            self.config.backend,
+            self.config.max_wasm_stack,
+            INSTRUMENTATION_VERSION,
+        )
+        return hashlib.sha256(repr(parts).encode() + bytes(empty)).digest()
 
     # -- the compiled-module cache ------------------------------------------------------
 
     def compiled(self, code_hash: bytes, module: ModuleSource) -> wasmtime.Module:
         """The compiled module for ``code_hash``, compiling ``module`` on a miss."""
+        return self._compiled(code_hash, module).module
+
+    def _compiled(self, code_hash: bytes, module: ModuleSource) -> _Compiled:
         with self._lock:
             hit = self._cache.get(code_hash)
             if hit is not None:
                 self._cache.move_to_end(code_hash)
                 return hit
         raw = module() if callable(module) else module
-        compiled = wasmtime.Module(self.engine, raw)
-        self._remember(code_hash, compiled)
-        return compiled
+        return self._remember(code_hash, wasmtime.Module(self.engine, raw))
 
-    def _remember(self, code_hash: bytes, compiled: wasmtime.Module) -> None:
+    def _remember(self, code_hash: bytes, module: wasmtime.Module) -> _Compiled:
+        names = tuple(item.name or "" for item in module.imports)
+        compiled = _Compiled(module, self._linker.instantiate_pre(module), names)
         with self._lock:
             self._cache[code_hash] = compiled
             self._cache.move_to_end(code_hash)
             while len(self._cache) > self.config.cache_size:
                 self._cache.popitem(last=False)
+        return compiled
 
     def cache_key(self, code_hash: bytes) -> bytes:
         """The on-disk cache key: code hash + this engine's fingerprint (version, config)."""
@@ -227,7 +252,7 @@ class WasmtimeEngine:
         """The compiled artefact of a cached module, for an on-disk cache; None if absent."""
         with self._lock:
             hit = self._cache.get(code_hash)
-        return None if hit is None else bytes(hit.serialize())
+        return None if hit is None else bytes(hit.module.serialize())
 
     def deserialize(self, code_hash: bytes, artefact: bytes) -> None:
         """Load an artefact from :meth:`serialize` into the cache.
@@ -265,9 +290,13 @@ class WasmtimeEngine:
         imports: Mapping[str, HostImport],
         fuel: int,
     ) -> ExecutionResult:
-        if self._depth >= self.config.max_nesting:
+        if len(self._running) >= self.config.max_nesting:
             raise EngineFault(f"more than {self.config.max_nesting} nested executions")
-        compiled = self.compiled(code_hash, module)
+        compiled = self._compiled(code_hash, module)
+        for name in compiled.imports:
+            imp = imports.get(name)
+            if imp is None or (imp.params, imp.results) != abi.HOST_FUNCTIONS[name]:
+                raise ValueError(f"no host function {name!r} with the ABI signature")
         store = wasmtime.Store(self.engine)
         store.set_limits(
             memory_size=self.config.max_memory_pages * 65_536,
@@ -279,28 +308,19 @@ class WasmtimeEngine:
         # One extra unit: remaining == 0 afterwards then means consumed > fuel, even when
         # wasmtime let the overrun through (it checks only at entries and loop headers).
         store.set_fuel(fuel + 1)
-        hc = _Caller()
-        externs = []
-        for item in compiled.imports:
-            imp = imports.get(item.name or "")
-            if imp is None:
-                raise ValueError(f"no host function for import {item.name!r}")
-            externs.append(_host_func(store, imp, hc))
-        self._depth += 1
+        hc = _Caller(imports)
+        self._running.append(hc)
         instance: wasmtime.Instance | None = None
         try:
-            instance = wasmtime.Instance(store, compiled, externs)
-            exports = instance.exports(store)
-            memory = exports["memory"]
-            assert isinstance(memory, wasmtime.Memory)
-            hc.memory = memory
-            start = exports.get(START_EXPORT)
+            instance = compiled.pre.instantiate(store)
+            hc.memory = _export(store, instance, abi.MEMORY_EXPORT).of.memory
+            start = _export(store, instance, START_EXPORT)
             if start is not None:
-                assert isinstance(start, wasmtime.Func)
-                start(store)
-            entry = exports[export]
-            assert isinstance(entry, wasmtime.Func)
-            entry(store)
+                _call(store, start.of.func)
+            entry = _export(store, instance, export)
+            if entry is None or entry.kind != _ffi.WASMTIME_EXTERN_FUNC.value:
+                raise ValueError(f"the module exports no function {export!r}")
+            _call(store, entry.of.func)
         except HostTrap as trap:
             return ExecutionResult(fuel, TrapKind.HOST, trap)
         except EngineTrap as trap:
@@ -308,11 +328,34 @@ class WasmtimeEngine:
         except wasmtime.Trap as trap:
             return ExecutionResult(fuel, self._trap_kind(trap, store, instance))
         finally:
-            self._depth -= 1
+            self._running.pop()
         remaining = store.get_fuel()
         if remaining == 0:
             return ExecutionResult(fuel, TrapKind.OUT_OF_FUEL)
         return ExecutionResult(fuel + 1 - remaining, None)
+
+    def _dispatcher(self, name: str) -> Callable[..., int | None]:
+        """The linker's function for import ``name``: it runs the innermost execution's
+        host function (executions nest strictly on the worker thread)."""
+        results = abi.HOST_FUNCTIONS[name][1]
+        bits = 64 if results == (ValType.I64,) else 32
+
+        def dispatch(caller: wasmtime.Caller, *args: int) -> int | None:
+            hc = self._running[-1]
+            outer = hc.caller
+            hc.caller = caller
+            try:
+                result = hc.imports[name].func(hc, *args)
+            finally:
+                hc.caller = outer
+            if not results:
+                return None
+            if result is None:
+                raise TypeError(f"host function {name} must return a value")
+            result &= (1 << bits) - 1
+            return result - (1 << bits) if result >> (bits - 1) else result
+
+        return dispatch
 
     @staticmethod
     def _trap_kind(

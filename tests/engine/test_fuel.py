@@ -106,3 +106,23 @@ def test_negative_charge_is_a_host_bug(engine: WasmtimeEngine) -> None:
         text = f"""(module (import "rootstate" "emit" (func $emit (param i32 i32))) {MEM}
           (func (export "call") i32.const 0 i32.const 0 call $emit))"""
         run(engine, text, imports=_charging(-1))
+
+
+@pytest.mark.parametrize(
+    ("text", "passes_at"),
+    [
+        # Export entry: U = 1 at the check (the invocation is counted first).
+        (f'(module {MEM} (func (export "call") unreachable))', 1),
+        # Callee entry: 1 + 8 (prologue) + 1 (call) + 1 (callee invocation) = 11.
+        (f'(module {MEM} (func $g unreachable) (func (export "call") call $g))', 11),
+        # Loop header: 1 + 8 + i32.const = 10 when the loop body is entered.
+        (f'(module {MEM} (func (export "call") i32.const 1 drop loop unreachable end))', 10),
+    ],
+)
+def test_check_points_decide_between_traps(
+    engine: WasmtimeEngine, text: str, passes_at: int
+) -> None:
+    # With fuel >= U at the last check point the contract's own trap wins, even though
+    # the prologue has already overrun the limit by then; one less, and fuel runs out.
+    assert run(engine, text, fuel=passes_at).trap == TrapKind.UNREACHABLE
+    assert run(engine, text, fuel=passes_at - 1).trap == TrapKind.OUT_OF_FUEL

@@ -20,7 +20,7 @@ def terms_json(terms: Terms | None) -> dict[str, Any] | None:
 
 def event_json(event: Event) -> dict[str, Any]:
     out: dict[str, Any] = {"type": event.kind, "txid": event.txid[::-1].hex()}
-    if event.kind in ("debit", "credit", "mint", "authority"):
+    if event.kind in ("debit", "credit", "mint", "authority", "send"):
         out["outpoint"] = None if event.outpoint is None else event.outpoint.text()
     if event.token is not None:
         out["token"] = event.token.text()

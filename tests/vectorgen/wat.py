@@ -369,3 +369,36 @@ ISSUE_SUB_ZERO = module(
     imports=("issue",),
     data={0: (5).to_bytes(16, "little")},
 )
+#: init traps; call would log.
+INIT_TRAP = module(
+    '(func (export "init") unreachable) (func (export "call") i32.const 0 i32.const 5 call $emit)',
+    imports=("emit",),
+    data={0: b"hello"},
+)
+
+
+def raw_module(text: str) -> bytes:
+    """A module written out in full (for modules ``module`` cannot express)."""
+    return strip_custom(bytes(wasmtime.wat2wasm(text)))
+
+
+#: Logs 78 bytes: the caller's id (8, zero when called by the transaction), caller_id's
+#: result (i32), output 0's script length asked with cap 0 (nothing written), the script
+#: itself (34 bytes for the vectors' outputs), and the asset records received (cap 28).
+#: 20 ops + 13 + 10 (+ 0: caller_id) + 10 + (10 + 34) + (10 + r) + (100 + 78) = 285 + r,
+#: r = 28 when it received one record, 0 when none.
+CALLER_INFO = module(
+    """
+    (func (export "call")
+      i32.const 8 i32.const 0 call $caller_id i32.store
+      i32.const 12 i32.const 0 i32.const 200 i32.const 0 call $tx_output_script i32.store
+      i32.const 0 i32.const 16 i32.const 100 call $tx_output_script drop
+      i32.const 50 i32.const 28 call $received drop
+      i32.const 0 i32.const 78 call $emit)
+    """,
+    imports=("caller_id", "tx_output_script", "received", "emit"),
+)
+
+
+def caller_info_fuel(received: int) -> int:
+    return 285 + received

@@ -22,7 +22,7 @@ from protocol.contracts.wasm.records import (
     storage_key,
     wide_asset,
 )
-from protocol.events import BurnCause, EventType, Field
+from protocol.events import BurnCause, Event, EventType, Field
 from protocol.machine import outpoint
 from protocol.params import U128_MAX
 from protocol.reasons import Reason
@@ -94,8 +94,8 @@ class Host:
             raise _trap(Reason.INVALID_HOST_ARGUMENT, f"output {index:,} does not exist")
         return index
 
-    def _event(self, kind: EventType) -> dict[int, object]:
-        return dict(self.s.event(kind, self.f.contract))
+    def _event(self, kind: EventType) -> Event:
+        return self.s.event(kind, self.f.contract)
 
     # -- the call ---------------------------------------------------------------------------
 
@@ -203,7 +203,7 @@ class Host:
         event = self._event(EventType.SEND)
         event.update({Field.TOKEN: asset, Field.AMOUNT: amount})
         event[Field.OUTPOINT] = outpoint(self.ctx.txid, vout)
-        self.ctx.emit(event)  # type: ignore[arg-type]
+        self.ctx.emit(event)
 
     def issue(self, caller: HostCaller, sub: int, amount_ptr: int) -> None:
         sub = _u32(sub)
@@ -222,7 +222,7 @@ class Host:
         set_custody(self.ctx.state, self.f.contract, asset, held + amount)
         event = self._event(EventType.ISSUE)
         event.update({Field.TOKEN: asset, Field.AMOUNT: amount})
-        self.ctx.emit(event)  # type: ignore[arg-type]
+        self.ctx.emit(event)
 
     def burn(self, caller: HostCaller, asset_ptr: int, amount_ptr: int) -> None:
         asset = self._asset(caller, asset_ptr)
@@ -235,7 +235,7 @@ class Host:
         owner.record_burn(self.ctx.state, asset, amount)
         event = self._event(EventType.BURN)
         event.update({Field.TOKEN: asset, Field.AMOUNT: amount, Field.CAUSE: BurnCause.CONTRACT})
-        self.ctx.emit(event)  # type: ignore[arg-type]
+        self.ctx.emit(event)
 
     def _take(self, asset: bytes, amount: int) -> None:
         held = custody(self.ctx.state, self.f.contract, asset)
@@ -281,7 +281,7 @@ class Host:
         caller.charge(lim.COST_EMIT + lim.COST_PER_BYTE * length)
         event = self._event(EventType.LOG)
         event[Field.DATA] = data
-        self.ctx.emit(event)  # type: ignore[arg-type]
+        self.ctx.emit(event)
 
     def sha256(self, caller: HostCaller, ptr: int, length: int, out_ptr: int) -> None:
         data = caller.read(_u32(ptr), _u32(length))
@@ -326,7 +326,7 @@ class Host:
         return len(returned)
 
     def _sent(self, raw: bytes, count: int) -> list[tuple[bytes, int]]:
-        """§17.5: asset records to send; each amount >= 1 and each asset once."""
+        """§17.4 step 3: asset records to send; each amount >= 1 and each asset once."""
         sent: list[tuple[bytes, int]] = []
         for i in range(count):
             record = raw[i * lim.RECORD_LEN : (i + 1) * lim.RECORD_LEN]

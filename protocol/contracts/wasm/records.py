@@ -101,5 +101,5 @@ def custody(state: Overlay, contract: bytes, asset: bytes) -> int:
 
 
 def set_custody(state: Overlay, contract: bytes, asset: bytes, amount: int) -> None:
-    """§18.1: a zero custody is no entry."""
+    """§14.3: a zero custody is no entry."""
     state.put(custody_key(contract, asset), encode_canonical(amount) if amount else None)

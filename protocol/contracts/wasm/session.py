@@ -87,7 +87,7 @@ class Session:
         sent: list[tuple[bytes, int]],
         fuel: int,
     ) -> None:
-        """§16.3 steps 4-6: deposit ``sent`` from the pool, run ``export``, charge the block.
+        """§16.5: deposit ``sent`` from the pool, run ``export``, charge the block.
 
         A trap raises Rejection with the trap's reason; the block is charged the whole fuel
         limit then, the fuel used otherwise (§21.2)."""
