@@ -23,6 +23,14 @@ class EventType(IntEnum):
     BURN = 5
     AUTHORITY = 6
     REJECTED = 7
+    # v2 contracts (spec/CONTRACTS.md §20)
+    PUBLISH = 8
+    INSTANTIATE = 9
+    CALL = 10
+    DEPOSIT = 11
+    SEND = 12
+    ISSUE = 13
+    LOG = 14
 
     @property
     def label(self) -> str:
@@ -41,8 +49,16 @@ class Field(IntEnum):
     DECIMALS = 6
     MAX_SUPPLY = 7
     TERMS = 8
+    DETAIL = 9
     CAUSE = 10
     REASON = 11
+    # v2 contracts (spec/CONTRACTS.md §20.1)
+    CONTRACT = 12
+    CODE_HASH = 13
+    FUEL = 14
+    STORAGE_DIGEST = 15
+    FROM_CONTRACT = 16
+    DATA = 17
 
 
 class BurnCause(IntEnum):
@@ -50,6 +66,7 @@ class BurnCause(IntEnum):
 
     OPERATION = 0
     NO_SPENDABLE_OUTPUT = 1
+    CONTRACT = 2
 
 
 Event = dict[int, CborValue]
@@ -67,8 +84,12 @@ def balance_event(
     }
 
 
-def rejected_event(txid: bytes, reason: Reason) -> Event:
-    return {Field.TYPE: EventType.REJECTED, Field.TXID: txid, Field.REASON: int(reason)}
+def rejected_event(txid: bytes, reason: Reason, detail: int | None = None) -> Event:
+    """spec §10.2; ``detail`` (CONTRACTS.md §20.2) only for invalid_module and contract_abort."""
+    event: Event = {Field.TYPE: EventType.REJECTED, Field.TXID: txid, Field.REASON: int(reason)}
+    if detail is not None:
+        event[Field.DETAIL] = detail
+    return event
 
 
 def encode_event(event: Event) -> bytes:

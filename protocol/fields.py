@@ -66,13 +66,32 @@ def token_id(fields: Fields, key: int, what: str) -> bytes:
     return encode_token_id(height, index)
 
 
+def asset_ref(fields: Fields, key: int, what: str) -> bytes:
+    """CONTRACTS.md §14.2: ``[height, index]`` names a token (8-byte id), ``[height, index,
+    sub]`` a contract asset (12-byte id, sub >= 1). Shape and types are checked before bounds
+    (``invalid_message``, then ``integer_out_of_range``), and sub 0 is ``invalid_message``."""
+    value = fields.get(key)
+    if not isinstance(value, list) or len(value) not in (2, 3):
+        raise Rejection(Reason.INVALID_MESSAGE, f"{what} needs an asset [height, index(, sub)]")
+    if not all(isinstance(part, int) for part in value):
+        raise Rejection(Reason.INVALID_MESSAGE, f"{what} asset id parts must be integers")
+    parts: list[int] = [part for part in value if isinstance(part, int)]
+    if max(parts) > U32_MAX:
+        raise Rejection(Reason.INTEGER_OUT_OF_RANGE, f"{what} asset id part exceeds {U32_MAX:,}")
+    if len(parts) == 3 and parts[2] == 0:
+        raise Rejection(Reason.INVALID_MESSAGE, f"{what} contract asset sub id is 0")
+    return b"".join(part.to_bytes(4, "big") for part in parts)
+
+
 def encode_token_id(height: int, index: int) -> bytes:
     return height.to_bytes(4, "big") + index.to_bytes(4, "big")
 
 
 def format_token_id(token: bytes) -> str:
-    """spec §6.1: the text form ``HEIGHT:INDEX`` in decimal."""
-    return f"{int.from_bytes(token[:4], 'big')}:{int.from_bytes(token[4:], 'big')}"
+    """spec §6.1: the text form ``HEIGHT:INDEX`` in decimal (``HEIGHT:INDEX:SUB`` for a
+    12-byte contract asset id, CONTRACTS.md §14.2)."""
+    parts = [int.from_bytes(token[i : i + 4], "big") for i in range(0, len(token), 4)]
+    return ":".join(str(part) for part in parts)
 
 
 def parse_token_id(text_form: str) -> bytes:

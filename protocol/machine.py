@@ -7,7 +7,7 @@ Contract kinds plug in through protocol.contracts; nothing here knows what a tok
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from protocol.carrier import CarrierScan, find_carriers
@@ -50,6 +50,12 @@ class TxContext:
     allocations: dict[int, dict[bytes, int]] = field(default_factory=dict)
     bound_authorities: dict[int, list[bytes]] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    #: Per input, the balances its spent outpoint carried (CONTRACTS.md §17, tx_input_assets).
+    drained: tuple[tuple[tuple[bytes, int], ...], ...] = ()
+    #: Counters a kind keeps for the whole block, e.g. the block fuel budget (CONTRACTS.md §21).
+    block: dict[str, int] = field(default_factory=dict)
+    #: The kind that owns an asset, or None (spec §6.0).
+    owner: Callable[[Overlay, bytes], ContractKind | None] = lambda _state, _asset: None
 
     @property
     def txid(self) -> bytes:
@@ -125,8 +131,9 @@ class Machine:
         state = Overlay(view)
         events: list[Event] = []
         scripts: dict[bytes, bytes] = {}
+        block: dict[str, int] = {}
         for tx_index, tx in transactions:
-            events.extend(self._apply_tx(state, height, tx_index, tx, scripts))
+            events.extend(self._apply_tx(state, height, tx_index, tx, scripts=scripts, block=block))
         encoded = tuple(encode_event(event) for event in events)
         block_events_hash = events_hash(encoded)
         writes, undo = state.diff()
@@ -149,7 +156,9 @@ class Machine:
         height: int,
         tx_index: int,
         tx: Transaction,
+        *,
         scripts: dict[bytes, bytes],
+        block: dict[str, int],
     ) -> list[Event]:
         if tx.is_coinbase:
             return []  # spec §3.5
@@ -157,29 +166,33 @@ class Machine:
         events: list[Event] = []
         pool: dict[bytes, int] = {}
         spent_authorities: list[bytes] = []
+        drained: list[tuple[tuple[bytes, int], ...]] = []
         for txin in tx.inputs:  # spec §7.3: inputs drain in input order
             key = utxo_key(txin.prev_txid, txin.prev_vout)
             raw = state.get(key)
             if raw is None:
+                drained.append(())
                 continue
             state.put(key, None)
             assets = UtxoAssets.decode(raw)
+            drained.append(assets.balances)
             for asset, amount in assets.balances:
                 pool[asset] = pool.get(asset, 0) + amount
                 events.append(balance_event(EventType.DEBIT, tx.txid, txin.prevout, asset, amount))
             spent_authorities.extend(assets.authorities)
         if not carriers.has_message and not pool and not spent_authorities:
             return []
-        ctx = TxContext(
-            height, tx_index, tx, Overlay(state), dict(pool), tuple(spent_authorities), None
+        ctx = self._context(
+            state, height, tx_index, tx, pool=dict(pool), spent_authorities=spent_authorities
         )
+        ctx.drained, ctx.block = tuple(drained), block
         if carriers.has_message:
             try:
                 self._apply_message(ctx, carriers)
             except Rejection as rejection:
-                events.append(rejected_event(tx.txid, rejection.reason))
-                ctx = TxContext(
-                    height, tx_index, tx, Overlay(state), pool, ctx.spent_authorities, None
+                events.append(rejected_event(tx.txid, rejection.reason, rejection.code))
+                ctx = self._context(
+                    state, height, tx_index, tx, pool=pool, spent_authorities=spent_authorities
                 )
         if ctx.target is None:
             ctx.target = default_output(tx)
@@ -187,6 +200,26 @@ class Machine:
         events.extend(ctx.events)
         events.extend(self._settle(state, ctx, scripts))
         return events
+
+    def _context(
+        self,
+        state: Overlay,
+        height: int,
+        tx_index: int,
+        tx: Transaction,
+        *,
+        pool: dict[bytes, int],
+        spent_authorities: list[bytes],
+    ) -> TxContext:
+        ctx = TxContext(height, tx_index, tx, Overlay(state), pool, tuple(spent_authorities), None)
+        ctx.owner = self._find_owner
+        return ctx
+
+    def _find_owner(self, state: Overlay, asset: bytes) -> ContractKind | None:
+        for kind in self._kinds:
+            if kind.owns(state, asset):
+                return kind
+        return None
 
     def _apply_message(self, ctx: TxContext, carriers: CarrierScan) -> None:
         """spec §7.2: decode, then apply every operation or none."""
@@ -208,10 +241,10 @@ class Machine:
             kind.apply(operation, ctx)
 
     def _owner(self, state: Overlay, asset: bytes) -> ContractKind:
-        for kind in self._kinds:
-            if kind.owns(state, asset):
-                return kind
-        raise AssertionError(f"asset {asset.hex()} has no owning contract kind")
+        kind = self._find_owner(state, asset)
+        if kind is None:
+            raise AssertionError(f"asset {asset.hex()} has no owning contract kind")
+        return kind
 
     def _settle(self, state: Overlay, ctx: TxContext, scripts: dict[bytes, bytes]) -> list[Event]:
         """spec §7.5-§7.7: leftovers to the target, credits, then authorities."""

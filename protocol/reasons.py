@@ -31,6 +31,26 @@ class Reason(IntEnum):
     MINT_CAP_REACHED = 19
     SUPPLY_EXCEEDED = 20
     UNAUTHORIZED = 21
+    # v2 contracts (spec/CONTRACTS.md §16-§19); traps of §19.2 each have their own code.
+    INVALID_MODULE = 22
+    UNKNOWN_CONTRACT = 23
+    ID_TAKEN = 24
+    BLOCK_FUEL_EXHAUSTED = 25
+    OUT_OF_FUEL = 26
+    STACK_EXHAUSTED = 27
+    CALL_DEPTH_EXCEEDED = 28
+    REENTRANT_CALL = 29
+    UNREACHABLE = 30
+    MEMORY_OUT_OF_BOUNDS = 31
+    INTEGER_DIVIDE_BY_ZERO = 32
+    INTEGER_OVERFLOW = 33
+    INDIRECT_CALL_TYPE = 34
+    TABLE_OUT_OF_BOUNDS = 35
+    UNINITIALIZED_ELEMENT = 36
+    INVALID_HOST_ARGUMENT = 37
+    STORAGE_LIMIT = 38
+    CUSTODY_INSUFFICIENT = 39
+    CONTRACT_ABORT = 40
 
     @property
     def label(self) -> str:
@@ -41,7 +61,9 @@ class Reason(IntEnum):
 class Rejection(Exception):  # noqa: N818 - a rejection is an outcome, not an error
     """Raised inside the machine to abandon a message; carries its reason code."""
 
-    def __init__(self, reason: Reason, detail: str = "") -> None:
+    def __init__(self, reason: Reason, detail: str = "", code: int | None = None) -> None:
         super().__init__(f"{reason.label}: {detail}" if detail else reason.label)
         self.reason = reason
         self.detail = detail
+        #: The consensus sub-code some reasons carry in the rejected event (CONTRACTS.md §20.2).
+        self.code = code

@@ -14,7 +14,15 @@ prefix      rest of the key                         value (canonical CBOR)
 ``0x01``    txid (32, internal order) + vout (4)    UTXO record: balances, authorities
 ``0x02``    token id: height (4) + tx index (4)     token record
 ``0x03``    ticker, ASCII, zero-padded to 12        token id (8 bytes)
+``0x04``    contract id (8)                         contract record (CONTRACTS.md §14.3)
+``0x05``    code hash, SHA-256 of the module (32)   the module bytes as published
+``0x06``    contract id (8) + storage key (32)      storage value, raw bytes
+``0x07``    contract id (8) + asset id (12)         amount in custody (canonical CBOR uint)
+``0x08``    contract asset id (12)                  contract-asset record
 ==========  ======================================  ====================================
+
+Asset ids in ``0x07`` keys are always 12 bytes: a token id (8) is followed by 4 zero bytes,
+unambiguous because a contract asset's sub id is at least 1.
 """
 
 from __future__ import annotations
@@ -31,6 +39,11 @@ TICKER_WIDTH = 12
 UTXO_KEY_LEN = 1 + 32 + 4
 TOKEN_KEY_LEN = 1 + 8
 TICKER_KEY_LEN = 1 + TICKER_WIDTH
+CONTRACT_PREFIX = b"\x04"
+CODE_PREFIX = b"\x05"
+STORAGE_PREFIX = b"\x06"
+CUSTODY_PREFIX = b"\x07"
+ASSET_PREFIX = b"\x08"
 
 
 class StateView(Protocol):
@@ -105,3 +118,7 @@ def token_key(token_id: bytes) -> bytes:
 
 def ticker_key(ticker: str) -> bytes:
     return TICKER_PREFIX + ticker.encode("ascii").ljust(TICKER_WIDTH, b"\x00")
+
+
+def contract_key(contract_id: bytes) -> bytes:
+    return CONTRACT_PREFIX + contract_id

@@ -17,6 +17,7 @@ from protocol.events import Event, EventType, Field
 from protocol.fields import (
     Fields,
     as_map,
+    asset_ref,
     check_known_keys,
     encode_token_id,
     optional_uint,
@@ -29,7 +30,7 @@ from protocol.message import Operation
 from protocol.overlay import Overlay
 from protocol.params import MAX_DECIMALS, U32_MAX, U64_MAX, U128_MAX
 from protocol.reasons import Reason, Rejection
-from protocol.state import ticker_key, token_key
+from protocol.state import contract_key, ticker_key, token_key
 
 OP_DEPLOY, OP_MINT, OP_TRANSFER, OP_BURN = 1, 2, 3, 4
 TICKER_RULE = re.compile(r"[A-Z][A-Z0-9]{2,11}")
@@ -174,6 +175,8 @@ class TokenContract:
         token = encode_token_id(ctx.height, ctx.tx_index)
         if ctx.state.get(token_key(token)) is not None:
             raise Rejection(Reason.INVALID_DEPLOY, "one deploy per message")
+        if ctx.state.get(contract_key(token)) is not None:
+            raise Rejection(Reason.ID_TAKEN, "the message created a contract with this id")
         if ctx.state.get(ticker_key(ticker)) is not None:
             raise Rejection(Reason.TICKER_TAKEN, ticker)
         record = TokenRecord(
@@ -271,26 +274,29 @@ class TokenContract:
         self._issue(ctx, token, amount, vout)
 
     def _transfer(self, fields: Fields, ctx: TxContext) -> None:
-        """spec §6.4."""
+        """spec §6.4; the asset may be a token or a contract asset (CONTRACTS.md §14.2)."""
         what = "transfer"
         check_known_keys(fields, (0, K_TOKEN, K_AMOUNT, K_OUTPUT), what)
-        token = token_id(fields, K_TOKEN, what)
+        token = asset_ref(fields, K_TOKEN, what)
         amount = _amount(fields, K_AMOUNT, what)
         out = uint(fields, K_OUTPUT, what, U32_MAX)
-        load_token(ctx.state, token)
+        if ctx.owner(ctx.state, token) is None:
+            raise Rejection(Reason.UNKNOWN_TOKEN)
         vout = ctx.output(out)
         ctx.take(token, amount)
         ctx.allocate(vout, token, amount)
 
     def _burn(self, fields: Fields, ctx: TxContext) -> None:
-        """spec §6.5."""
+        """spec §6.5; the asset may be a token or a contract asset (CONTRACTS.md §14.2)."""
         what = "burn"
         check_known_keys(fields, (0, K_TOKEN, K_AMOUNT), what)
-        token = token_id(fields, K_TOKEN, what)
+        token = asset_ref(fields, K_TOKEN, what)
         amount = _amount(fields, K_AMOUNT, what)
-        record = load_token(ctx.state, token)
+        owner = ctx.owner(ctx.state, token)
+        if owner is None:
+            raise Rejection(Reason.UNKNOWN_TOKEN)
         ctx.take(token, amount)
-        ctx.state.put(token_key(token), replace(record, burned=record.burned + amount).encode())
+        owner.record_burn(ctx.state, token, amount)
         ctx.emit(
             {
                 Field.TYPE: EventType.BURN,

@@ -44,6 +44,16 @@ def event_bytes(event: Event) -> bytes:
         fields[8] = terms_map(event.terms)
     if event.reason is not None:
         fields[11] = REASONS[event.reason]
+    contract_fields = {
+        9: event.detail,
+        12: None if event.contract is None else event.contract.raw(),
+        13: event.code_hash,
+        14: event.fuel,
+        15: event.digest,
+        16: None if event.from_contract is None else event.from_contract.raw(),
+        17: event.data,
+    }
+    fields.update({key: value for key, value in contract_fields.items() if value is not None})
     return canonical(fields)
 
 
@@ -102,4 +112,23 @@ def state_map(ledger: Ledger) -> dict[bytes, bytes]:
     for tok, token in ledger.tokens.items():
         state[b"\x02" + tok.raw()] = token_record(token)
         state[b"\x03" + token.ticker.encode("ascii").ljust(12, b"\x00")] = tok.raw()
+    state.update(contract_state(ledger))
     return dict(sorted(state.items()))
+
+
+def contract_state(ledger: Ledger) -> dict[bytes, bytes]:
+    """CONTRACTS.md §14.3: prefixes 04 to 08."""
+    state: dict[bytes, bytes] = {}
+    for cid, contract in ledger.contracts.items():
+        record = {0: contract.code_hash, 1: contract.txid, 2: contract.opcode}
+        state[b"\x04" + cid.raw()] = canonical(record)
+        for key, value in contract.storage.items():
+            state[b"\x06" + cid.raw() + key] = value
+        for asset, amount in contract.custody.items():
+            if amount:
+                state[b"\x07" + cid.raw() + asset.wide()] = canonical(amount)
+    for code_hash, code in ledger.code.items():
+        state[b"\x05" + code_hash] = code
+    for asset, (minted, burned) in ledger.assets.items():
+        state[b"\x08" + asset.raw()] = canonical({0: minted, 1: burned})
+    return state

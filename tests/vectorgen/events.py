@@ -49,3 +49,46 @@ def authority(tx: Tx, tok: Tok, vout: int | None) -> Event:
 
 def rejected(tx: Tx, reason: str) -> Event:
     return Event("rejected", tx.txid, reason=reason)
+
+
+# --- contracts (CONTRACTS.md §20) ----------------------------------------------------------
+
+
+def rejected_detail(tx: Tx, reason: str, detail: int) -> Event:
+    return Event("rejected", tx.txid, reason=reason, detail=detail)
+
+
+def publish(tx: Tx, contract: Tok, code_hash: bytes) -> Event:
+    return Event("publish", tx.txid, contract=contract, code_hash=code_hash)
+
+
+def instantiate(tx: Tx, contract: Tok, code_hash: bytes) -> Event:
+    return Event("instantiate", tx.txid, contract=contract, code_hash=code_hash)
+
+
+def call(tx: Tx, contract: Tok, fuel: int, digest: bytes, caller: Tok | None = None) -> Event:
+    return Event("call", tx.txid, contract=contract, fuel=fuel, digest=digest, from_contract=caller)
+
+
+def deposit(tx: Tx, contract: Tok, asset: Tok, amount: int, caller: Tok | None = None) -> Event:
+    return Event(
+        "deposit", tx.txid, contract=contract, token=asset, amount=amount, from_contract=caller
+    )
+
+
+def send(tx: Tx, contract: Tok, asset: Tok, amount: int, vout: int) -> Event:
+    return Event(
+        "send", tx.txid, contract=contract, token=asset, amount=amount, outpoint=tx.out(vout)
+    )
+
+
+def issue(tx: Tx, contract: Tok, asset: Tok, amount: int) -> Event:
+    return Event("issue", tx.txid, contract=contract, token=asset, amount=amount)
+
+
+def log(tx: Tx, contract: Tok, data: bytes) -> Event:
+    return Event("log", tx.txid, contract=contract, data=data)
+
+
+def contract_burn(tx: Tx, contract: Tok, asset: Tok, amount: int) -> Event:
+    return Event("burn", tx.txid, token=asset, amount=amount, cause=2, contract=contract)

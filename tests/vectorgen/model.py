@@ -27,6 +27,26 @@ REASON_NAMES = (
     "mint_cap_reached",
     "supply_exceeded",
     "unauthorized",
+    # v2 contracts, spec/CONTRACTS.md §19.3
+    "invalid_module",
+    "unknown_contract",
+    "id_taken",
+    "block_fuel_exhausted",
+    "out_of_fuel",
+    "stack_exhausted",
+    "call_depth_exceeded",
+    "reentrant_call",
+    "unreachable",
+    "memory_out_of_bounds",
+    "integer_divide_by_zero",
+    "integer_overflow",
+    "indirect_call_type",
+    "table_out_of_bounds",
+    "uninitialized_element",
+    "invalid_host_argument",
+    "storage_limit",
+    "custody_insufficient",
+    "contract_abort",
 )
 REASONS: dict[str, int] = {name: code for code, name in enumerate(REASON_NAMES, start=1)}
 EVENT_TYPES: dict[str, int] = {
@@ -37,25 +57,44 @@ EVENT_TYPES: dict[str, int] = {
     "burn": 5,
     "authority": 6,
     "rejected": 7,
+    "publish": 8,
+    "instantiate": 9,
+    "call": 10,
+    "deposit": 11,
+    "send": 12,
+    "issue": 13,
+    "log": 14,
 }
 
 
 @dataclass(frozen=True, order=True)
 class Tok:
-    """A token id: (deploy height, deploy tx index), spec §2.4."""
+    """A token id (deploy height, deploy tx index), spec §2.4; with ``sub`` >= 1 a contract
+    asset id (CONTRACTS.md §14.2). A contract id is a Tok with sub 0. Field order makes the
+    dataclass order the bytewise order of ``raw()``."""
 
     height: int
     index: int
+    sub: int = 0
 
     def raw(self) -> bytes:
-        return self.height.to_bytes(4, "big") + self.index.to_bytes(4, "big")
+        head = self.height.to_bytes(4, "big") + self.index.to_bytes(4, "big")
+        return head + self.sub.to_bytes(4, "big") if self.sub else head
+
+    def wide(self) -> bytes:
+        """The 12-byte form used in contract memory and custody keys."""
+        return self.raw() if self.sub else self.raw() + bytes(4)
 
     def text(self) -> str:
-        return f"{self.height}:{self.index}"
+        return f"{self.height}:{self.index}" + (f":{self.sub}" if self.sub else "")
 
     def ref(self) -> list[int]:
-        """The token reference as written in operations (spec §6.1)."""
-        return [self.height, self.index]
+        """The asset reference as written in operations (spec §6.1, CONTRACTS.md §14.2)."""
+        return [self.height, self.index, self.sub] if self.sub else [self.height, self.index]
+
+    def asset(self, sub: int) -> Tok:
+        """Contract asset ``sub`` of this contract."""
+        return Tok(self.height, self.index, sub)
 
 
 @dataclass(frozen=True, order=True)
@@ -114,6 +153,24 @@ class Event:
     terms: Terms | None = None
     cause: int | None = None
     reason: str | None = None
+    detail: int | None = None
+    contract: Tok | None = None
+    code_hash: bytes | None = None
+    fuel: int | None = None
+    digest: bytes | None = None
+    from_contract: Tok | None = None
+    data: bytes | None = None
+
+
+@dataclass
+class ContractState:
+    """CONTRACTS.md §14.3: the record, plus the contract's storage and custody."""
+
+    code_hash: bytes
+    txid: bytes
+    opcode: int
+    storage: dict[bytes, bytes] = field(default_factory=dict)
+    custody: dict[Tok, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -122,6 +179,9 @@ class Ledger:
 
     utxos: dict[Outpoint, Holding] = field(default_factory=dict)
     tokens: dict[Tok, TokenState] = field(default_factory=dict)
+    contracts: dict[Tok, ContractState] = field(default_factory=dict)
+    code: dict[bytes, bytes] = field(default_factory=dict)
+    assets: dict[Tok, tuple[int, int]] = field(default_factory=dict)  # minted, burned
 
     def hold(
         self, point: Outpoint, balances: dict[Tok, int] | None = None, auth: tuple[Tok, ...] = ()

@@ -61,3 +61,46 @@ def transfer(tok: Tok, amount: int, out: int) -> Op:
 
 def burn(tok: Tok, amount: int) -> Op:
     return {0: 4, 1: tok.ref(), 2: amount}
+
+
+# --- contracts (CONTRACTS.md §16) ----------------------------------------------------------
+
+
+def publish(code: Any, init: bytes | None = None, fuel: int | None = None, **extra: Any) -> Op:
+    op: Op = {0: 5, 1: code}
+    if init is not None:
+        op[2] = init
+    if fuel is not None:
+        op[4] = fuel
+    op.update({int(key[1:]): value for key, value in extra.items()})
+    return op
+
+
+def instantiate(template: Tok, init: bytes | None = None) -> Op:
+    op: Op = {0: 6, 1: template.ref()}
+    if init is not None:
+        op[2] = init
+    return op
+
+
+def call(
+    contract: Tok,
+    data: Any = None,
+    assets: list[tuple[Any, int]] | None = None,
+    fuel: int | None = None,
+    **extra: Any,
+) -> Op:
+    """``assets`` entries are (Tok or a raw reference list, amount)."""
+    op: Op = {0: 7, 1: contract.ref()}
+    if data is not None:
+        op[2] = data
+    if assets is not None:
+        op[3] = [[a.ref() if isinstance(a, Tok) else a, n] for a, n in assets]
+    if fuel is not None:
+        op[4] = fuel
+    op.update({int(key[1:]): value for key, value in extra.items()})
+    return op
+
+
+def transfer_ref(ref: list[Any], amount: int, out: int) -> Op:
+    return {0: 3, 1: ref, 2: amount, 3: out}

@@ -9,7 +9,7 @@ from typing import Any
 
 from tests.vectorgen import encoders
 from tests.vectorgen.model import Event, Ledger, Outpoint
-from tests.vectorgen.readable import event_json, ledger_json
+from tests.vectorgen.readable import contracts_json, event_json, ledger_json
 from tests.vectorgen.txbuild import SIG_PLACEHOLDER, In, Tx, build, coinbase, merkle_root, sha256d
 
 REGTEST_BITS = 0x207FFFFF
@@ -59,6 +59,8 @@ class Vector:
     _prev_hash: bytes = PARENT_HASH
     _state_hash: bytes = encoders.GENESIS_STATE_HASH
     _funding: int = 0
+    #: Contract vectors add readable "contracts" and "contract_assets" (CONTRACTS.md §14.3).
+    contracts: bool = False
 
     def block(self, coinbase_outputs: list[bytes] | None = None) -> Block:
         """Close the open block (snapshotting the ledger) and open the next one."""
@@ -109,6 +111,9 @@ class Vector:
         self._prev_hash = block_hash
         utxos, tokens = ledger_json(self.ledger)
         state = encoders.state_map(self.ledger)
+        extra: dict[str, Any] = {}
+        if self.contracts:
+            extra["contracts"], extra["contract_assets"] = contracts_json(self.ledger)
         self._blocks.append(
             {
                 "height": block.height,
@@ -123,6 +128,7 @@ class Vector:
                     "utxos": utxos,
                     "tokens": tokens,
                     "state": {key.hex(): value.hex() for key, value in state.items()},
+                    **extra,
                 },
             }
         )

@@ -11,6 +11,9 @@ from tests.vectorgen.scenarios import (
     carriers,
     cbor,
     chain,
+    contract_assets,
+    contract_calls,
+    contract_publish,
     deploy,
     message,
     mint,
@@ -27,4 +30,7 @@ ALL: list[Callable[[], dict[str, Any]]] = [
     *allocation.VECTORS,
     *authority.VECTORS,
     *chain.VECTORS,
+    *contract_publish.VECTORS,
+    *contract_calls.VECTORS,
+    *contract_assets.VECTORS,
 ]

@@ -45,7 +45,7 @@ def many_events() -> dict[str, Any]:
     )
     b = v.block()
     for _ in range(25):
-        rejected_alone(v, b, message({0: 5}), "unknown_operation")
+        rejected_alone(v, b, message({0: 8}), "unknown_operation")
     return v.finish()
 
 

@@ -152,15 +152,16 @@ def operation_count() -> dict[str, Any]:
 def unknown_operation() -> dict[str, Any]:
     v = Vector(
         "unknown-operation",
-        "Operation codes 5 and 0 are unknown_operation (also after a valid deploy, which is "
-        "then not applied, and before a bad pointer); code 2**64 is integer_out_of_range.",
+        "Operation codes 8 and 0 are unknown_operation (also after a valid deploy, which is "
+        "then not applied, and before a bad pointer); code 2**64 is integer_out_of_range. "
+        "(Codes 5-7 are the contract operations of CONTRACTS.md §16.)",
         ["5.2", "6.0"],
     )
     b = v.block()
-    rejected_alone(v, b, p.message({0: 5}), "unknown_operation")
+    rejected_alone(v, b, p.message({0: 8}), "unknown_operation")
     rejected_alone(v, b, p.message({0: 0, 1: "x"}), "unknown_operation")
-    rejected_alone(v, b, p.message(DEPLOY_OP, {0: 5}), "unknown_operation")
-    rejected_alone(v, b, p.message({0: 7}, pointer=99), "unknown_operation")
+    rejected_alone(v, b, p.message(DEPLOY_OP, {0: 8}), "unknown_operation")
+    rejected_alone(v, b, p.message({0: 9}, pointer=99), "unknown_operation")
     rejected_alone(v, b, p.message({0: 2**64}), "integer_out_of_range")
     return v.finish()
 

@@ -1,0 +1,244 @@
+// Constant-product AMM pool for two assets (x * y = k), with LP shares this contract
+// issues as its own asset (sub id 1). Every rounding favours the pool: swap outputs and
+// withdrawals round down, the fee and the amounts taken for new shares round up, so
+// x * y never decreases on a swap and never decreases per LP share on add or remove.
+// Input layouts: contracts/README.md.
+import {
+  AssetId,
+  E_RECEIVED,
+  Key,
+  Reader,
+  U128,
+  Writer,
+  amountOf,
+  burn,
+  emit,
+  fail,
+  mustGetBytes,
+  getU128,
+  getU64,
+  input,
+  issue,
+  noneReceived,
+  onlyReceived,
+  ownAsset,
+  received,
+  require,
+  send,
+  setBytes,
+  setReturn,
+  setU128,
+  setU64,
+} from "../sdk";
+
+/** Init input names the same asset twice. */
+const E_SAME_ASSET: i32 = 100;
+/** Fee out of range (must be below 10,000 basis points). */
+const E_FEE: i32 = 101;
+/** The pool was never initialised (no init input). */
+const E_NOT_INIT: i32 = 102;
+/** Unknown operation byte. */
+const E_OP: i32 = 103;
+/** The result is below the caller's minimum (slippage guard). */
+const E_SLIPPAGE: i32 = 104;
+/** A zero amount in, or a result that rounds to zero. */
+const E_ZERO: i32 = 105;
+/** The first deposit mints no more than the locked minimum of shares. */
+const E_MIN_LIQUIDITY: i32 = 106;
+/** Swap or remove on a pool without liquidity. */
+const E_EMPTY: i32 = 107;
+
+const LP_SUB: u32 = 1;
+const FEE_DENOMINATOR: u64 = 10_000;
+/** Shares minted on the first deposit and kept in custody forever (never sent). */
+const MINIMUM_LIQUIDITY: u64 = 1_000;
+
+const SLOT_ASSET_A: u8 = 1;
+const SLOT_ASSET_B: u8 = 2;
+const SLOT_FEE: u8 = 3;
+const SLOT_RESERVE_A: u8 = 4;
+const SLOT_RESERVE_B: u8 = 5;
+const SLOT_SUPPLY: u8 = 6;
+
+const OP_ADD: u8 = 1;
+const OP_SWAP: u8 = 2;
+const OP_REMOVE: u8 = 3;
+const OP_RESERVES: u8 = 4;
+
+function storeAsset(slot: u8, a: AssetId): void {
+  setBytes(Key.slot(slot), new Writer(12).asset(a).finish());
+}
+
+function loadAsset(slot: u8): AssetId {
+  const b = mustGetBytes(Key.slot(slot), E_NOT_INIT);
+  return new Reader(b.ptr, b.len).asset();
+}
+
+/** init: asset_a (12), asset_b (12), fee_bps (u16). */
+export function init(): void {
+  const r = input();
+  const a = r.asset();
+  const b = r.asset();
+  const fee = r.u16();
+  r.done();
+  require(!a.eq(b), E_SAME_ASSET);
+  require(<u64>fee < FEE_DENOMINATOR, E_FEE);
+  storeAsset(SLOT_ASSET_A, a);
+  storeAsset(SLOT_ASSET_B, b);
+  setU64(Key.slot(SLOT_FEE), <u64>fee);
+}
+
+class Pool {
+  a: AssetId;
+  b: AssetId;
+  lp: AssetId;
+  fee: U128;
+  ra: U128;
+  rb: U128;
+  supply: U128;
+
+  constructor() {
+    this.a = loadAsset(SLOT_ASSET_A);
+    this.b = loadAsset(SLOT_ASSET_B);
+    this.lp = ownAsset(LP_SUB);
+    this.fee = U128.from(getU64(Key.slot(SLOT_FEE)));
+    this.ra = getU128(Key.slot(SLOT_RESERVE_A));
+    this.rb = getU128(Key.slot(SLOT_RESERVE_B));
+    this.supply = getU128(Key.slot(SLOT_SUPPLY));
+  }
+
+  save(): void {
+    setU128(Key.slot(SLOT_RESERVE_A), this.ra);
+    setU128(Key.slot(SLOT_RESERVE_B), this.rb);
+    setU128(Key.slot(SLOT_SUPPLY), this.supply);
+  }
+}
+
+function sendIfAny(asset: AssetId, amount: U128, vout: u32): void {
+  if (!amount.isZero()) send(asset, amount, vout);
+}
+
+function event(op: u8, x: U128, y: U128, z: U128): void {
+  emit(new Writer(49).u8(op).u128(x).u128(y).u128(z).finish());
+}
+
+/** add: min_lp (u128), vout (u32); send both assets in. */
+function add(p: Pool, r: Reader): void {
+  const minLp = r.u128();
+  const vout = r.u32();
+  r.done();
+  const got = received();
+  onlyReceived(got, [p.a, p.b]);
+  const a = amountOf(got, p.a);
+  const b = amountOf(got, p.b);
+  require(!a.isZero() && !b.isZero(), E_ZERO);
+  let shares: U128;
+  let useA = a;
+  let useB = b;
+  let toUser: U128;
+  if (p.supply.isZero()) {
+    shares = U128.sqrtMul(a, b);
+    const locked = U128.from(MINIMUM_LIQUIDITY);
+    require(shares.gt(locked), E_MIN_LIQUIDITY);
+    toUser = shares.sub(locked);
+  } else {
+    shares = U128.mulDiv(a, p.supply, p.ra).min(U128.mulDiv(b, p.supply, p.rb));
+    require(!shares.isZero(), E_ZERO);
+    // The amounts the shares are worth, rounded up; the rest goes back to the sender.
+    useA = U128.mulDivUp(shares, p.ra, p.supply);
+    useB = U128.mulDivUp(shares, p.rb, p.supply);
+    toUser = shares;
+  }
+  require(toUser.ge(minLp), E_SLIPPAGE);
+  p.ra = p.ra.add(useA);
+  p.rb = p.rb.add(useB);
+  p.supply = p.supply.add(shares);
+  p.save();
+  issue(LP_SUB, shares);
+  send(p.lp, toUser, vout);
+  sendIfAny(p.a, a.sub(useA), vout);
+  sendIfAny(p.b, b.sub(useB), vout);
+  event(OP_ADD, useA, useB, toUser);
+  setReturn(new Writer(16).u128(toUser).finish());
+}
+
+/** swap: min_out (u128), vout (u32); send one of the two assets in. */
+function swap(p: Pool, r: Reader): void {
+  const minOut = r.u128();
+  const vout = r.u32();
+  r.done();
+  require(!p.supply.isZero(), E_EMPTY);
+  const got = received();
+  onlyReceived(got, [p.a, p.b]);
+  const inA = amountOf(got, p.a);
+  const inB = amountOf(got, p.b);
+  require(inA.isZero() != inB.isZero(), E_RECEIVED);
+  const aToB = !inA.isZero();
+  const amountIn = aToB ? inA : inB;
+  const reserveIn = aToB ? p.ra : p.rb;
+  const reserveOut = aToB ? p.rb : p.ra;
+  // The fee rounds up and the output down: both in the pool's favour.
+  const fee = U128.mulDivUp(amountIn, p.fee, U128.from(FEE_DENOMINATOR));
+  const net = amountIn.sub(fee);
+  const out = U128.mulDiv(net, reserveOut, reserveIn.add(net));
+  require(!out.isZero(), E_ZERO);
+  require(out.ge(minOut), E_SLIPPAGE);
+  if (aToB) {
+    p.ra = p.ra.add(amountIn);
+    p.rb = p.rb.sub(out);
+  } else {
+    p.rb = p.rb.add(amountIn);
+    p.ra = p.ra.sub(out);
+  }
+  p.save();
+  send(aToB ? p.b : p.a, out, vout);
+  event(OP_SWAP, aToB ? U128.zero() : U128.from(1), amountIn, out);
+  setReturn(new Writer(16).u128(out).finish());
+}
+
+/** remove: min_a (u128), min_b (u128), vout (u32); send LP shares in. */
+function remove(p: Pool, r: Reader): void {
+  const minA = r.u128();
+  const minB = r.u128();
+  const vout = r.u32();
+  r.done();
+  require(!p.supply.isZero(), E_EMPTY);
+  const got = received();
+  onlyReceived(got, [p.lp]);
+  const shares = amountOf(got, p.lp);
+  require(!shares.isZero(), E_ZERO);
+  const outA = U128.mulDiv(shares, p.ra, p.supply);
+  const outB = U128.mulDiv(shares, p.rb, p.supply);
+  require(!(outA.isZero() && outB.isZero()), E_ZERO);
+  require(outA.ge(minA) && outB.ge(minB), E_SLIPPAGE);
+  p.ra = p.ra.sub(outA);
+  p.rb = p.rb.sub(outB);
+  p.supply = p.supply.sub(shares);
+  p.save();
+  burn(p.lp, shares);
+  sendIfAny(p.a, outA, vout);
+  sendIfAny(p.b, outB, vout);
+  event(OP_REMOVE, shares, outA, outB);
+  setReturn(new Writer(32).u128(outA).u128(outB).finish());
+}
+
+/** reserves: no fields; returns reserve_a, reserve_b, lp_supply (u128 each), fee_bps (u16). */
+function reserves(p: Pool, r: Reader): void {
+  r.done();
+  noneReceived();
+  const w = new Writer(50).u128(p.ra).u128(p.rb).u128(p.supply);
+  w.u16(<u16>p.fee.lo);
+  setReturn(w.finish());
+}
+
+export function call(): void {
+  const r = input();
+  const op = r.u8();
+  const p = new Pool();
+  if (op == OP_ADD) add(p, r);
+  else if (op == OP_SWAP) swap(p, r);
+  else if (op == OP_REMOVE) remove(p, r);
+  else if (op == OP_RESERVES) reserves(p, r);
+  else fail(E_OP);
+}
+

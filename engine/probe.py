@@ -1,0 +1,95 @@
+"""Start-time proof that every wasmtime setting took effect (issue 8: older bindings
+silently ignored some). Each probe observes behaviour, not the configuration object."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import wasmtime
+
+if TYPE_CHECKING:
+    from engine.wasmtime_engine import WasmtimeEngine
+
+
+class SettingNotApplied(RuntimeError):  # noqa: N818 - reads as the condition it reports
+    """A wasmtime setting did not take effect; the engine must not be used."""
+
+
+def _wat(text: str) -> bytes:
+    return bytes(wasmtime.wat2wasm(text))
+
+
+def _run(engine: WasmtimeEngine, text: str, name: str, *args: int) -> object:
+    module = wasmtime.Module(engine.engine, _wat(text))
+    store = wasmtime.Store(engine.engine)
+    store.set_fuel(10**12)
+    store.set_limits(memory_size=engine.config.max_memory_pages * 65_536)
+    instance = wasmtime.Instance(store, module, [])
+    func = instance.exports(store)[name]
+    assert isinstance(func, wasmtime.Func)
+    return func(store, *args)
+
+
+def _depth_ok(engine: WasmtimeEngine, depth: int) -> bool:
+    text = (
+        '(module (func $f (export "f") (param i32) local.get 0 if '
+        "local.get 0 i32.const 1 i32.sub call $f end))"
+    )
+    try:
+        _run(engine, text, "f", depth)
+    except wasmtime.Trap as trap:
+        if trap.trap_code != wasmtime.TrapCode.STACK_OVERFLOW:
+            raise
+        return False
+    return True
+
+
+def assert_settings(engine: WasmtimeEngine) -> None:
+    """Raise SettingNotApplied unless NaN canonicalisation, fuel, the disabled proposals,
+    the stack size and the memory cap all behave as configured. Runs on the worker."""
+    nan = _run(
+        engine,
+        '(module (func (export "f") (result i32) f32.const nan:0x200001 '
+        "f32.const 1 f32.add i32.reinterpret_f32))",
+        "f",
+    )
+    if nan != 0x7FC0_0000:
+        raise SettingNotApplied(f"NaN canonicalisation: got {nan!r}")
+
+    module = wasmtime.Module(
+        engine.engine, _wat('(module (func (export "f") i32.const 1 drop i32.const 2 drop))')
+    )
+    store = wasmtime.Store(engine.engine)
+    store.set_fuel(100)
+    func = wasmtime.Instance(store, module, []).exports(store)["f"]
+    assert isinstance(func, wasmtime.Func)
+    func(store)
+    if 100 - store.get_fuel() != 3:  # entry 1, i32.const 1 + 1, drop 0
+        raise SettingNotApplied(f"fuel: consumed {100 - store.get_fuel()}, expected 3")
+
+    for text in (
+        "(module (func (result v128) v128.const i64x2 0 0))",
+        "(module (memory 1) (func (result i32) i32.const 0 i32.atomic.load))",
+        "(module (func (result i32 i32) i32.const 0 i32.const 0))",
+        "(module (func $f return_call $f))",
+        "(module (memory i64 1))",
+    ):
+        try:
+            wasmtime.Module(engine.engine, _wat(text))
+        except wasmtime.WasmtimeError:
+            continue
+        raise SettingNotApplied(f"a disabled proposal compiled: {text}")
+
+    stack = engine.config.max_wasm_stack
+    # A one-parameter recursion needs at least 16 bytes a frame on both back ends.
+    if not _depth_ok(engine, stack // 64):
+        raise SettingNotApplied("max_wasm_stack: the stack is smaller than configured")
+    if _depth_ok(engine, stack // 4):
+        raise SettingNotApplied("max_wasm_stack: the stack is larger than configured")
+
+    pages = engine.config.max_memory_pages
+    grow = (
+        '(module (memory 1) (func (export "f") (param i32) (result i32) local.get 0 memory.grow))'
+    )
+    if _run(engine, grow, "f", pages) != -1 or _run(engine, grow, "f", pages - 1) != 1:
+        raise SettingNotApplied("memory cap: memory.grow did not stop at the page limit")

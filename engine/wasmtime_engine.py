@@ -1,0 +1,374 @@
+"""The wasmtime implementation of ContractEngine (spec §15.8).
+
+Every execution gets a fresh Store and Instance. Executions run on one worker thread whose
+native stack is sized for ``max_nesting`` nested executions (a host function may call
+``execute`` again; that nested call runs inline on the same thread), so the process's
+main-thread stack size never matters. Compiled modules are kept in a bounded LRU keyed by
+code hash; ``serialize``/``deserialize`` let an on-disk cache skip compilation.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import importlib.metadata
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, NamedTuple, TypeVar
+
+import wasmtime
+from wasmtime import _ffi
+from wasmtime._func import enter_wasm
+
+from engine.config import WasmtimeConfig
+from engine.probe import assert_settings
+from protocol.wasm import abi, limits
+from protocol.wasm.engine import (
+    EngineTrap,
+    ExecutionResult,
+    HostImport,
+    HostTrap,
+    ModuleSource,
+    TrapKind,
+    ValType,
+)
+from protocol.wasm.instrument import STACK_EXPORT, START_EXPORT
+
+T = TypeVar("T")
+INSTRUMENTATION_VERSION = 1  # bump when protocol/wasm/instrument.py's output changes
+
+_TRAPS = {
+    wasmtime.TrapCode.OUT_OF_FUEL: TrapKind.OUT_OF_FUEL,
+    wasmtime.TrapCode.MEMORY_OUT_OF_BOUNDS: TrapKind.MEMORY_OUT_OF_BOUNDS,
+    wasmtime.TrapCode.INTEGER_DIVISION_BY_ZERO: TrapKind.INTEGER_DIVIDE_BY_ZERO,
+    wasmtime.TrapCode.INTEGER_OVERFLOW: TrapKind.INTEGER_OVERFLOW,
+    wasmtime.TrapCode.BAD_SIGNATURE: TrapKind.INDIRECT_CALL_TYPE,
+    wasmtime.TrapCode.TABLE_OUT_OF_BOUNDS: TrapKind.TABLE_OUT_OF_BOUNDS,
+    wasmtime.TrapCode.INDIRECT_CALL_TO_NULL: TrapKind.UNINITIALIZED_ELEMENT,
+}
+_VALTYPES = {ValType.I32: wasmtime.ValType.i32(), ValType.I64: wasmtime.ValType.i64()}
+
+
+class _Compiled(NamedTuple):
+    module: wasmtime.Module
+    pre: wasmtime.InstancePre
+    imports: tuple[str, ...]
+
+
+class EngineFault(RuntimeError):  # noqa: N818 - reads as the condition it reports
+    """The engine misbehaved (e.g. its own stack overflow fired): never a consensus result.
+
+    The indexer must stop rather than record a result another node might not reproduce.
+    """
+
+
+def _fuel(context: Any) -> int:
+    remaining = ctypes.c_uint64(0)
+    error = _ffi.wasmtime_context_get_fuel(context, ctypes.byref(remaining))
+    if error:  # pragma: no cover - fuel is always enabled
+        raise EngineFault("cannot read fuel")
+    return remaining.value
+
+
+def _set_fuel(context: Any, fuel: int) -> None:
+    if _ffi.wasmtime_context_set_fuel(context, fuel):  # pragma: no cover
+        raise EngineFault("cannot set fuel")
+
+
+class _Caller:
+    """The HostCaller of one execution; bound to wasmtime's Caller during a host call."""
+
+    __slots__ = ("caller", "imports", "memory")
+
+    def __init__(self, imports: Mapping[str, HostImport]) -> None:
+        self.imports = imports
+        self.caller: wasmtime.Caller | None = None
+        self.memory: Any = None  # the instance's wasmtime_memory_t
+
+    def _address(self, ptr: int, length: int) -> int:
+        """The native address of memory[ptr : ptr + length], after the bounds check."""
+        caller = self.caller
+        if caller is None or self.memory is None:  # pragma: no cover - misuse by the host
+            raise RuntimeError("HostCaller used outside its host call")
+        context = caller._context()
+        memory = ctypes.byref(self.memory)
+        start = ptr & 0xFFFF_FFFF
+        if length < 0 or start + length > _ffi.wasmtime_memory_data_size(context, memory):
+            raise EngineTrap(TrapKind.MEMORY_OUT_OF_BOUNDS, f"{length} bytes at {start:#x}")
+        return ctypes.addressof(_ffi.wasmtime_memory_data(context, memory).contents) + start
+
+    def read(self, ptr: int, length: int) -> bytes:
+        length &= 0xFFFF_FFFF
+        address = self._address(ptr, length)
+        return ctypes.string_at(address, length) if length else b""
+
+    def write(self, ptr: int, data: bytes) -> None:
+        address = self._address(ptr, len(data))
+        if data:
+            ctypes.memmove(address, data, len(data))
+
+    def fuel_left(self) -> int:
+        if self.caller is None:  # pragma: no cover - misuse by the host
+            raise RuntimeError("HostCaller used outside its host call")
+        # The store holds limit + 1 (see _execute), so one unit is never spendable.
+        return max(0, _fuel(self.caller._context()) - 1)
+
+    def charge(self, fuel: int) -> None:
+        if fuel < 0:
+            raise ValueError("a charge cannot be negative")
+        if fuel > self.fuel_left():
+            raise EngineTrap(TrapKind.OUT_OF_FUEL, f"host charge of {fuel:,}")
+        assert self.caller is not None
+        context = self.caller._context()
+        _set_fuel(context, _fuel(context) - fuel)
+
+
+def _export(store: wasmtime.Store, instance: wasmtime.Instance, name: str) -> Any:
+    """The raw export ``name`` (a wasmtime_extern_t) or None. wasmtime-py's
+    ``instance.exports(store)`` wraps every export and was most of an empty execution."""
+    item = _ffi.wasmtime_extern_t()
+    raw = name.encode()
+    found = _ffi.wasmtime_instance_export_get(
+        store._context(), ctypes.byref(instance._instance), raw, len(raw), ctypes.byref(item)
+    )
+    return item if found else None
+
+
+def _call(store: wasmtime.Store, func: Any) -> None:
+    """Call a () -> () export (a wasmtime_func_t) without wasmtime-py's per-call type
+    introspection; traps and host exceptions surface exactly as with ``Func.__call__``."""
+    with enter_wasm(store) as trap:
+        error = _ffi.wasmtime_func_call(
+            store._context(), ctypes.byref(func), None, 0, None, 0, trap
+        )
+        if error:
+            raise wasmtime.WasmtimeError._from_ptr(error)
+
+
+class WasmtimeEngine:
+    """ContractEngine on wasmtime (cranelift or pulley); see the module docstring."""
+
+    def __init__(self, config: WasmtimeConfig | None = None) -> None:
+        self.config = config or WasmtimeConfig()
+        self.engine = wasmtime.Engine(self._wasmtime_config())
+        self._cache: OrderedDict[bytes, _Compiled] = OrderedDict()
+        self._lock = threading.Lock()
+        self._running: list[_Caller] = []  # nested executions, innermost last
+        self._linker = wasmtime.Linker(self.engine)
+        for name, (params, results) in abi.HOST_FUNCTIONS.items():
+            functype = wasmtime.FuncType(
+                [_VALTYPES[t] for t in params], [_VALTYPES[t] for t in results]
+            )
+            self._linker.define_func(
+                abi.IMPORT_MODULE, name, functype, self._dispatcher(name), access_caller=True
+            )
+        previous = threading.stack_size(self.config.native_stack_bytes)
+        try:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="wasm")
+            self._worker = self._pool.submit(threading.get_ident).result()
+        finally:
+            threading.stack_size(previous)
+        self.fingerprint = self._fingerprint()
+        self._on_worker(assert_settings, self)
+
+    def _wasmtime_config(self) -> wasmtime.Config:
+        cfg = wasmtime.Config()
+        if self.config.backend == "pulley":
+            cfg.target = "pulley64"
+        else:
+            cfg.strategy = "cranelift"
+        cfg.consume_fuel = True
+        cfg.cranelift_nan_canonicalization = True
+        cfg.max_wasm_stack = self.config.max_wasm_stack
+        cfg.parallel_compilation = False
+        cfg.cranelift_opt_level = "speed"
+        # Proposals outside the subset. Reference types and bulk memory stay enabled in
+        # wasmtime because its component-model-async feature (compiled into the bindings)
+        # requires them; the validator rejects both (spec §15.3), and the probe checks the
+        # rest are really off.
+        for feature in (
+            "wasm_simd",
+            "wasm_relaxed_simd",
+            "wasm_threads",
+            "wasm_multi_value",
+            "wasm_tail_call",
+            "wasm_multi_memory",
+            "wasm_memory64",
+            "wasm_gc",
+            "wasm_function_references",
+            "wasm_exceptions",
+            "wasm_wide_arithmetic",
+            "wasm_custom_page_sizes",
+            "wasm_stack_switching",
+        ):
+            setattr(cfg, feature, False)
+        return cfg
+
+    def _fingerprint(self) -> bytes:
+        """Identifies what a serialized artefact depends on: the wasmtime release, this
+        configuration and the instrumentation. A serialized empty module embeds wasmtime's
+        own version and compilation settings, so it is hashed whole."""
+        empty = wasmtime.Module(self.engine, b"\x00asm\x01\x00\x00\x00").serialize()
+        parts = (
+            importlib.metadata.version("wasmtime"),
+            self.config.backend,
+            self.config.max_wasm_stack,
+            INSTRUMENTATION_VERSION,
+        )
+        return hashlib.sha256(repr(parts).encode() + bytes(empty)).digest()
+
+    # -- the compiled-module cache ------------------------------------------------------
+
+    def compiled(self, code_hash: bytes, module: ModuleSource) -> wasmtime.Module:
+        """The compiled module for ``code_hash``, compiling ``module`` on a miss."""
+        return self._compiled(code_hash, module).module
+
+    def _compiled(self, code_hash: bytes, module: ModuleSource) -> _Compiled:
+        with self._lock:
+            hit = self._cache.get(code_hash)
+            if hit is not None:
+                self._cache.move_to_end(code_hash)
+                return hit
+        raw = module() if callable(module) else module
+        return self._remember(code_hash, wasmtime.Module(self.engine, raw))
+
+    def _remember(self, code_hash: bytes, module: wasmtime.Module) -> _Compiled:
+        names = tuple(item.name or "" for item in module.imports)
+        compiled = _Compiled(module, self._linker.instantiate_pre(module), names)
+        with self._lock:
+            self._cache[code_hash] = compiled
+            self._cache.move_to_end(code_hash)
+            while len(self._cache) > self.config.cache_size:
+                self._cache.popitem(last=False)
+        return compiled
+
+    def cache_key(self, code_hash: bytes) -> bytes:
+        """The on-disk cache key: code hash + this engine's fingerprint (version, config)."""
+        return code_hash + self.fingerprint
+
+    def serialize(self, code_hash: bytes) -> bytes | None:
+        """The compiled artefact of a cached module, for an on-disk cache; None if absent."""
+        with self._lock:
+            hit = self._cache.get(code_hash)
+        return None if hit is None else bytes(hit.module.serialize())
+
+    def deserialize(self, code_hash: bytes, artefact: bytes) -> None:
+        """Load an artefact from :meth:`serialize` into the cache.
+
+        Only for artefacts this process's own cache wrote under :meth:`cache_key`: wasmtime
+        trusts them as native code.
+        """
+        self._remember(code_hash, wasmtime.Module.deserialize(self.engine, artefact))
+
+    # -- execution ------------------------------------------------------------------------
+
+    def _on_worker(self, fn: Callable[..., T], *args: Any) -> T:
+        if threading.get_ident() == self._worker:
+            return fn(*args)
+        return self._pool.submit(fn, *args).result()
+
+    def execute(
+        self,
+        code_hash: bytes,
+        module: ModuleSource,
+        export: str,
+        imports: Mapping[str, HostImport],
+        fuel: int,
+    ) -> ExecutionResult:
+        """See :meth:`protocol.wasm.engine.ContractEngine.execute`."""
+        if fuel < 0:
+            raise ValueError("fuel cannot be negative")
+        return self._on_worker(self._execute, code_hash, module, export, imports, fuel)
+
+    def _execute(
+        self,
+        code_hash: bytes,
+        module: ModuleSource,
+        export: str,
+        imports: Mapping[str, HostImport],
+        fuel: int,
+    ) -> ExecutionResult:
+        if len(self._running) >= self.config.max_nesting:
+            raise EngineFault(f"more than {self.config.max_nesting} nested executions")
+        compiled = self._compiled(code_hash, module)
+        for name in compiled.imports:
+            imp = imports.get(name)
+            if imp is None or (imp.params, imp.results) != abi.HOST_FUNCTIONS[name]:
+                raise ValueError(f"no host function {name!r} with the ABI signature")
+        store = wasmtime.Store(self.engine)
+        store.set_limits(
+            memory_size=self.config.max_memory_pages * 65_536,
+            table_elements=limits.MAX_TABLE_ELEMENTS,
+            instances=1,
+            tables=1,
+            memories=1,
+        )
+        # One extra unit: remaining == 0 afterwards then means consumed > fuel, even when
+        # wasmtime let the overrun through (it checks only at entries and loop headers).
+        store.set_fuel(fuel + 1)
+        hc = _Caller(imports)
+        self._running.append(hc)
+        instance: wasmtime.Instance | None = None
+        try:
+            instance = compiled.pre.instantiate(store)
+            hc.memory = _export(store, instance, abi.MEMORY_EXPORT).of.memory
+            start = _export(store, instance, START_EXPORT)
+            if start is not None:
+                _call(store, start.of.func)
+            entry = _export(store, instance, export)
+            if entry is None or entry.kind != _ffi.WASMTIME_EXTERN_FUNC.value:
+                raise ValueError(f"the module exports no function {export!r}")
+            _call(store, entry.of.func)
+        except HostTrap as trap:
+            return ExecutionResult(fuel, TrapKind.HOST, trap)
+        except EngineTrap as trap:
+            return ExecutionResult(fuel, trap.kind)
+        except wasmtime.Trap as trap:
+            return ExecutionResult(fuel, self._trap_kind(trap, store, instance))
+        finally:
+            self._running.pop()
+        remaining = store.get_fuel()
+        if remaining == 0:
+            return ExecutionResult(fuel, TrapKind.OUT_OF_FUEL)
+        return ExecutionResult(fuel + 1 - remaining, None)
+
+    def _dispatcher(self, name: str) -> Callable[..., int | None]:
+        """The linker's function for import ``name``: it runs the innermost execution's
+        host function (executions nest strictly on the worker thread)."""
+        results = abi.HOST_FUNCTIONS[name][1]
+        bits = 64 if results == (ValType.I64,) else 32
+
+        def dispatch(caller: wasmtime.Caller, *args: int) -> int | None:
+            hc = self._running[-1]
+            outer = hc.caller
+            hc.caller = caller
+            try:
+                result = hc.imports[name].func(hc, *args)
+            finally:
+                hc.caller = outer
+            if not results:
+                return None
+            if result is None:
+                raise TypeError(f"host function {name} must return a value")
+            result &= (1 << bits) - 1
+            return result - (1 << bits) if result >> (bits - 1) else result
+
+        return dispatch
+
+    @staticmethod
+    def _trap_kind(
+        trap: wasmtime.Trap, store: wasmtime.Store, instance: wasmtime.Instance | None
+    ) -> TrapKind:
+        code = trap.trap_code
+        if code == wasmtime.TrapCode.UNREACHABLE:
+            if instance is not None:
+                counter = instance.exports(store)[STACK_EXPORT]
+                assert isinstance(counter, wasmtime.Global)
+                if counter.value(store) & 0xFFFF_FFFF > limits.STACK_BUDGET:
+                    return TrapKind.STACK_EXHAUSTED
+            return TrapKind.UNREACHABLE
+        if code is not None and code in _TRAPS:
+            return _TRAPS[code]
+        raise EngineFault(f"engine trap outside the specification: {trap.message}")

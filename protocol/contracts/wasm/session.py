@@ -1,0 +1,179 @@
+"""Running contract code for one message: call frames, fuel, traps (spec/CONTRACTS.md §18-§19).
+
+A Session lives for one message. Every call (top-level, init, nested) is a Frame; a nested
+call re-enters the engine from inside the caller's ``call_contract`` host function. Nothing
+here needs its own rollback: all state changes go to the message's Overlay and its event and
+allocation lists, which the machine drops whole when the message is rejected (§19).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from protocol.contracts.wasm import limits as lim
+from protocol.contracts.wasm.host import host_imports
+from protocol.contracts.wasm.records import custody, load_contract, set_custody
+from protocol.events import Event, EventType, Field
+from protocol.machine import TxContext
+from protocol.reasons import Reason, Rejection
+from protocol.wasm.engine import ContractEngine, ExecutionResult, HostTrap, TrapKind
+
+#: §19.2: each engine trap has its own reason code.
+TRAP_REASONS: dict[TrapKind, Reason] = {
+    TrapKind.UNREACHABLE: Reason.UNREACHABLE,
+    TrapKind.OUT_OF_FUEL: Reason.OUT_OF_FUEL,
+    TrapKind.STACK_EXHAUSTED: Reason.STACK_EXHAUSTED,
+    TrapKind.MEMORY_OUT_OF_BOUNDS: Reason.MEMORY_OUT_OF_BOUNDS,
+    TrapKind.INTEGER_DIVIDE_BY_ZERO: Reason.INTEGER_DIVIDE_BY_ZERO,
+    TrapKind.INTEGER_OVERFLOW: Reason.INTEGER_OVERFLOW,
+    TrapKind.INDIRECT_CALL_TYPE: Reason.INDIRECT_CALL_TYPE,
+    TrapKind.TABLE_OUT_OF_BOUNDS: Reason.TABLE_OUT_OF_BOUNDS,
+    TrapKind.UNINITIALIZED_ELEMENT: Reason.UNINITIALIZED_ELEMENT,
+}
+
+#: The block-scope counter (TxContext.block) holding fuel used so far in the block (§21).
+BLOCK_FUEL_USED = "contract_fuel_used"
+
+
+@dataclass
+class Frame:
+    """One executing call (§17: what the host functions of a call see)."""
+
+    contract: bytes
+    caller: bytes | None
+    input: bytes
+    received: list[tuple[bytes, int]]
+    depth: int
+    return_data: bytes = b""
+    last_return: bytes = b""
+    writes: list[bytes] = field(default_factory=list)
+
+    def digest(self) -> bytes:
+        """§20.3: SHA-256 over this call's storage writes in order."""
+        return hashlib.sha256(b"".join(self.writes)).digest()
+
+
+#: Loads a contract's prepared module: (code hash, instrumented bytes, exports init).
+ModuleLoader = Callable[[bytes], tuple[bytes, bytes, bool]]
+
+
+class Session:
+    """The contract execution of one message."""
+
+    def __init__(self, ctx: TxContext, engine: ContractEngine, load: ModuleLoader) -> None:
+        self.ctx = ctx
+        self.engine = engine
+        self.load = load
+        self.stack: list[Frame] = []
+        self.abort_code: int | None = None
+
+    # -- budget (§21) -------------------------------------------------------------------
+
+    def block_left(self) -> int:
+        return lim.MAX_BLOCK_FUEL - self.ctx.block.get(BLOCK_FUEL_USED, 0)
+
+    def spend_block(self, fuel: int) -> None:
+        self.ctx.block[BLOCK_FUEL_USED] = self.ctx.block.get(BLOCK_FUEL_USED, 0) + fuel
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def run_top(
+        self,
+        contract: bytes,
+        export: str,
+        data: bytes,
+        sent: list[tuple[bytes, int]],
+        fuel: int,
+    ) -> None:
+        """§16.5: deposit ``sent`` from the pool, run ``export``, charge the block.
+
+        A trap raises Rejection with the trap's reason; the block is charged the whole fuel
+        limit then, the fuel used otherwise (§21.2)."""
+        left = self.block_left()
+        if left <= 0:
+            raise Rejection(Reason.BLOCK_FUEL_EXHAUSTED, "no fuel left in this block")
+        limit = min(fuel, left)
+        for asset, amount in sent:
+            self.ctx.take(asset, amount)
+            self.deposit(contract, None, asset, amount)
+        frame = Frame(contract, None, data, list(sent), depth=1)
+        try:
+            used = self.execute(frame, export, limit)
+        except Rejection:
+            self.spend_block(limit)
+            raise
+        self.spend_block(used)
+
+    def execute(self, frame: Frame, export: str, fuel: int) -> int:
+        """Run one call to completion; its fuel used, or Rejection on any trap (§19)."""
+        code_hash, module, _ = self.load(frame.contract)
+        self.stack.append(frame)
+        try:
+            result = self.engine.execute(code_hash, module, export, host_imports(self, frame), fuel)
+        finally:
+            self.stack.pop()
+        self.raise_trap(result, fuel)
+        self.emit_call(frame, result.fuel_used)
+        return result.fuel_used
+
+    def raise_trap(self, result: ExecutionResult, fuel: int) -> None:
+        if result.trap is None and result.fuel_used > fuel:
+            raise Rejection(Reason.OUT_OF_FUEL, f"used {result.fuel_used:,} of {fuel:,}")
+        if result.trap is None:
+            return
+        if result.trap is TrapKind.HOST and result.host_trap is not None:
+            reason = Reason(result.host_trap.reason)
+            code = self.abort_code if reason is Reason.CONTRACT_ABORT else None
+            raise Rejection(reason, result.host_trap.detail, code)
+        trap_reason = TRAP_REASONS.get(result.trap)
+        if trap_reason is None:  # an engine trap the spec has no class for is an engine bug
+            raise AssertionError(f"unclassified trap {result.trap!r}")
+        raise Rejection(trap_reason, result.trap.label)
+
+    def nested(
+        self,
+        caller: Frame,
+        callee: bytes,
+        data: bytes,
+        sent: list[tuple[bytes, int]],
+        fuel: int,
+    ) -> tuple[int, bytes]:
+        """§17 call_contract after its checks: move custody, run, and hand back (fuel used,
+        return data). A callee trap becomes a HostTrap of the same reason in the caller."""
+        for asset, amount in sent:
+            held = custody(self.ctx.state, caller.contract, asset)
+            set_custody(self.ctx.state, caller.contract, asset, held - amount)
+            self.deposit(callee, caller.contract, asset, amount)
+        frame = Frame(callee, caller.contract, data, list(sent), caller.depth + 1)
+        try:
+            used = self.execute(frame, "call", fuel)
+        except Rejection as rejection:
+            raise HostTrap(int(rejection.reason), rejection.detail) from None
+        return used, frame.return_data
+
+    def deposit(self, contract: bytes, source: bytes | None, asset: bytes, amount: int) -> None:
+        """§18.1: ``amount`` of ``asset`` enters ``contract``'s custody."""
+        held = custody(self.ctx.state, contract, asset)
+        set_custody(self.ctx.state, contract, asset, held + amount)
+        event = self.event(EventType.DEPOSIT, contract)
+        event[Field.TOKEN] = asset
+        event[Field.AMOUNT] = amount
+        if source is not None:
+            event[Field.FROM_CONTRACT] = source
+        self.ctx.emit(event)
+
+    def emit_call(self, frame: Frame, fuel_used: int) -> None:
+        event = self.event(EventType.CALL, frame.contract)
+        event[Field.FUEL] = fuel_used
+        event[Field.STORAGE_DIGEST] = frame.digest()
+        if frame.caller is not None:
+            event[Field.FROM_CONTRACT] = frame.caller
+        self.ctx.emit(event)
+
+    def event(self, kind: EventType, contract: bytes) -> Event:
+        return {Field.TYPE: kind, Field.TXID: self.ctx.txid, Field.CONTRACT: contract}
+
+    def exists(self, contract: bytes) -> bool:
+        return load_contract(self.ctx.state, contract) is not None
