@@ -11,6 +11,7 @@ from tests.vectorgen.scenarios import (
     carriers,
     cbor,
     chain,
+    clarify,
     deploy,
     message,
     mint,
@@ -27,4 +28,5 @@ ALL: list[Callable[[], dict[str, Any]]] = [
     *allocation.VECTORS,
     *authority.VECTORS,
     *chain.VECTORS,
+    *clarify.VECTORS,
 ]
