@@ -82,6 +82,8 @@ def _op_return_carrier(index: int, script: bytes) -> Carrier | None:
 def tapscript_of(txin: TxInput) -> bytes | None:
     """spec §3.3.1: the tapscript of a script-path spend, judged by the witness shape alone."""
     stack = txin.witness
+    # An empty last element has no first byte, so it is not an annex: it stays and fails as
+    # the control block below.
     if len(stack) >= 2 and stack[-1][:1] == bytes([ANNEX_TAG]):
         stack = stack[:-1]
     if len(stack) < 2:
@@ -116,7 +118,8 @@ def _envelopes(index: int, tapscript: bytes) -> list[Carrier]:
 
 
 def _envelope_body(index: int, ops: Iterator[ScriptOp]) -> Carrier:
-    """Read chunks up to OP_ENDIF; any other non-push, an oversize chunk or the end is malformed."""
+    """spec §3.3.2: read chunks up to the first OP_ENDIF *operation* (a 0x68 byte inside a
+    push closes nothing); any other non-push, an oversize chunk or the end is malformed."""
     chunks: list[bytes] = []
     malformed = Carrier(CarrierKind.ENVELOPE, index, b"", Reason.MALFORMED_ENVELOPE)
     try:

@@ -32,6 +32,8 @@ def check_known_keys(fields: Fields, known: Collection[int], what: str) -> None:
 
 
 def uint(fields: Fields, key: int, what: str, maximum: int) -> int:
+    """spec §5.3: major type 0 and tag-2 bignums are both unsigned integers (cbor2 gives an
+    int for either), so a bignum above ``maximum`` is out of range, never a type error."""
     value = fields.get(key)
     if not isinstance(value, int):
         raise Rejection(Reason.INVALID_MESSAGE, f"{what} needs an unsigned integer at key {key}")
@@ -54,7 +56,8 @@ def text(fields: Fields, key: int, what: str) -> str:
 
 
 def token_id(fields: Fields, key: int, what: str) -> bytes:
-    """spec §6.1: a token id is the array [deploy height, deploy tx index]."""
+    """spec §6.1.1: a token reference [height, index], checked in three passes over the
+    whole array: its length, then every element's type, then every element's bound."""
     value = fields.get(key)
     if not isinstance(value, list) or len(value) != 2:
         raise Rejection(Reason.INVALID_MESSAGE, f"{what} needs a token id [height, index]")

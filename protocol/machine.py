@@ -190,6 +190,7 @@ class Machine:
             try:
                 self._apply_message(ctx, carriers)
             except Rejection as rejection:
+                # spec §7.4 (b): a rejected message's pointer is ignored at settlement.
                 events.append(rejected_event(tx.txid, rejection.reason, rejection.code))
                 ctx = self._context(
                     state, height, tx_index, tx, pool=pool, spent_authorities=spent_authorities
@@ -232,7 +233,7 @@ class Machine:
             if kind is None:
                 raise Rejection(Reason.UNKNOWN_OPERATION, f"operation {position}")
             kinds.append(kind)
-        ctx.target = (
+        ctx.target = (  # spec §7.4 (a): the target while operations are applied
             checked_output(ctx.tx, message.pointer)
             if message.pointer is not None
             else default_output(ctx.tx)

@@ -150,6 +150,7 @@ class TokenContract:
         ticker = text(fields, K_TICKER, what)
         decimals = optional_uint(fields, K_DECIMALS, what, U64_MAX)
         max_supply = uint(fields, K_MAX, what, U128_MAX)
+        # spec §6.2.1: key 4 runs all of §6.2.2, its own checks included, before rule 1.
         terms = self._terms(fields) if K_TERMS in fields else None
         auth_out = optional_uint(fields, K_AUTH_OUT, what, U32_MAX)
         premine = optional_uint(fields, K_PREMINE, what, U128_MAX)
@@ -204,6 +205,8 @@ class TokenContract:
             deploy[Field.TERMS] = terms.encode()
         ctx.emit(deploy)
         if auth_vout is not None:
+            # spec §7.7: the one event of a deploy-bound authority; settlement binds it to
+            # its own output (never the target) without another event.
             ctx.bind_authority(auth_vout, token)
             ctx.emit(
                 {

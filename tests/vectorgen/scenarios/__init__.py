@@ -14,6 +14,7 @@ from tests.vectorgen.scenarios import (
     contract_assets,
     contract_calls,
     contract_publish,
+    clarify,
     deploy,
     message,
     mint,
@@ -33,4 +34,5 @@ ALL: list[Callable[[], dict[str, Any]]] = [
     *contract_publish.VECTORS,
     *contract_calls.VECTORS,
     *contract_assets.VECTORS,
+    *clarify.VECTORS,
 ]

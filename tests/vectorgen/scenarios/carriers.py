@@ -8,7 +8,12 @@ from typing import Any
 from tests.vectorgen import events as ev
 from tests.vectorgen import payloads as p
 from tests.vectorgen.model import Terms, TokenState
-from tests.vectorgen.scenarios.common import deploy_open, next_tok, rejected_script
+from tests.vectorgen.scenarios.common import (
+    deploy_open,
+    next_tok,
+    rejected_script,
+    witness_deploy,
+)
 from tests.vectorgen.script import (
     ENVELOPE_OPEN,
     MAGIC_PUSH,
@@ -252,11 +257,7 @@ def envelope_with_annex() -> dict[str, Any]:
         ["3.3.1"],
     )
     b = v.block()
-    tok = next_tok(b)
-    witness = envelope_witness(envelope(DEPLOY), annex=b"\x50\x01\x02\x03")
-    tx = b.tx([In(v.fund_point(), witness)], [pay()])
-    b.expect(ev.deploy(tx, tok, "ENV", 1000, terms=OPEN))
-    v.ledger.token(tok, TokenState("ENV", 1000, tx.txid, terms=OPEN))
+    witness_deploy(v, b, envelope_witness(envelope(DEPLOY), annex=b"\x50\x01\x02\x03"), "ENV", OPEN)
     return v.finish()
 
 
@@ -301,11 +302,8 @@ def bad_control_blocks() -> dict[str, Any]:
         b"\xc2" + key,
     ):
         b.tx([In(v.fund_point(), envelope_witness(envelope(DEPLOY), control))], [pay()])
-    tok = next_tok(b)
     control = b"\xc1" + key + key * 128
-    tx = b.tx([In(v.fund_point(), envelope_witness(envelope(DEPLOY), control))], [pay()])
-    b.expect(ev.deploy(tx, tok, "ENV", 1000, terms=OPEN))
-    v.ledger.token(tok, TokenState("ENV", 1000, tx.txid, terms=OPEN))
+    witness_deploy(v, b, envelope_witness(envelope(DEPLOY), control), "ENV", OPEN)
     return v.finish()
 
 
@@ -317,10 +315,7 @@ def truncated_push_outside_envelope() -> dict[str, Any]:
         ["3.3.2"],
     )
     b = v.block()
-    tok = next_tok(b)
-    tx = b.tx([In(v.fund_point(), envelope_witness(envelope(DEPLOY) + b"\x4c"))], [pay()])
-    b.expect(ev.deploy(tx, tok, "ENV", 1000, terms=OPEN))
-    v.ledger.token(tok, TokenState("ENV", 1000, tx.txid, terms=OPEN))
+    witness_deploy(v, b, envelope_witness(envelope(DEPLOY) + b"\x4c"), "ENV", OPEN)
     _envelope_tx(v, b"\x4d\xff\xff" + envelope(DEPLOY), None)
     return v.finish()
 

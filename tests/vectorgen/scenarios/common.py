@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.vectorgen import events as ev
 from tests.vectorgen import payloads as p
 from tests.vectorgen.model import Outpoint, Terms, Tok, TokenState
@@ -43,6 +45,23 @@ def deploy_open(v: Vector, b: Block, ticker: str, max_supply: int, terms: Terms)
     b.expect(ev.deploy(tx, tok, ticker, max_supply, terms=terms))
     v.ledger.token(tok, TokenState(ticker, max_supply, tx.txid, terms=terms))
     return tx, tok
+
+
+def witness_deploy(
+    v: Vector, b: Block, witness: tuple[bytes, ...], ticker: str, terms: Terms
+) -> Tx:
+    """An open-mint deploy (max supply 1000) carried in ``witness``, accepted (§3.3)."""
+    tok = next_tok(b)
+    tx = b.tx([In(v.fund_point(), witness)], [pay()])
+    b.expect(ev.deploy(tx, tok, ticker, 1000, terms=terms))
+    v.ledger.token(tok, TokenState(ticker, 1000, tx.txid, terms=terms))
+    return tx
+
+
+def rejected_ops(v: Vector, b: Block, cases: list[tuple[dict[int, Any], str]]) -> None:
+    """One message per (operation, reason), each from a funding input and rejected."""
+    for op, reason in cases:
+        rejected_alone(v, b, p.message(op), reason)
 
 
 def rejected_alone(v: Vector, b: Block, payload: bytes, reason: str) -> Tx:

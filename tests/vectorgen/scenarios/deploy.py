@@ -8,7 +8,7 @@ from typing import Any
 from tests.vectorgen import events as ev
 from tests.vectorgen import payloads as p
 from tests.vectorgen.model import Terms, TokenState
-from tests.vectorgen.scenarios.common import next_tok, rejected_alone
+from tests.vectorgen.scenarios.common import next_tok, rejected_alone, rejected_ops
 from tests.vectorgen.txbuild import carrier, pay
 from tests.vectorgen.vector import Vector
 
@@ -228,7 +228,7 @@ def deploy_other_reasons() -> dict[str, Any]:
         ["6.1", "6.2.1", "6.2.2", "5.3"],
     )
     b = v.block()
-    cases = [
+    cases: list[tuple[dict[int, Any], str]] = [
         (p.deploy("BAD", 1000, authority=0, premine=0), "invalid_amount"),
         (p.deploy("BAD", 1000, mint_terms=p.terms(0, 5)), "invalid_amount"),
         (p.deploy("BAD", 1000, authority=0, premine=1001), "supply_exceeded"),
@@ -237,8 +237,7 @@ def deploy_other_reasons() -> dict[str, Any]:
         ({0: 1, 3: 1000, 4: TERMS}, "invalid_message"),
         ({0: 1, 1: "BAD", 4: TERMS}, "invalid_message"),
     ]
-    for op, reason in cases:
-        rejected_alone(v, b, p.message(op), reason)
+    rejected_ops(v, b, cases)
     return v.finish()
 
 
