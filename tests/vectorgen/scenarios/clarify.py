@@ -84,8 +84,10 @@ def token_reference_check_order() -> dict[str, Any]:
         "token-reference-check-order",
         "A token reference is checked in three passes over the whole array: its length, then "
         "every element's type, then every element's bound. [2**40, 'x'], ['x', 2**40], "
-        "[2**40, [1]], [2**40, 1, 2], [2**40] and [] are invalid_message; [1, 2**40] and "
-        "[2**40, 2**40] are integer_out_of_range; the reference is read before the amount "
+        "[2**40, [1]], [2**40, 1, 2, 3], [2**40] and [] are invalid_message in a transfer; "
+        "[1, 2**40], [2**40, 2**40] and [2**40, 1, 2] (a contract-asset reference, which a "
+        "transfer accepts) are integer_out_of_range; a mint accepts only two elements, so "
+        "[2**40, 1, 2] there is invalid_message; the reference is read before the amount "
         "(a bad reference with amount 0 is not invalid_amount); [1, 2] names no token.",
         ["6.1.1", "5.3"],
     )
@@ -95,7 +97,8 @@ def token_reference_check_order() -> dict[str, Any]:
         ([big, "x"], 1, "invalid_message"),
         (["x", big], 1, "invalid_message"),
         ([big, [1]], 1, "invalid_message"),
-        ([big, 1, 2], 1, "invalid_message"),
+        ([big, 1, 2, 3], 1, "invalid_message"),
+        ([big, 1, 2], 1, "integer_out_of_range"),
         ([big], 1, "invalid_message"),
         ([], 1, "invalid_message"),
         ([1, big], 1, "integer_out_of_range"),
@@ -105,6 +108,7 @@ def token_reference_check_order() -> dict[str, Any]:
     ]
     for ref, amount, reason in cases:
         rejected_alone(v, b, p.message({0: 3, 1: ref, 2: amount, 3: 0}), reason)
+    rejected_alone(v, b, p.message({0: 2, 1: [big, 1, 2]}), "invalid_message")
     return v.finish()
 
 
