@@ -23,7 +23,7 @@ from tests.contracts.sdk import (
     code,
     issued,
     on_outputs,
-    stored_u128,
+    slot,
     u16,
     u32,
     u128,
@@ -35,7 +35,6 @@ PREMINE = 10**12
 ADD, SWAP, REMOVE = 1, 2, 3
 DEPOSIT = 11
 E_RECEIVED, E_SLIPPAGE, E_ZERO, E_MIN_LIQUIDITY, E_FEE = 6, 104, 105, 106, 101
-SLOT_RA, SLOT_RB, SLOT_SUPPLY = 4, 5, 6
 
 
 class Pool:
@@ -75,8 +74,11 @@ class Pool:
         return abort_code(effects, self.last)
 
     def state(self) -> tuple[int, int, int]:
-        """(reserve a, reserve b, LP supply) as stored in slots 4, 5, 6."""
-        return tuple(stored_u128(self.chain, self.amm, n) for n in (SLOT_RA, SLOT_RB, SLOT_SUPPLY))  # type: ignore[return-value]
+        """(reserve a, reserve b, LP supply): slot 2 holds them as three u128."""
+        raw = self.chain.storage(self.amm, slot(2)) or bytes(48)
+        assert len(raw) == 48
+        ra, rb, supply = (int.from_bytes(raw[i : i + 16], "little") for i in (0, 16, 32))
+        return ra, rb, supply
 
     def held(self) -> dict[bytes, int]:
         return self.chain.balances(self.last, 0)
@@ -171,7 +173,8 @@ def test_instantiate_serves_another_pair_with_the_same_code(cranelift: WasmtimeE
     first_record = cbor2.loads(pool.chain.state.get(b"\x04" + cid(pool.amm)) or b"")
     second_record = cbor2.loads(pool.chain.state.get(b"\x04" + cid(second)) or b"")
     assert second_record[0] == first_record[0] == hashlib.sha256(code("amm")).digest()
-    assert pool.chain.storage(second, bytes(31) + b"\x03") == (100).to_bytes(8, "little")
+    config = asset(pool.b) + asset(pool.a) + u16(100)
+    assert pool.chain.storage(second, slot(1)) == config
     # Fee 10,000 bps or more is refused at init.
     tx, effects = pool.chain.send(
         {0: 6, 1: list(pool.amm), 2: asset(pool.a) + asset(pool.b) + u16(10_000)}
