@@ -9,7 +9,6 @@ code hash; ``serialize``/``deserialize`` let an on-disk cache skip compilation.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import importlib.metadata
 import threading
@@ -20,9 +19,9 @@ from typing import Any, NamedTuple, TypeVar
 
 import wasmtime
 from wasmtime import _ffi
-from wasmtime._func import enter_wasm
 
 from engine.config import WasmtimeConfig
+from engine.host import HostContext, HostFunctions, call, export, global_u32
 from engine.probe import assert_settings
 from protocol.wasm import abi, limits
 from protocol.wasm.engine import (
@@ -32,7 +31,6 @@ from protocol.wasm.engine import (
     HostTrap,
     ModuleSource,
     TrapKind,
-    ValType,
 )
 from protocol.wasm.instrument import STACK_EXPORT, START_EXPORT
 
@@ -48,13 +46,11 @@ _TRAPS = {
     wasmtime.TrapCode.TABLE_OUT_OF_BOUNDS: TrapKind.TABLE_OUT_OF_BOUNDS,
     wasmtime.TrapCode.INDIRECT_CALL_TO_NULL: TrapKind.UNINITIALIZED_ELEMENT,
 }
-_VALTYPES = {ValType.I32: wasmtime.ValType.i32(), ValType.I64: wasmtime.ValType.i64()}
 
 
 class _Compiled(NamedTuple):
     module: wasmtime.Module
-    pre: wasmtime.InstancePre
-    imports: tuple[str, ...]
+    imports: tuple[str, ...]  # import names, in the module's order
 
 
 class EngineFault(RuntimeError):  # noqa: N818 - reads as the condition it reports
@@ -62,89 +58,6 @@ class EngineFault(RuntimeError):  # noqa: N818 - reads as the condition it repor
 
     The indexer must stop rather than record a result another node might not reproduce.
     """
-
-
-def _fuel(context: Any) -> int:
-    remaining = ctypes.c_uint64(0)
-    error = _ffi.wasmtime_context_get_fuel(context, ctypes.byref(remaining))
-    if error:  # pragma: no cover - fuel is always enabled
-        raise EngineFault("cannot read fuel")
-    return remaining.value
-
-
-def _set_fuel(context: Any, fuel: int) -> None:
-    if _ffi.wasmtime_context_set_fuel(context, fuel):  # pragma: no cover
-        raise EngineFault("cannot set fuel")
-
-
-class _Caller:
-    """The HostCaller of one execution; bound to wasmtime's Caller during a host call."""
-
-    __slots__ = ("caller", "imports", "memory")
-
-    def __init__(self, imports: Mapping[str, HostImport]) -> None:
-        self.imports = imports
-        self.caller: wasmtime.Caller | None = None
-        self.memory: Any = None  # the instance's wasmtime_memory_t
-
-    def _address(self, ptr: int, length: int) -> int:
-        """The native address of memory[ptr : ptr + length], after the bounds check."""
-        caller = self.caller
-        if caller is None or self.memory is None:  # pragma: no cover - misuse by the host
-            raise RuntimeError("HostCaller used outside its host call")
-        context = caller._context()
-        memory = ctypes.byref(self.memory)
-        start = ptr & 0xFFFF_FFFF
-        if length < 0 or start + length > _ffi.wasmtime_memory_data_size(context, memory):
-            raise EngineTrap(TrapKind.MEMORY_OUT_OF_BOUNDS, f"{length} bytes at {start:#x}")
-        return ctypes.addressof(_ffi.wasmtime_memory_data(context, memory).contents) + start
-
-    def read(self, ptr: int, length: int) -> bytes:
-        length &= 0xFFFF_FFFF
-        address = self._address(ptr, length)
-        return ctypes.string_at(address, length) if length else b""
-
-    def write(self, ptr: int, data: bytes) -> None:
-        address = self._address(ptr, len(data))
-        if data:
-            ctypes.memmove(address, data, len(data))
-
-    def fuel_left(self) -> int:
-        if self.caller is None:  # pragma: no cover - misuse by the host
-            raise RuntimeError("HostCaller used outside its host call")
-        # The store holds limit + 1 (see _execute), so one unit is never spendable.
-        return max(0, _fuel(self.caller._context()) - 1)
-
-    def charge(self, fuel: int) -> None:
-        if fuel < 0:
-            raise ValueError("a charge cannot be negative")
-        if fuel > self.fuel_left():
-            raise EngineTrap(TrapKind.OUT_OF_FUEL, f"host charge of {fuel:,}")
-        assert self.caller is not None
-        context = self.caller._context()
-        _set_fuel(context, _fuel(context) - fuel)
-
-
-def _export(store: wasmtime.Store, instance: wasmtime.Instance, name: str) -> Any:
-    """The raw export ``name`` (a wasmtime_extern_t) or None. wasmtime-py's
-    ``instance.exports(store)`` wraps every export and was most of an empty execution."""
-    item = _ffi.wasmtime_extern_t()
-    raw = name.encode()
-    found = _ffi.wasmtime_instance_export_get(
-        store._context(), ctypes.byref(instance._instance), raw, len(raw), ctypes.byref(item)
-    )
-    return item if found else None
-
-
-def _call(store: wasmtime.Store, func: Any) -> None:
-    """Call a () -> () export (a wasmtime_func_t) without wasmtime-py's per-call type
-    introspection; traps and host exceptions surface exactly as with ``Func.__call__``."""
-    with enter_wasm(store) as trap:
-        error = _ffi.wasmtime_func_call(
-            store._context(), ctypes.byref(func), None, 0, None, 0, trap
-        )
-        if error:
-            raise wasmtime.WasmtimeError._from_ptr(error)
 
 
 class WasmtimeEngine:
@@ -155,15 +68,8 @@ class WasmtimeEngine:
         self.engine = wasmtime.Engine(self._wasmtime_config())
         self._cache: OrderedDict[bytes, _Compiled] = OrderedDict()
         self._lock = threading.Lock()
-        self._running: list[_Caller] = []  # nested executions, innermost last
-        self._linker = wasmtime.Linker(self.engine)
-        for name, (params, results) in abi.HOST_FUNCTIONS.items():
-            functype = wasmtime.FuncType(
-                [_VALTYPES[t] for t in params], [_VALTYPES[t] for t in results]
-            )
-            self._linker.define_func(
-                abi.IMPORT_MODULE, name, functype, self._dispatcher(name), access_caller=True
-            )
+        self._running: list[HostContext] = []  # nested executions, innermost last
+        self._host = HostFunctions(self._running)
         previous = threading.stack_size(self.config.native_stack_bytes)
         try:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="wasm")
@@ -236,7 +142,7 @@ class WasmtimeEngine:
 
     def _remember(self, code_hash: bytes, module: wasmtime.Module) -> _Compiled:
         names = tuple(item.name or "" for item in module.imports)
-        compiled = _Compiled(module, self._linker.instantiate_pre(module), names)
+        compiled = _Compiled(module, names)
         with self._lock:
             self._cache[code_hash] = compiled
             self._cache.move_to_end(code_hash)
@@ -286,7 +192,7 @@ class WasmtimeEngine:
         self,
         code_hash: bytes,
         module: ModuleSource,
-        export: str,
+        export_name: str,
         imports: Mapping[str, HostImport],
         fuel: int,
     ) -> ExecutionResult:
@@ -308,19 +214,19 @@ class WasmtimeEngine:
         # One extra unit: remaining == 0 afterwards then means consumed > fuel, even when
         # wasmtime let the overrun through (it checks only at entries and loop headers).
         store.set_fuel(fuel + 1)
-        hc = _Caller(imports)
+        hc = HostContext(imports)
         self._running.append(hc)
-        instance: wasmtime.Instance | None = None
+        instance: Any = None
         try:
-            instance = compiled.pre.instantiate(store)
-            hc.memory = _export(store, instance, abi.MEMORY_EXPORT).of.memory
-            start = _export(store, instance, START_EXPORT)
+            instance = self._host.instantiate(store, compiled.module, compiled.imports)
+            hc.memory = export(store, instance, abi.MEMORY_EXPORT).of.memory
+            start = export(store, instance, START_EXPORT)
             if start is not None:
-                _call(store, start.of.func)
-            entry = _export(store, instance, export)
+                call(store, start.of.func)
+            entry = export(store, instance, export_name)
             if entry is None or entry.kind != _ffi.WASMTIME_EXTERN_FUNC.value:
-                raise ValueError(f"the module exports no function {export!r}")
-            _call(store, entry.of.func)
+                raise ValueError(f"the module exports no function {export_name!r}")
+            call(store, entry.of.func)
         except HostTrap as trap:
             return ExecutionResult(fuel, TrapKind.HOST, trap)
         except EngineTrap as trap:
@@ -334,40 +240,14 @@ class WasmtimeEngine:
             return ExecutionResult(fuel, TrapKind.OUT_OF_FUEL)
         return ExecutionResult(fuel + 1 - remaining, None)
 
-    def _dispatcher(self, name: str) -> Callable[..., int | None]:
-        """The linker's function for import ``name``: it runs the innermost execution's
-        host function (executions nest strictly on the worker thread)."""
-        results = abi.HOST_FUNCTIONS[name][1]
-        bits = 64 if results == (ValType.I64,) else 32
-
-        def dispatch(caller: wasmtime.Caller, *args: int) -> int | None:
-            hc = self._running[-1]
-            outer = hc.caller
-            hc.caller = caller
-            try:
-                result = hc.imports[name].func(hc, *args)
-            finally:
-                hc.caller = outer
-            if not results:
-                return None
-            if result is None:
-                raise TypeError(f"host function {name} must return a value")
-            result &= (1 << bits) - 1
-            return result - (1 << bits) if result >> (bits - 1) else result
-
-        return dispatch
-
     @staticmethod
-    def _trap_kind(
-        trap: wasmtime.Trap, store: wasmtime.Store, instance: wasmtime.Instance | None
-    ) -> TrapKind:
+    def _trap_kind(trap: wasmtime.Trap, store: wasmtime.Store, instance: Any) -> TrapKind:
         code = trap.trap_code
         if code == wasmtime.TrapCode.UNREACHABLE:
-            if instance is not None:
-                counter = instance.exports(store)[STACK_EXPORT]
-                assert isinstance(counter, wasmtime.Global)
-                if counter.value(store) & 0xFFFF_FFFF > limits.STACK_BUDGET:
-                    return TrapKind.STACK_EXHAUSTED
+            if instance is not None and global_u32(store, instance, STACK_EXPORT) > (
+                limits.STACK_BUDGET
+            ):
+                return TrapKind.STACK_EXHAUSTED
             return TrapKind.UNREACHABLE
         if code is not None and code in _TRAPS:
             return _TRAPS[code]

@@ -177,6 +177,7 @@ def _params() -> list[Any]:
 
 def test_vectors_exist() -> None:
     assert len(VECTOR_FILES) >= 64
+    assert sum(_is_contract_vector(path) for path in VECTOR_FILES) >= 50
 
 
 @pytest.mark.parametrize(("path", "backend"), _params())

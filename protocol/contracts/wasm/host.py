@@ -8,7 +8,7 @@ charge its fuel, then act. Any failure raises HostTrap, which traps the call (§
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from protocol.contracts.wasm import limits as lim
@@ -338,10 +338,24 @@ class Host:
         return sent
 
 
+class _Imports(Mapping[str, HostImport]):
+    """The import table of one call, built per name on demand: the engine asks only for the
+    names its module imports, and a call is too short to spend 26 bindings on."""
+
+    def __init__(self, host: Host) -> None:
+        self._host = host
+
+    def __getitem__(self, name: str) -> HostImport:
+        params, results = HOST_FUNCTIONS[name]
+        func: Callable[..., int | None] = getattr(self._host, name)
+        return HostImport(name, params, results, func)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(HOST_FUNCTIONS)
+
+    def __len__(self) -> int:
+        return len(HOST_FUNCTIONS)
+
+
 def host_imports(session: Session, frame: Frame) -> Mapping[str, HostImport]:
-    host = Host(session, frame)
-    imports: dict[str, HostImport] = {}
-    for name, (params, results) in HOST_FUNCTIONS.items():
-        func: Callable[..., int | None] = getattr(host, name)
-        imports[name] = HostImport(name, params, results, func)
-    return imports
+    return _Imports(Host(session, frame))

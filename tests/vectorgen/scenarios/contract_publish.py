@@ -39,6 +39,26 @@ def publish_call() -> dict[str, Any]:
     return v.finish()
 
 
+def publish_and_call() -> dict[str, Any]:
+    v = contract_vector(
+        "contract-publish-and-call-one-message",
+        "One message publishes a contract and calls it: operations apply in order, so the "
+        "call sees the new contract (events publish, log, call).",
+        ["16.4", "16.1", "16.3", "5.5"],
+    )
+    b = v.block()
+    cid = next_tok(b)
+    tx = message_tx(v, b, p.publish(wat.LOG), p.call(cid))
+    b.expect(
+        ev.publish(tx, cid, code_hash(wat.LOG)),
+        ev.log(tx, cid, b"hello"),
+        ev.call(tx, cid, wat.LOG_FUEL, EMPTY_DIGEST),
+    )
+    v.ledger.code[code_hash(wat.LOG)] = wat.LOG
+    v.ledger.contracts[cid] = ContractState(code_hash(wat.LOG), tx.txid, 5)
+    return v.finish()
+
+
 def publish_init() -> dict[str, Any]:
     v = contract_vector(
         "contract-publish-init",
@@ -283,4 +303,5 @@ VECTORS = [
     init_trap,
     publish_fields,
     *MODULE_VECTORS,
+    publish_and_call,
 ]

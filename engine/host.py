@@ -1,0 +1,184 @@
+"""wasmtime C-API plumbing for host functions, instantiation and calls (spec §15.8).
+
+wasmtime-py's ``Linker.define_func`` trampoline wraps every argument in a ``Val`` and every
+call in a ``Caller``, and ``Instance.exports`` wraps every export: together most of the cost
+of a host call and of an empty execution (profiled). This module talks to the C API through
+the bindings' own ctypes declarations instead, reusing wasmtime-py's exception hand-off
+(``LAST_EXCEPTION``) so that an exception raised by a host function still surfaces, as
+itself, from the call that entered wasm.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Mapping
+from typing import Any
+
+import wasmtime
+import wasmtime._func
+from wasmtime import _ffi
+from wasmtime._func import enter_wasm
+
+from protocol.wasm import abi
+from protocol.wasm.engine import EngineTrap, HostImport, TrapKind, ValType
+
+# A NULL finalizer: the callbacks own no per-function state.
+_NO_FINALIZER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(0)
+_VALTYPES = {ValType.I32: wasmtime.ValType.i32(), ValType.I64: wasmtime.ValType.i64()}
+
+
+def _fuel(context: Any) -> int:
+    remaining = ctypes.c_uint64(0)
+    if _ffi.wasmtime_context_get_fuel(context, ctypes.byref(remaining)):  # pragma: no cover
+        raise RuntimeError("cannot read fuel")
+    return remaining.value
+
+
+class HostContext:
+    """The HostCaller of one execution. ``context`` is the store context of the host call
+    in progress (None between host calls); ``memory`` the instance's memory handle."""
+
+    __slots__ = ("context", "imports", "memory")
+
+    def __init__(self, imports: Mapping[str, HostImport]) -> None:
+        self.imports = imports
+        self.context: Any = None
+        self.memory: Any = None
+
+    def _address(self, ptr: int, length: int) -> int:
+        """The native address of memory[ptr : ptr + length], after the bounds check."""
+        context = self.context
+        if context is None or self.memory is None:  # pragma: no cover - misuse by the host
+            raise RuntimeError("HostCaller used outside its host call")
+        memory = ctypes.byref(self.memory)
+        start = ptr & 0xFFFF_FFFF
+        if length < 0 or start + length > _ffi.wasmtime_memory_data_size(context, memory):
+            raise EngineTrap(TrapKind.MEMORY_OUT_OF_BOUNDS, f"{length} bytes at {start:#x}")
+        return ctypes.addressof(_ffi.wasmtime_memory_data(context, memory).contents) + start
+
+    def read(self, ptr: int, length: int) -> bytes:
+        length &= 0xFFFF_FFFF
+        address = self._address(ptr, length)
+        return ctypes.string_at(address, length) if length else b""
+
+    def write(self, ptr: int, data: bytes) -> None:
+        address = self._address(ptr, len(data))
+        if data:
+            ctypes.memmove(address, data, len(data))
+
+    def fuel_left(self) -> int:
+        if self.context is None:  # pragma: no cover - misuse by the host
+            raise RuntimeError("HostCaller used outside its host call")
+        # The store holds limit + 1 (see WasmtimeEngine._execute): one unit is never spendable.
+        return max(0, _fuel(self.context) - 1)
+
+    def charge(self, fuel: int) -> None:
+        if fuel < 0:
+            raise ValueError("a charge cannot be negative")
+        if self.context is None:  # pragma: no cover - misuse by the host
+            raise RuntimeError("HostCaller used outside its host call")
+        remaining = _fuel(self.context)
+        if fuel > max(0, remaining - 1):
+            raise EngineTrap(TrapKind.OUT_OF_FUEL, f"host charge of {fuel:,}")
+        if _ffi.wasmtime_context_set_fuel(self.context, remaining - fuel):  # pragma: no cover
+            raise RuntimeError("cannot set fuel")
+
+
+class HostFunctions:
+    """One raw callback per ABI function, dispatching to the innermost execution's
+    implementation (executions nest strictly on the engine's worker thread)."""
+
+    def __init__(self, running: list[HostContext]) -> None:
+        self.running = running
+        self.types = {
+            name: wasmtime.FuncType([_VALTYPES[t] for t in ps], [_VALTYPES[t] for t in rs])
+            for name, (ps, rs) in abi.HOST_FUNCTIONS.items()
+        }
+        # Kept referenced for as long as the engine lives: wasmtime holds raw pointers.
+        self.callbacks = {name: self._callback(name) for name in abi.HOST_FUNCTIONS}
+
+    def _callback(self, name: str) -> Any:
+        params, results = abi.HOST_FUNCTIONS[name]
+        wide = tuple(t == ValType.I64 for t in params)
+        result_wide = results == (ValType.I64,)
+        has_result = bool(results)
+        running = self.running
+
+        def callback(env: Any, caller: Any, raw: Any, count: int) -> int:
+            try:
+                hc = running[-1]
+                args = [raw[i].i64 if w else raw[i].i32 for i, w in enumerate(wide)]
+                outer = hc.context
+                hc.context = _ffi.wasmtime_caller_context(caller)
+                try:
+                    result = hc.imports[name].func(hc, *args)
+                finally:
+                    hc.context = outer
+                if has_result:
+                    if result is None:
+                        raise TypeError(f"host function {name} must return a value")
+                    if result_wide:
+                        raw[0].i64 = ((result + 2**63) & (2**64 - 1)) - 2**63
+                    else:
+                        raw[0].i32 = ((result + 2**31) & (2**32 - 1)) - 2**31
+                return 0
+            except BaseException as exc:  # handed to wasmtime-py, re-raised by enter_wasm
+                wasmtime._func.LAST_EXCEPTION = exc  # type: ignore[assignment]
+                trap = wasmtime.Trap("python exception")._consume()
+                return ctypes.cast(trap, ctypes.c_void_p).value or 0
+
+        return _ffi.wasmtime_func_unchecked_callback_t(callback)
+
+    def instantiate(
+        self, store: wasmtime.Store, module: wasmtime.Module, names: tuple[str, ...]
+    ) -> Any:
+        """A raw instance of ``module`` in ``store`` with these host functions as imports."""
+        context = store._context()
+        externs = (_ffi.wasmtime_extern_t * len(names))()
+        for index, name in enumerate(names):
+            externs[index].kind = _ffi.WASMTIME_EXTERN_FUNC.value  # type: ignore[assignment]
+            _ffi.wasmtime_func_new_unchecked(
+                context,
+                self.types[name].ptr(),
+                self.callbacks[name],
+                None,
+                _NO_FINALIZER,
+                ctypes.byref(externs[index].of.func),
+            )
+        instance = _ffi.wasmtime_instance_t()
+        with enter_wasm(store) as trap:
+            error = _ffi.wasmtime_instance_new(
+                context, module.ptr(), externs, len(names), ctypes.byref(instance), trap
+            )
+            if error:
+                raise wasmtime.WasmtimeError._from_ptr(error)
+        return instance
+
+
+def export(store: wasmtime.Store, instance: Any, name: str) -> Any:
+    """The raw export ``name`` (a wasmtime_extern_t) of a raw instance, or None."""
+    item = _ffi.wasmtime_extern_t()
+    raw = name.encode()
+    found = _ffi.wasmtime_instance_export_get(
+        store._context(), ctypes.byref(instance), raw, len(raw), ctypes.byref(item)
+    )
+    return item if found else None
+
+
+def call(store: wasmtime.Store, func: Any) -> None:
+    """Call a () -> () function (a wasmtime_func_t); traps and host exceptions surface
+    exactly as with ``Func.__call__``."""
+    with enter_wasm(store) as trap:
+        error = _ffi.wasmtime_func_call(
+            store._context(), ctypes.byref(func), None, 0, None, 0, trap
+        )
+        if error:
+            raise wasmtime.WasmtimeError._from_ptr(error)
+
+
+def global_u32(store: wasmtime.Store, instance: Any, name: str) -> int:
+    """The value of an exported i32 global, as u32."""
+    item = export(store, instance, name)
+    value = _ffi.wasmtime_val_t()
+    _ffi.wasmtime_global_get(store._context(), ctypes.byref(item.of.global_), ctypes.byref(value))
+    return int(value.of.i32) & 0xFFFF_FFFF
