@@ -184,8 +184,8 @@ class WasmtimeEngine:
         fuel: int,
     ) -> ExecutionResult:
         """See :meth:`protocol.wasm.engine.ContractEngine.execute`."""
-        if fuel < 0:
-            raise ValueError("fuel cannot be negative")
+        if not 0 <= fuel < 2**63:
+            raise ValueError("fuel must be in 0..2^63-1")
         return self._on_worker(self._execute, code_hash, module, export, imports, fuel)
 
     def _execute(
