@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds every example contract (examples/*.ts) and the SDK test module (test/*.ts)
+# Builds every example contract (examples/*.ts) and the SDK test modules (test/*.ts)
 # into wasm/<name>.wasm with the pinned compiler (package-lock.json; `npm ci` first).
 #   bash build.sh           rebuild wasm/ in place
 #   bash build.sh --check   rebuild into a temporary folder and fail if any byte, or the

@@ -2,6 +2,8 @@
 // issues as its own asset (sub id 1). Every rounding favours the pool: swap outputs and
 // withdrawals round down, the fee and the amounts taken for new shares round up, so
 // x * y never decreases on a swap and never decreases per LP share on add or remove.
+// The pool emits no log events: the machine's deposit, send, issue and burn events
+// already record every amount that moves.
 // Input layouts: contracts/README.md.
 import {
   AssetId,
@@ -12,11 +14,9 @@ import {
   Writer,
   amountOf,
   burn,
-  emit,
   fail,
+  getBytes,
   mustGetBytes,
-  getU128,
-  getU64,
   input,
   issue,
   noneReceived,
@@ -27,8 +27,6 @@ import {
   send,
   setBytes,
   setReturn,
-  setU128,
-  setU64,
 } from "../sdk";
 
 /** Init input names the same asset twice. */
@@ -53,26 +51,16 @@ const FEE_DENOMINATOR: u64 = 10_000;
 /** Shares minted on the first deposit and kept in custody forever (never sent). */
 const MINIMUM_LIQUIDITY: u64 = 1_000;
 
-const SLOT_ASSET_A: u8 = 1;
-const SLOT_ASSET_B: u8 = 2;
-const SLOT_FEE: u8 = 3;
-const SLOT_RESERVE_A: u8 = 4;
-const SLOT_RESERVE_B: u8 = 5;
-const SLOT_SUPPLY: u8 = 6;
+// Slot 1: asset A (12), asset B (12), fee_bps (u16), written once by init.
+// Slot 2: reserve A, reserve B, LP supply (u128 each), rewritten by every change.
+// One value each keeps a swap at two storage reads and one write.
+const SLOT_CONFIG: u8 = 1;
+const SLOT_STATE: u8 = 2;
 
 const OP_ADD: u8 = 1;
 const OP_SWAP: u8 = 2;
 const OP_REMOVE: u8 = 3;
 const OP_RESERVES: u8 = 4;
-
-function storeAsset(slot: u8, a: AssetId): void {
-  setBytes(Key.slot(slot), new Writer(12).asset(a).finish());
-}
-
-function loadAsset(slot: u8): AssetId {
-  const b = mustGetBytes(Key.slot(slot), E_NOT_INIT);
-  return new Reader(b.ptr, b.len).asset();
-}
 
 /** init: asset_a (12), asset_b (12), fee_bps (u16). */
 export function init(): void {
@@ -83,43 +71,49 @@ export function init(): void {
   r.done();
   require(!a.eq(b), E_SAME_ASSET);
   require(<u64>fee < FEE_DENOMINATOR, E_FEE);
-  storeAsset(SLOT_ASSET_A, a);
-  storeAsset(SLOT_ASSET_B, b);
-  setU64(Key.slot(SLOT_FEE), <u64>fee);
+  setBytes(Key.slot(SLOT_CONFIG), new Writer(26).asset(a).asset(b).u16(fee).finish());
 }
 
 class Pool {
   a: AssetId;
   b: AssetId;
-  lp: AssetId;
   fee: U128;
   ra: U128;
   rb: U128;
   supply: U128;
 
   constructor() {
-    this.a = loadAsset(SLOT_ASSET_A);
-    this.b = loadAsset(SLOT_ASSET_B);
-    this.lp = ownAsset(LP_SUB);
-    this.fee = U128.from(getU64(Key.slot(SLOT_FEE)));
-    this.ra = getU128(Key.slot(SLOT_RESERVE_A));
-    this.rb = getU128(Key.slot(SLOT_RESERVE_B));
-    this.supply = getU128(Key.slot(SLOT_SUPPLY));
+    const config = mustGetBytes(Key.slot(SLOT_CONFIG), E_NOT_INIT);
+    const c = new Reader(config.ptr, config.len);
+    this.a = c.asset();
+    this.b = c.asset();
+    this.fee = U128.from(<u64>c.u16());
+    const state = getBytes(Key.slot(SLOT_STATE));
+    if (state == null) {
+      this.ra = U128.zero();
+      this.rb = U128.zero();
+      this.supply = U128.zero();
+    } else {
+      const r = new Reader(state.ptr, state.len);
+      this.ra = r.u128();
+      this.rb = r.u128();
+      this.supply = r.u128();
+    }
+  }
+
+  /** The LP share asset (this contract's sub id 1). */
+  lp(): AssetId {
+    return ownAsset(LP_SUB);
   }
 
   save(): void {
-    setU128(Key.slot(SLOT_RESERVE_A), this.ra);
-    setU128(Key.slot(SLOT_RESERVE_B), this.rb);
-    setU128(Key.slot(SLOT_SUPPLY), this.supply);
+    const w = new Writer(48).u128(this.ra).u128(this.rb).u128(this.supply);
+    setBytes(Key.slot(SLOT_STATE), w.finish());
   }
 }
 
 function sendIfAny(asset: AssetId, amount: U128, vout: u32): void {
   if (!amount.isZero()) send(asset, amount, vout);
-}
-
-function event(op: u8, x: U128, y: U128, z: U128): void {
-  emit(new Writer(49).u8(op).u128(x).u128(y).u128(z).finish());
 }
 
 /** add: min_lp (u128), vout (u32); send both assets in. */
@@ -155,10 +149,9 @@ function add(p: Pool, r: Reader): void {
   p.supply = p.supply.add(shares);
   p.save();
   issue(LP_SUB, shares);
-  send(p.lp, toUser, vout);
+  send(p.lp(), toUser, vout);
   sendIfAny(p.a, a.sub(useA), vout);
   sendIfAny(p.b, b.sub(useB), vout);
-  event(OP_ADD, useA, useB, toUser);
   setReturn(new Writer(16).u128(toUser).finish());
 }
 
@@ -192,7 +185,6 @@ function swap(p: Pool, r: Reader): void {
   }
   p.save();
   send(aToB ? p.b : p.a, out, vout);
-  event(OP_SWAP, aToB ? U128.zero() : U128.from(1), amountIn, out);
   setReturn(new Writer(16).u128(out).finish());
 }
 
@@ -204,8 +196,9 @@ function remove(p: Pool, r: Reader): void {
   r.done();
   require(!p.supply.isZero(), E_EMPTY);
   const got = received();
-  onlyReceived(got, [p.lp]);
-  const shares = amountOf(got, p.lp);
+  const lp = p.lp();
+  onlyReceived(got, [lp]);
+  const shares = amountOf(got, lp);
   require(!shares.isZero(), E_ZERO);
   const outA = U128.mulDiv(shares, p.ra, p.supply);
   const outB = U128.mulDiv(shares, p.rb, p.supply);
@@ -215,10 +208,9 @@ function remove(p: Pool, r: Reader): void {
   p.rb = p.rb.sub(outB);
   p.supply = p.supply.sub(shares);
   p.save();
-  burn(p.lp, shares);
+  burn(lp, shares);
   sendIfAny(p.a, outA, vout);
   sendIfAny(p.b, outB, vout);
-  event(OP_REMOVE, shares, outA, outB);
   setReturn(new Writer(32).u128(outA).u128(outB).finish());
 }
 
@@ -226,9 +218,7 @@ function remove(p: Pool, r: Reader): void {
 function reserves(p: Pool, r: Reader): void {
   r.done();
   noneReceived();
-  const w = new Writer(50).u128(p.ra).u128(p.rb).u128(p.supply);
-  w.u16(<u16>p.fee.lo);
-  setReturn(w.finish());
+  setReturn(new Writer(50).u128(p.ra).u128(p.rb).u128(p.supply).u16(<u16>p.fee.lo).finish());
 }
 
 export function call(): void {

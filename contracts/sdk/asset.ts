@@ -81,12 +81,18 @@ export class Holding {
 }
 
 export const HOLDING_SIZE: i32 = 28;
+const RECEIVED_CAP: i32 = 16 * HOLDING_SIZE;
+const RECEIVED_BUF: usize = memory.data(RECEIVED_CAP);
 
 /** The assets sent into this call, in the order the host lists them. */
 export function received(): Array<Holding> {
-  const len = host.received(0, 0);
-  const buf = heap.alloc(<usize>len);
-  host.received(buf, len);
+  // One host call for up to RECEIVED_CAP bytes of records, a second only beyond.
+  let buf = RECEIVED_BUF;
+  const len = host.received(buf, RECEIVED_CAP);
+  if (len > RECEIVED_CAP) {
+    buf = heap.alloc(<usize>len);
+    host.received(buf, len);
+  }
   const out = new Array<Holding>();
   for (let off = 0; off + HOLDING_SIZE <= len; off += HOLDING_SIZE) {
     const p = buf + <usize>off;

@@ -42,12 +42,17 @@ export class Key {
   }
 }
 
+// Values are at most 1,024 bytes (spec §17.3), so one host call reads any of them.
+const MAX_VALUE: i32 = 1_024;
+const VALUE_BUF: usize = memory.data(MAX_VALUE);
+
 /** The stored bytes, or null when the key is absent. */
 export function getBytes(key: Key): Bytes | null {
-  const len = host.storage_get(key.ptr, 0, 0);
+  const len = host.storage_get(key.ptr, VALUE_BUF, MAX_VALUE);
   if (len < 0) return null;
   const b = Bytes.alloc(len);
-  host.storage_get(key.ptr, b.ptr, len);
+  if (len <= MAX_VALUE) memory.copy(b.ptr, VALUE_BUF, <usize>len);
+  else host.storage_get(key.ptr, b.ptr, len);
   return b;
 }
 

@@ -58,11 +58,6 @@ def slot(n: int) -> bytes:
     return bytes(31) + bytes([n])
 
 
-def stored_u128(chain: ContractChain, contract: tuple[int, int], n: int) -> int:
-    raw = chain.storage(contract, slot(n))
-    return 0 if raw is None else int.from_bytes(raw, "little")
-
-
 def issued(chain: ContractChain, asset_id: bytes) -> tuple[int, int]:
     """(minted, burned) of a contract asset from its 08 record."""
     raw = chain.state.get(b"\x08" + asset_id)

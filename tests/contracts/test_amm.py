@@ -23,18 +23,18 @@ from tests.contracts.sdk import (
     code,
     issued,
     on_outputs,
-    stored_u128,
+    slot,
     u16,
     u32,
     u128,
 )
-from tests.protocol.builders import In, issuer_token, rejection, spend
+from tests.protocol.builders import In, events_of, issuer_token, rejection, spend
 from tests.protocol.contracts.harness import ContractChain, call, cid
 
 PREMINE = 10**12
 ADD, SWAP, REMOVE = 1, 2, 3
+DEPOSIT = 11
 E_RECEIVED, E_SLIPPAGE, E_ZERO, E_MIN_LIQUIDITY, E_FEE = 6, 104, 105, 106, 101
-SLOT_RA, SLOT_RB, SLOT_SUPPLY = 4, 5, 6
 
 
 class Pool:
@@ -74,8 +74,11 @@ class Pool:
         return abort_code(effects, self.last)
 
     def state(self) -> tuple[int, int, int]:
-        """(reserve a, reserve b, LP supply) as stored in slots 4, 5, 6."""
-        return tuple(stored_u128(self.chain, self.amm, n) for n in (SLOT_RA, SLOT_RB, SLOT_SUPPLY))  # type: ignore[return-value]
+        """(reserve a, reserve b, LP supply): slot 2 holds them as three u128."""
+        raw = self.chain.storage(self.amm, slot(2)) or bytes(48)
+        assert len(raw) == 48
+        ra, rb, supply = (int.from_bytes(raw[i : i + 16], "little") for i in (0, 16, 32))
+        return ra, rb, supply
 
     def held(self) -> dict[bytes, int]:
         return self.chain.balances(self.last, 0)
@@ -170,7 +173,8 @@ def test_instantiate_serves_another_pair_with_the_same_code(cranelift: WasmtimeE
     first_record = cbor2.loads(pool.chain.state.get(b"\x04" + cid(pool.amm)) or b"")
     second_record = cbor2.loads(pool.chain.state.get(b"\x04" + cid(second)) or b"")
     assert second_record[0] == first_record[0] == hashlib.sha256(code("amm")).digest()
-    assert pool.chain.storage(second, bytes(31) + b"\x03") == (100).to_bytes(8, "little")
+    config = asset(pool.b) + asset(pool.a) + u16(100)
+    assert pool.chain.storage(second, slot(1)) == config
     # Fee 10,000 bps or more is refused at init.
     tx, effects = pool.chain.send(
         {0: 6, 1: list(pool.amm), 2: asset(pool.a) + asset(pool.b) + u16(10_000)}
@@ -231,3 +235,36 @@ def test_product_never_decreases_and_supply_is_conserved(
     while len(pool.chain.applied) > blocks:
         pool.chain.undo_last()
     assert pool.chain.state.snapshot() == start
+
+
+def test_a_router_contract_swaps_through_call_contract(cranelift: WasmtimeEngine) -> None:
+    """The SDK's callContract: assets and input forwarded from one contract to the pool."""
+    pool = Pool(cranelift)
+    assert pool.add(1_000_000, 4_000_000) is None
+    router = pool.chain.deploy(code("forward"))
+    swap = bytes([SWAP]) + u128(39_486) + u32(0)
+    tx, effects = pool.chain.send(
+        call(router, cid(pool.amm) + swap, assets=[(list(pool.a), 10_000)]),
+        inputs=pool.wallet,
+    )
+    assert abort_code(effects, tx) is None
+    # The same numbers as a direct swap of 10,000 A (test_hand_computed_sequence).
+    assert pool.state() == (1_010_000, 3_960_514, 2_000_000)
+    assert tx_balance(pool, tx, cid(pool.b)) == PREMINE - 4_000_000 + 39_486
+    assert pool.chain.custody(router, cid(pool.a)) == 0
+    deposits = [e for e in events_of(effects, tx) if e[0] == DEPOSIT and 16 in e]
+    assert [(e[4], e[12], e[16]) for e in deposits] == [(10_000, cid(pool.amm), cid(router))]
+    # One unit more than the pool gives: the pool's abort code surfaces through the router.
+    tx, effects = pool.chain.send(
+        call(
+            router,
+            cid(pool.amm) + bytes([SWAP]) + u128(10**9) + u32(0),
+            assets=[(list(pool.a), 10)],
+        ),
+        inputs=[spend(tx, 0)],
+    )
+    assert abort_code(effects, tx) == E_SLIPPAGE
+
+
+def tx_balance(pool: Pool, tx: Transaction, asset_id: bytes) -> int:
+    return pool.chain.balances(tx, 0).get(asset_id, 0)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from engine.wasmtime_engine import WasmtimeEngine
 from tests.contracts.sdk import abort_code, asset, code, script, send_paying, slot, u32, u64
 from tests.protocol.builders import issuer_token, spend, spendable
@@ -55,3 +58,41 @@ def test_schedule_checked_at_init(cranelift: WasmtimeEngine) -> None:
         init = asset(token) + u64(start) + u64(cliff) + u64(end) + script(BENEFICIARY)
         tx, effects = chain.send(publish(code("vesting"), init))
         assert abort_code(effects, tx) == E_SCHEDULE
+
+
+def vested_by_hand(total: int, height: int) -> int:
+    """contracts/README.md's schedule, written out independently of the contract."""
+    if height < CLIFF:
+        return 0
+    if height >= END:
+        return total
+    return total * (height - START) // (END - START)
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    total=st.integers(1, 10**30),
+    heights=st.lists(st.integers(104, END + 5), min_size=1, max_size=5, unique=True),
+)
+def test_releases_add_up_to_the_schedule(
+    cranelift: WasmtimeEngine, total: int, heights: list[int]
+) -> None:
+    chain = ContractChain(cranelift)
+    tx, token = issuer_token(chain, total, total, "VEST")
+    tok = cid(token)
+    init = asset(token) + u64(START) + u64(CLIFF) + u64(END) + script(BENEFICIARY)
+    vest = chain.deploy(code("vesting"), init)
+    fund = call(vest, bytes([FUND]), assets=[(list(token), total)])
+    send_paying(chain, [fund], [spend(tx, 1)], [(546, spendable(1))])
+    released = 0
+    for height in sorted(heights):
+        while chain.next_height < height:
+            chain.block()
+        tx, effects = send_paying(
+            chain, [call(vest, bytes([RELEASE]) + u32(0))], [chain.coin()], [(546, BENEFICIARY)]
+        )
+        due = vested_by_hand(total, height) - released
+        assert abort_code(effects, tx) == (None if due else E_NOTHING)
+        assert chain.balances(tx, 0) == ({tok: due} if due else {})
+        released += due
+        assert chain.custody(vest, tok) == total - released
