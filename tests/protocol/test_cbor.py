@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 
 from protocol.cbor import decode_payload, encode_canonical
@@ -167,6 +169,50 @@ def test_depth_counts_arrays_and_maps_together() -> None:
 
 def test_byte_strings_do_not_count_towards_depth() -> None:
     assert reason_of(nested(8)[:-1] + b"\x81\x41\x00") is None  # 8 arrays, then a byte string
+
+
+# --- §4: any depth is legal input, judged without recursion --------------------------------
+
+DEEP = 100_000  # far past Python's recursion limit and cbor2's own depth limit of 400
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        pytest.param(nested(DEEP), Code.FORBIDDEN_CBOR_ITEM, id="arrays"),
+        pytest.param(nested(DEEP, "map"), Code.FORBIDDEN_CBOR_ITEM, id="maps"),
+        pytest.param(b"\x82" * DEEP + bytes(DEEP + 1), Code.FORBIDDEN_CBOR_ITEM, id="pairs"),
+        pytest.param(b"\x9f" * DEEP + b"\xff" * DEEP, Code.FORBIDDEN_CBOR_ITEM, id="indefinite"),
+        pytest.param(
+            b"\xbf\x00" * DEEP + b"\x00" + b"\xff" * DEEP,
+            Code.FORBIDDEN_CBOR_ITEM,
+            id="indefinite-maps",
+        ),
+        pytest.param(b"\x81" * DEEP + b"\x1c", Code.INVALID_CBOR, id="reserved-at-the-bottom"),
+        pytest.param(nested(DEEP) + b"\x00", Code.INVALID_CBOR, id="trailing-byte"),
+        pytest.param(b"\x82" * DEEP + bytes(DEEP), Code.INVALID_CBOR, id="pairs-one-short"),
+        pytest.param(b"\x9f" * DEEP + b"\xff" * (DEEP - 1), Code.INVALID_CBOR, id="break-missing"),
+        pytest.param(
+            b"\xbf\x00" * DEEP + b"\xff" * DEEP, Code.INVALID_CBOR, id="map-ends-after-key"
+        ),
+        pytest.param(
+            b"\x9f\x81" * DEEP + b"\x61\xff" + b"\xff" * DEEP, Code.INVALID_CBOR, id="bad-utf8"
+        ),
+    ],
+)
+def test_deep_payloads_are_judged_like_any_other(payload: bytes, reason: int) -> None:
+    assert reason_of(payload) == reason
+
+
+def test_definite_nesting_costs_no_memory_per_level() -> None:
+    payload = nested(DEEP)
+    tracemalloc.start()
+    try:
+        assert reason_of(payload) == Code.FORBIDDEN_CBOR_ITEM
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 256 * 1024, f"{peak:,} bytes for {DEEP:,} levels"
 
 
 # --- §4.3 non_canonical_cbor ---------------------------------------------------------------
