@@ -65,12 +65,11 @@ def bind_api(config: Config) -> socket.socket:
         sock.listen(2048)
     except OSError as exc:
         sock.close()
-        why = "the port is in use" if exc.errno == errno.EADDRINUSE else exc.strerror
-        raise ApiBindError(
-            f"cannot listen on {config.api_host}:{config.api_port}: {why}; "
-            "set api_port (--api-port) to a free port"
-        ) from None
-    sock.set_inheritable(True)
+        if exc.errno == errno.EADDRINUSE:
+            why = "the port is in use; set api_port (--api-port) to a free port"
+        else:
+            why = f"{exc.strerror}; check api_host and api_port"
+        raise ApiBindError(f"cannot listen on {config.api_host}:{config.api_port}: {why}") from None
     return sock
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import queue
 import threading
 from collections.abc import Coroutine, Generator
@@ -26,6 +25,8 @@ T = TypeVar("T")
 _DONE = object()
 #: How long ``close`` waits for cancelled calls to unwind and the connections to close.
 CLOSE_SECONDS = 10.0
+#: How often a consumer waiting for the next block looks for an interrupt.
+INTERRUPT_POLL_SECONDS = 0.2
 
 
 class StopRequestedError(Exception):
@@ -99,33 +100,37 @@ class NodeThread:
         out: queue.Queue[object] = queue.Queue(maxsize=window)
         stop = threading.Event()
 
+        async def deliver(item: object) -> bool:
+            """Hand ``item`` to the consumer; False once it has gone (closed the iterator).
+            Never a blocking put: that would stall every other call on this loop."""
+            while not stop.is_set():
+                try:
+                    out.put_nowait(item)
+                    return True
+                except queue.Full:
+                    await asyncio.sleep(0.005)
+            return False
+
         async def pump() -> None:
             try:
                 async for item in self.client.blocks(first, last, window):
-                    while not stop.is_set():
-                        try:
-                            out.put_nowait(item)
-                            break
-                        except queue.Full:
-                            await asyncio.sleep(0.005)
-                    if stop.is_set():
+                    if not await deliver(item):
                         return
             except BaseException as exc:  # delivered to the consumer, re-raised there
-                out.put(exc)
+                await deliver(exc)
                 return
-            out.put(_DONE)
-
-        def cancelled_early(done: Future[None]) -> None:
-            # Stopped before pump() ran: nothing else will tell the consumer.
-            if done.cancelled():
-                with contextlib.suppress(queue.Full):
-                    out.put_nowait(asyncio.CancelledError())
+            await deliver(_DONE)
 
         future: Future[None] = self._submit(pump())
-        future.add_done_callback(cancelled_early)
         try:
             while True:
-                item = out.get()
+                try:
+                    item = out.get(timeout=INTERRUPT_POLL_SECONDS)
+                except queue.Empty:
+                    # However the pump ended on an interrupt, the consumer stops too.
+                    if self._interrupted.is_set():
+                        raise StopRequestedError("stopped while fetching blocks") from None
+                    continue
                 if item is _DONE:
                     return
                 if isinstance(item, asyncio.CancelledError):
