@@ -142,6 +142,12 @@ def test_with_two_elements_a_trailing_0x50_is_an_annex_leaving_a_key_path_spend(
     assert tapscript_of(txin(b"SCRIPT", b"\x50" + bytes(32))) is None
 
 
+def test_an_empty_last_element_is_not_an_annex_but_a_failing_control_block() -> None:
+    # spec §3.3.1: an annex needs a first byte 0x50; an empty element has none
+    assert tapscript_of(txin(b"sig", b"SCRIPT", control_block(), b"")) is None
+    assert tapscript_of(txin(b"sig", b"SCRIPT", control_block(), b"\x50")) == b"SCRIPT"
+
+
 def test_single_element_witness_is_a_key_path_spend() -> None:
     assert tapscript_of(txin(tapscript(envelope(PAYLOAD)))) is None
 
@@ -203,6 +209,13 @@ def test_envelope_chunks_concatenate_and_520_bytes_is_allowed() -> None:
     payload = bytes(range(256)) * 5  # 1,280 bytes: chunks of 520, 520, 240
     script = tapscript(envelope(payload, 520))
     assert only_payload(scan_witness(script_path(script))) == payload
+
+
+def test_a_0x68_byte_inside_a_push_does_not_close_the_envelope() -> None:
+    # spec §3.3.2: the body ends at the first OP_ENDIF operation; here 0x68 is data and length
+    payload = b"\x68" + bytes(103)
+    script = tapscript(ENVELOPE_OPEN + b"\x4c\x68" + payload + b"\x01\x68" + OP_ENDIF)
+    assert only_payload(scan_witness(script_path(script))) == payload + b"\x68"
 
 
 def test_envelope_chunks_may_use_any_push_form() -> None:

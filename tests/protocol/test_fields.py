@@ -50,6 +50,12 @@ def test_uint_rejections(fields: Fields, code: int) -> None:
     assert reason_of(lambda: uint(fields, 1, "op", 255)) == code
 
 
+def test_a_bignum_is_an_unsigned_integer_checked_against_the_bound() -> None:
+    # spec §5.3: tag 2 and major type 0 are the same type; only the bound tells them apart
+    assert uint({1: 2**100}, 1, "op", 2**128 - 1) == 2**100
+    assert reason_of(lambda: uint({1: 2**64}, 1, "op", 2**32 - 1)) == Code.INTEGER_OUT_OF_RANGE
+
+
 def test_optional_uint_is_none_when_absent_and_checked_when_present() -> None:
     assert optional_uint({}, 2, "op", 10) is None
     assert optional_uint({2: 0}, 2, "op", 10) == 0
@@ -90,6 +96,10 @@ def test_token_id_reads_height_and_index_as_big_endian_bytes() -> None:
         pytest.param([[1], 2], Code.INVALID_MESSAGE, id="nested-part"),
         pytest.param([2**32, 0], Code.INTEGER_OUT_OF_RANGE, id="height-above-u32"),
         pytest.param([0, 2**32], Code.INTEGER_OUT_OF_RANGE, id="index-above-u32"),
+        # spec §6.1.1: length, then every type, then every bound, each over the whole array
+        pytest.param([2**40, "x"], Code.INVALID_MESSAGE, id="type-after-a-big-height"),
+        pytest.param([2**40, 1, 2], Code.INVALID_MESSAGE, id="length-before-bounds"),
+        pytest.param([2**64, 1], Code.INTEGER_OUT_OF_RANGE, id="bignum-height"),
     ],
 )
 def test_token_id_rejections(value: object, code: int) -> None:
