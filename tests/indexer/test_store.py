@@ -34,6 +34,7 @@ from indexer.store_view import StoreView
 from protocol.params import Network
 from protocol.records import UtxoAssets
 from protocol.state import UTXO_PREFIX, BlockEffects, Write
+from protocol.tree import root_of
 from tests.indexer.store_chain import (
     FIRST_HEIGHT,
     IDENTITY,
@@ -62,6 +63,9 @@ def assert_matches(store: Store, chain: list[BlockEffects]) -> None:
     with store.read() as view:
         assert view.tip() == (tip_of(chain[-1]) if chain else None)
         assert list(view.state_items()) == list(state.items())
+        # The stored tree is exactly the reference tree of the state (spec §24.2).
+        assert dict(view.tree_items()) == state.nodes()
+        assert root_of(view) == state.root
         for effects in chain:
             record = BlockRecord(
                 effects.height,
@@ -69,6 +73,7 @@ def assert_matches(store: Store, chain: list[BlockEffects]) -> None:
                 effects.state_hash,
                 effects.events_hash,
                 len(effects.events),
+                effects.state_root,
             )
             assert view.block(effects.height) == record
             assert view.block_by_hash(effects.block_hash) == record

@@ -134,7 +134,7 @@ def test_vector(path: Path) -> None:
         effects = machine.apply_block(
             state, previous, block["height"], block_hash, list(enumerate(txs))
         )
-        state.apply(effects.writes)
+        root = state.apply(effects.writes)
         previous = effects.state_hash
         expected = block["expected"]
         where = f"block {block['height']}"
@@ -146,6 +146,8 @@ def test_vector(path: Path) -> None:
         utxos, tokens = readable_state(snapshot)
         assert utxos == expected["utxos"], where
         assert tokens == expected["tokens"], where
+        assert effects.state_root.hex() == expected["state_root"], where
+        assert root == effects.state_root, where
         assert effects.state_hash.hex() == expected["state_hash"], where
 
 
