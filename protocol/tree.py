@@ -22,7 +22,6 @@ import struct
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Protocol
 
 from protocol.tree_proof import Proof, ProofKind
@@ -38,8 +37,6 @@ PATH_BITS = 256
 RECORD_LEN = 65
 POSITION = struct.Struct(">H32s")
 ROOT_POSITION = POSITION.pack(0, EMPTY)
-
-_first = itemgetter(0)
 
 #: A node record to store at a position, or None to delete the one there.
 NodeWrite = tuple[bytes, bytes | None]
@@ -101,8 +98,9 @@ def update(nodes: NodeReader, changes: Iterable[tuple[bytes, bytes | None]]) -> 
         leaves[path] = None if value is None else leaf_record(key, value)
     if not leaves:
         return TreeUpdate(root_of(nodes), ())
-    updater = _Updater(nodes)
-    root, _ = updater.descend(0, 0, nodes.node(ROOT_POSITION), sorted(leaves.items()))
+    paths = sorted(leaves)
+    updater = _Updater(nodes, paths, [leaves[path] for path in paths])
+    root, _ = updater.descend(0, 0, nodes.node(ROOT_POSITION), 0, len(paths))
     writes = tuple((pos, updater.writes[pos]) for pos in sorted(updater.writes))
     return TreeUpdate(root, writes)
 
@@ -113,94 +111,100 @@ def _bit(depth: int) -> int:
 
 
 class _Updater:
-    """One update's recursion; ``writes`` collects the final record of every position."""
+    """One update's recursion over the sorted changed paths; ``writes`` collects the final
+    record of every position it touched.
 
-    def __init__(self, nodes: NodeReader) -> None:
+    The changes stay in two parallel lists and each call works on an index range of them,
+    so descending copies nothing. Leaf records sort as their paths do (they start with
+    ``00 || path``), so fresh subtrees are built from sorted lists of records.
+    """
+
+    __slots__ = ("_leaves", "_nodes", "_paths", "writes")
+
+    def __init__(self, nodes: NodeReader, paths: list[int], leaves: list[bytes | None]) -> None:
         self._nodes = nodes
+        self._paths = paths
+        self._leaves = leaves
         self.writes: dict[bytes, bytes | None] = {}
 
     def read(self, depth: int, prefix: int) -> bytes:
-        record = self._nodes.node(position(depth, prefix))
+        record = self._nodes.node(POSITION.pack(depth, prefix.to_bytes(32, "big")))
         if record is None or len(record) != RECORD_LEN:
             raise TreeError(f"tree node at depth {depth} prefix {prefix:064x} is missing")
         return record
 
     def descend(
-        self, depth: int, prefix: int, record: bytes | None, items: list[tuple[int, bytes | None]]
+        self, depth: int, prefix: int, record: bytes | None, lo: int, hi: int
     ) -> tuple[bytes, bytes | None]:
-        """Apply ``items`` to the subtree at (depth, prefix) whose record is ``record``.
+        """Apply changes ``lo:hi`` to the subtree at (depth, prefix) whose record is ``record``.
 
         Returns the subtree's new hash and, when it is a single leaf, that leaf's record
         (so the parent can lift it).
         """
         if record is None or record[0] == LEAF_TAG:
+            live = [leaf for leaf in self._leaves[lo:hi] if leaf is not None]
             if record is not None:
                 path = int.from_bytes(record[1:33], "big")
-                at = bisect_left(items, path, key=_first)
-                if at == len(items) or items[at][0] != path:
-                    items = [*items[:at], (path, record), *items[at:]]
-            live: list[tuple[int, bytes | None]] = [item for item in items if item[1] is not None]
+                at = bisect_left(self._paths, path, lo, hi)
+                if at == hi or self._paths[at] != path:
+                    live.append(record)
+                    live.sort()
             return self._build(depth, prefix, live, record is not None)
-        split = bisect_left(items, prefix | _bit(depth), key=_first)
-        sides: list[tuple[bytes, bytes | None, bool, int]] = []
-        for bit, child_hash, part in (
-            (0, record[1:33], items[:split]),
-            (_bit(depth), record[33:65], items[split:]),
-        ):
-            if not part:
-                sides.append((child_hash, None, False, prefix | bit))
-                continue
-            child = None if child_hash == EMPTY else self.read(depth + 1, prefix | bit)
-            new_hash, leaf = self.descend(depth + 1, prefix | bit, child, part)
-            sides.append((new_hash, leaf, True, prefix | bit))
-        return self._join(depth, prefix, sides[0], sides[1])
-
-    def _join(
-        self,
-        depth: int,
-        prefix: int,
-        left: tuple[bytes, bytes | None, bool, int],
-        right: tuple[bytes, bytes | None, bool, int],
-    ) -> tuple[bytes, bytes | None]:
-        here = position(depth, prefix)
-        if left[0] == EMPTY and right[0] == EMPTY:
-            self.writes[here] = None
-            return EMPTY, None
-        if left[0] == EMPTY or right[0] == EMPTY:
-            child_hash, leaf, touched, child_prefix = right if left[0] == EMPTY else left
+        bit = _bit(depth)
+        mid = bisect_left(self._paths, prefix | bit, lo, hi)
+        below = depth + 1
+        left, right = record[1:33], record[33:65]
+        left_leaf = right_leaf = None
+        if lo < mid:
+            child = None if left == EMPTY else self.read(below, prefix)
+            left, left_leaf = self.descend(below, prefix, child, lo, mid)
+        if mid < hi:
+            child = None if right == EMPTY else self.read(below, prefix | bit)
+            right, right_leaf = self.descend(below, prefix | bit, child, mid, hi)
+        here = POSITION.pack(depth, prefix.to_bytes(32, "big"))
+        if EMPTY in (left, right):
+            if left == right:
+                self.writes[here] = None
+                return EMPTY, None
+            # spec §23.3: a lone leaf moves up to the root of its subtree.
+            if left == EMPTY:
+                child_hash, leaf, touched, child_prefix = right, right_leaf, mid < hi, prefix | bit
+            else:
+                child_hash, leaf, touched, child_prefix = left, left_leaf, lo < mid, prefix
             if not touched:
-                stored = self.read(depth + 1, child_prefix)
+                stored = self.read(below, child_prefix)
                 leaf = stored if stored[0] == LEAF_TAG else None
-            if leaf is not None:  # spec §23.3: a lone leaf moves up to its subtree's root
-                self.writes[position(depth + 1, child_prefix)] = None
+            if leaf is not None:
+                self.writes[POSITION.pack(below, child_prefix.to_bytes(32, "big"))] = None
                 self.writes[here] = leaf
                 return child_hash, leaf
-        record = NODE + left[0] + right[0]
-        self.writes[here] = record
-        return record_hash(record), None
+        node = NODE + left + right
+        self.writes[here] = node
+        return hashlib.sha256(node).digest(), None
 
     def _build(
-        self, depth: int, prefix: int, live: list[tuple[int, bytes | None]], had_record: bool
+        self, depth: int, prefix: int, live: list[bytes], had_record: bool
     ) -> tuple[bytes, bytes | None]:
-        """A fresh subtree from ``live`` leaves at (depth, prefix); nothing is stored below."""
-        here = position(depth, prefix)
+        """A fresh subtree of the sorted leaf records ``live`` at (depth, prefix), where
+        nothing is stored below."""
+        here = POSITION.pack(depth, prefix.to_bytes(32, "big"))
         if not live:
             if had_record:
                 self.writes[here] = None
             return EMPTY, None
         if len(live) == 1:
-            leaf = live[0][1]
-            assert leaf is not None
+            leaf = live[0]
             self.writes[here] = leaf
-            return record_hash(leaf), leaf
+            return hashlib.sha256(leaf).digest(), leaf
         if depth >= PATH_BITS:
             raise TreeError("two leaves share a 256-bit path")
-        split = bisect_left(live, prefix | _bit(depth), key=_first)
+        bit = _bit(depth)
+        split = bisect_left(live, LEAF + (prefix | bit).to_bytes(32, "big"))
         left, _ = self._build(depth + 1, prefix, live[:split], False)
-        right, _ = self._build(depth + 1, prefix | _bit(depth), live[split:], False)
-        record = NODE + left + right
-        self.writes[here] = record
-        return record_hash(record), None
+        right, _ = self._build(depth + 1, prefix | bit, live[split:], False)
+        node = NODE + left + right
+        self.writes[here] = node
+        return hashlib.sha256(node).digest(), None
 
 
 def prove(nodes: NodeReader, key: bytes) -> bytes:
@@ -219,7 +223,7 @@ def prove(nodes: NodeReader, key: bytes) -> bytes:
         siblings.append(sibling)
         prefix |= bit
         depth += 1
-        record = None if child == EMPTY else _Updater(nodes).read(depth, prefix)
+        record = None if child == EMPTY else _Updater(nodes, [], []).read(depth, prefix)
     if record is None:
         return Proof(ProofKind.ABSENT_EMPTY, tuple(siblings)).encode()
     if record[1:33] == path:

@@ -213,6 +213,26 @@ def test_rollback_below_the_first_block_empties_the_store(tmp_path: Path) -> Non
     assert reorg_log(tmp_path / "store") == [(1, 6, [e.block_hash for e in chain])]
 
 
+def test_a_rollback_that_misses_the_recorded_root_changes_nothing(tmp_path: Path) -> None:
+    chain = make_chain(8, seed=6)
+    with open_store(small_config(tmp_path / "store"), IDENTITY) as store:
+        store.apply_blocks(chain)
+        # Lose the tree behind the store's back: the rollback then builds a tree of only
+        # the entries it restores, whose root cannot be the recorded one.
+        with store._env.begin(write=True) as txn:
+            txn.drop(store._dbs.tree, delete=False)
+        before = dump_env_of(store)
+        with pytest.raises(CorruptStoreError, match="gives state root"):
+            store.rollback_to(chain[3].height)
+        assert dump_env_of(store) == before
+        assert store.tip() == tip_of(chain[-1])
+
+
+def dump_env_of(store: Store) -> dict[bytes, bytes]:
+    with store.read() as view:
+        return {**dict(view.state_items()), **dict(view.tree_items())}
+
+
 def test_batches_and_single_blocks_give_identical_databases(tmp_path: Path) -> None:
     chain = make_chain(40, seed=6)
     with open_store(small_config(tmp_path / "single"), IDENTITY) as store:
