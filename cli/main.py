@@ -1,4 +1,5 @@
-"""The ``rootstate`` command: index, status, rollback, verify (and serve/run for the API)."""
+"""The ``rootstate`` command: index, status, rollback, verify, check (and serve/run for the
+API)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Callable, Sequence
 from contextlib import closing
 from pathlib import Path
 
+from cli.check import CheckRefusedError, http_fetch, run_check
 from cli.serve import cmd_run, cmd_serve
 from cli.signals import stop_on_signals
 from indexer.config import Config, ConfigError, load_config
@@ -61,6 +63,19 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("verify", help="re-derive state hashes into a scratch store and compare")
     commands.add_parser("serve", help="serve the HTTP API over the store (indexer runs apart)")
     commands.add_parser("run", help="index and serve the HTTP API in one process")
+    check = commands.add_parser(
+        "check",
+        help="verify an outpoint's or address's balances against the root indexers agree on",
+    )
+    check.add_argument(
+        "--indexer",
+        dest="indexers",
+        action="append",
+        required=True,
+        metavar="URL",
+        help="an indexer's API base URL, e.g. http://127.0.0.1:8080 (repeat for each)",
+    )
+    check.add_argument("target", metavar="OUTPOINT|ADDRESS", help="TXID:VOUT or an address")
     return parser
 
 
@@ -133,9 +148,22 @@ def cmd_verify(config: Config) -> int:
     return 0
 
 
+def cmd_check(indexers: list[str], target: str) -> int:
+    """Print balances proved against the root all ``indexers`` agree on; 1 if refused."""
+    try:
+        report = run_check(indexers, target, http_fetch())
+    except CheckRefusedError as exc:
+        print(f"check: refused: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(report.lines()))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup_logging(args.verbose)
+    if args.command == "check":  # a client of indexers: no store, node or configuration
+        return cmd_check(args.indexers, args.target)
     flags = {name: getattr(args, name) for name, _, _ in SETTING_FLAGS}
     try:
         config = load_config(args.config, flags=flags)
