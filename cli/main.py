@@ -1,5 +1,5 @@
-"""The ``rootstate`` command: index, status, rollback, verify, check (and serve/run for the
-API)."""
+"""The ``rootstate`` command: index, status, rollback, verify, check, snapshot (and serve/run
+for the API)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from cli.check import CheckRefusedError, http_fetch, run_check
 from cli.serve import cmd_run, cmd_serve
 from cli.signals import stop_on_signals
+from cli.snapshot import cmd_export, cmd_import
 from indexer.config import Config, ConfigError, load_config
 from indexer.node import NodeError
 from indexer.node_thread import NodeThread
@@ -76,6 +77,27 @@ def _parser() -> argparse.ArgumentParser:
         help="an indexer's API base URL, e.g. http://127.0.0.1:8080 (repeat for each)",
     )
     check.add_argument("target", metavar="OUTPOINT|ADDRESS", help="TXID:VOUT or an address")
+    snapshot = commands.add_parser("snapshot", help="export or import a verified state snapshot")
+    snapshots = snapshot.add_subparsers(dest="snapshot_command", required=True)
+    export = snapshots.add_parser("export", help="write the state at the store's tip to FILE")
+    export.add_argument("file", type=Path, metavar="FILE")
+    load = snapshots.add_parser(
+        "import", help="build a new store from FILE after recomputing and checking its root"
+    )
+    load.add_argument("file", type=Path, metavar="FILE")
+    load.add_argument(
+        "--indexer",
+        dest="indexers",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="refuse unless this indexer reports the snapshot's block, state hash and root",
+    )
+    load.add_argument(
+        "--check-node",
+        action="store_true",
+        help="refuse unless the configured node has the snapshot's block at its height",
+    )
     return parser
 
 
@@ -177,6 +199,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "verify": lambda: cmd_verify(config),
         "serve": lambda: cmd_serve(config),
         "run": lambda: cmd_run(config),
+        "snapshot": lambda: (
+            cmd_export(config, args.file)
+            if args.snapshot_command == "export"
+            else cmd_import(config, args.file, args.indexers, args.check_node)
+        ),
     }
     try:
         return commands[args.command]()

@@ -217,6 +217,12 @@ class Store(StoreReader):
             for effects in blocks:
                 batch.apply(effects)
 
+    def load(self, op: Callable[[WriteSession], None], what: str) -> None:
+        """Run ``op`` in one write transaction of its own (a snapshot import: see
+        :mod:`indexer.snapshot`); it commits whole or not at all."""
+        with self._writing(lambda: what) as session:
+            session.run(op)
+
     def rollback_to(self, height: int) -> Tip | None:
         """Undo every block above ``height`` in one transaction; returns the new tip.
 

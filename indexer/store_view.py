@@ -152,6 +152,10 @@ class StoreView:
         """NodeReader: the state tree's record at ``position`` (spec §24.2)."""
         return self._source.txn.get(position, db=self._dbs.tree)
 
+    def output_items(self) -> Iterator[tuple[bytes, bytes]]:
+        """(outpoint, scriptPubKey) of every live asset-carrying outpoint, by outpoint."""
+        return iter_prefix(self._source.txn, self._dbs.outputs, b"")
+
     def tree_items(self) -> Iterator[tuple[bytes, bytes]]:
         """Every state tree record, by position."""
         return iter_prefix(self._source.txn, self._dbs.tree, b"")
