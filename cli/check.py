@@ -57,6 +57,8 @@ class Verified:
             f"state root {self.state_root})"
         ]
         totals: dict[bytes, int] = {}
+        if not self.outpoints:
+            out.append("  no indexer lists an outpoint holding assets")
         for outpoint, assets in sorted(self.outpoints.items()):
             held = ", ".join(self._amount(t, n) for t, n in assets.balances) or "no balances"
             rights = "".join(f", authority of {format_token_id(t)}" for t in assets.authorities)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 
 from regtest.node import free_loopback_ports
-from tests.api.world import ALICE, address
+from tests.api.world import ALICE, DAVE, address
 from tests.cli.test_serve import ROOTSTATE
 
 
@@ -36,6 +36,9 @@ def test_an_address_is_verified_outpoint_by_outpoint(indexers: dict[str, object]
     assert "total: 700 base units of 1:1 (ROOT, 2 decimals), 500 base units of 3:1" in done.stdout
     assert "authority of 3:1" in done.stdout
     assert "that the address has no others is not" in done.stdout
+    empty = check([urls["A"], urls["B"]], address(DAVE))
+    assert empty.returncode == 0, empty.stderr
+    assert "no indexer lists an outpoint holding assets" in empty.stdout
 
 
 def test_a_liar_with_its_own_root_is_outvoted_by_name(indexers: dict[str, object]) -> None:
