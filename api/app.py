@@ -21,7 +21,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from api import routes_compose, routes_history, routes_status, routes_tokens, routes_wallets, sse
+from api import (
+    routes_compose,
+    routes_history,
+    routes_proofs,
+    routes_status,
+    routes_tokens,
+    routes_wallets,
+    sse,
+)
 from api.body import BodyLimit
 from api.context import ApiContext
 from api.errors import ApiError, CatchAll, api_error_handler, http_error_handler
@@ -39,6 +47,7 @@ def all_routes() -> list[BaseRoute]:
         *routes_status.ROUTES,
         *routes_tokens.ROUTES,
         *routes_wallets.ROUTES,
+        *routes_proofs.ROUTES,
         *routes_history.ROUTES,
         *sse.ROUTES,
         *routes_compose.ROUTES,

@@ -81,8 +81,20 @@ BLOCK = obj(
         "state_hash": TXID,
         "events_hash": TXID,
         "event_count": {"type": "integer"},
+        "state_root": TXID,
     }
 )
+HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+ANCHOR = obj(
+    {
+        "height": {"type": "integer"},
+        "block_hash": TXID,
+        "state_hash": HASH,
+        "state_root": HASH,
+    }
+)
+STATE_PROOF = obj({"key": HEX, "value": {"type": ["string", "null"]}, "proof": HEX})
+PROOF_ERRORS = (400, 503)
 FUNDING = obj(
     {"outpoint": OUTPOINT, "value": {"type": "integer", "minimum": 1}},
     {
@@ -240,9 +252,56 @@ def build_openapi() -> Schema:
                         "balances": array(BALANCE),
                         "outpoints": array(ASSETS),
                         "next": NEXT,
+                    },
+                    {"anchor": ANCHOR},
+                ),
+                params=[ADDRESS, CURSOR, LIMIT, query("proofs", {"enum": ["true", "false"]})],
+                errors=PROOF_ERRORS,
+            )
+        },
+        "/v1/proofs/outpoints/{outpoint}": {
+            "get": op(
+                "An outpoint's record with its proof against the tip's state root",
+                obj(
+                    {
+                        "outpoint": OUTPOINT,
+                        "balances": array(BALANCE),
+                        "authorities": array(TOKEN_ID),
+                        "anchor": ANCHOR,
+                        "proof": STATE_PROOF,
                     }
                 ),
-                params=[ADDRESS, CURSOR, LIMIT],
+                params=[path("outpoint", OUTPOINT, "TXID:VOUT")],
+                errors=PROOF_ERRORS,
+            )
+        },
+        "/v1/proofs/tokens/{token}": {
+            "get": op(
+                "A token record with its proof against the tip's state root",
+                obj({"token": TOKEN_ID, "anchor": ANCHOR, "proof": STATE_PROOF}),
+                params=[path("token", TOKEN_ID, "token id HEIGHT:INDEX")],
+                errors=PROOF_ERRORS,
+            )
+        },
+        "/v1/proofs/contracts/{contract}/storage/{slot}": {
+            "get": op(
+                "A contract storage slot with its proof against the tip's state root",
+                obj({"contract": TOKEN_ID, "slot": HEX, "anchor": ANCHOR, "proof": STATE_PROOF}),
+                params=[
+                    path("contract", TOKEN_ID, "contract id HEIGHT:INDEX"),
+                    path("slot", {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "32-byte slot"),
+                ],
+                errors=PROOF_ERRORS,
+            )
+        },
+        "/v1/proofs/state/{key}": {
+            "get": op(
+                "Any state key (spec §9.2, hex) with its proof against the tip's state root",
+                obj({"anchor": ANCHOR, "proof": STATE_PROOF}),
+                params=[
+                    path("key", {"type": "string", "pattern": "^([0-9a-f]{2}){1,256}$"}, "key")
+                ],
+                errors=PROOF_ERRORS,
             )
         },
         "/v1/addresses/{address}/events": {

@@ -66,6 +66,14 @@ class TokenRef:
     ticker: str | None
 
 
+def parse_token_id_param(text: str, what: str = "token") -> bytes:
+    """A ``HEIGHT:INDEX`` id (a token's, or a contract's) to its 8 bytes (spec §2.4)."""
+    try:
+        return parse_token_id(text)
+    except ValueError as exc:
+        raise bad_request(f"invalid_{what}", str(exc).replace("token id", f"{what} id")) from None
+
+
 def parse_token_ref(text: str) -> TokenRef:
     if ":" in text:
         try:
@@ -97,6 +105,16 @@ def parse_limit(request: Request, default: int, maximum: int) -> int:
     if not 1 <= limit <= min(maximum, HARD_PAGE_LIMIT):
         raise bad_request("invalid_limit", f"limit must be 1 to {maximum:,}, got {limit:,}")
     return limit
+
+
+def parse_flag(request: Request, name: str) -> bool:
+    """A boolean query parameter: ``true`` or ``false``, absent meaning false."""
+    text = request.query_params.get(name)
+    if text is None or text == "false":
+        return False
+    if text == "true":
+        return True
+    raise bad_request(f"invalid_{name}", f"{name} must be true or false, not {text[:20]!r}")
 
 
 def parse_height(text: str | None, name: str) -> int | None:

@@ -33,6 +33,7 @@ def render_block(record: BlockRecord) -> Json:
         "state_hash": record.state_hash.hex(),
         "events_hash": record.events_hash.hex(),
         "event_count": record.event_count,
+        "state_root": record.state_root.hex(),
     }
 
 

@@ -14,10 +14,12 @@ from api.params import (
     page,
     parse_address,
     parse_cursor,
+    parse_flag,
     parse_limit,
     parse_outpoint,
 )
 from api.render import TokenNames, render_assets, render_script
+from api.routes_proofs import anchor, state_proof
 from indexer.store_schema import OUTPOINT_LEN
 from protocol.state import UTXO_PREFIX
 
@@ -31,20 +33,27 @@ async def address_balances(request: Request) -> Response:
     script = parse_address(address, network)
     limit = parse_limit(request, ctx.settings.default_page_size, ctx.settings.max_page_size)
     after = parse_cursor(request, OUTPOINTS_CURSOR, OUTPOINT_LEN)
+    proofs = parse_flag(request, "proofs")
     with ctx.reader.read() as view:
         names = TokenNames(view)
         totals = [names.amount(token, amount) for token, amount in view.script_balances(script)]
         taken, more = page(view.outpoints_of_script_after(script, after), limit)
         outpoints = [render_assets(op, view.get(UTXO_PREFIX + op), names) for op in taken]
-    return JSONResponse(
-        {
-            "address": address,
-            "script_pubkey": script.hex(),
-            "balances": totals,
-            "outpoints": outpoints,
-            "next": encode_cursor(OUTPOINTS_CURSOR, taken[-1]) if more else None,
-        }
-    )
+        if proofs:
+            # spec §25: each outpoint's record proved against the root of this snapshot.
+            against = anchor(view)
+            for op, body in zip(taken, outpoints, strict=True):
+                body["proof"] = state_proof(view, UTXO_PREFIX + op)
+    result = {
+        "address": address,
+        "script_pubkey": script.hex(),
+        "balances": totals,
+        "outpoints": outpoints,
+        "next": encode_cursor(OUTPOINTS_CURSOR, taken[-1]) if more else None,
+    }
+    if proofs:
+        result["anchor"] = against
+    return JSONResponse(result)
 
 
 async def outpoint_balances(request: Request) -> Response:

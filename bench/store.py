@@ -27,7 +27,8 @@ from indexer.store_config import ChainIdentity, StoreConfig
 from protocol.events import EventType, balance_event, encode_event
 from protocol.params import PROTOCOL_VERSION, Network
 from protocol.records import UtxoAssets
-from protocol.state import BlockEffects, Write, utxo_key
+from protocol.state import BlockEffects, MemoryState, Write, utxo_key
+from protocol.tree import update
 
 IDENTITY = ChainIdentity(Network.REGTEST, 1, PROTOCOL_VERSION, bytes(32))
 SCRIPT = bytes.fromhex("0014") + bytes(20)
@@ -38,6 +39,7 @@ RECORD = UtxoAssets(((TOKEN, 1_000),)).encode()
 def synthetic_chain(blocks: int, per_block: int) -> list[BlockEffects]:
     live: list[tuple[bytes, bytes]] = []
     chain: list[BlockEffects] = []
+    state = MemoryState()
     for height in range(1, blocks + 1):
         spent, live = live[: per_block // 2], live[per_block // 2 :]
         created = [
@@ -49,6 +51,9 @@ def synthetic_chain(blocks: int, per_block: int) -> list[BlockEffects]:
             [(key, None, value) for key, value in spent]
             + [(key, value, None) for key, value in created]
         )
+        writes = tuple(Write(key, new) for key, new, _ in changes)
+        tree = update(state, ((write.key, write.value) for write in writes))
+        state.apply(writes)
         chain.append(
             BlockEffects(
                 height=height,
@@ -59,8 +64,10 @@ def synthetic_chain(blocks: int, per_block: int) -> list[BlockEffects]:
                 ),
                 events_hash=bytes(32),
                 state_hash=bytes(32),
-                writes=tuple(Write(key, new) for key, new, _ in changes),
+                state_root=tree.root,
+                writes=writes,
                 undo=tuple(Write(key, old) for key, _, old in changes),
+                nodes=tree.writes,
                 outputs=tuple((key[1:], SCRIPT) for key, _ in created),
             )
         )

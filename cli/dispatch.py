@@ -8,12 +8,14 @@ import logging
 import sys
 from collections.abc import Callable
 
+from cli.check import CheckRefusedError, http_fetch, run_check
 from cli.commands import cmd_index, cmd_rollback, cmd_status, cmd_verify
 from cli.exits import Exit
 from cli.failures import HANDLED, exit_code
 from cli.parser import SETTING_FLAGS
 from cli.serve import cmd_run, cmd_serve
 from cli.signals import Shutdown
+from cli.snapshot import cmd_export, cmd_import
 from indexer.config import ConfigError, load_config
 
 
@@ -31,6 +33,8 @@ def _setup_logging(verbose: bool) -> None:
 def run(args: argparse.Namespace, shutdown: Shutdown) -> int:
     """Run the parsed command; every failure an operator can act on becomes its exit code."""
     _setup_logging(getattr(args, "verbose", False))
+    if args.command == "check":  # a client of indexers: no store, node or configuration
+        return cmd_check(args.indexers, args.target)
     flags = {name: getattr(args, name, None) for name, _, _ in SETTING_FLAGS}
     try:
         config = load_config(getattr(args, "config", None), flags=flags)
@@ -44,6 +48,11 @@ def run(args: argparse.Namespace, shutdown: Shutdown) -> int:
         "verify": lambda: cmd_verify(config, shutdown),
         "serve": lambda: cmd_serve(config, shutdown),
         "run": lambda: cmd_run(config, shutdown),
+        "snapshot": lambda: (
+            cmd_export(config, args.file)
+            if args.snapshot_command == "export"
+            else cmd_import(config, args.file, args.indexers, args.check_node)
+        ),
     }
     try:
         return commands[args.command]()
@@ -52,3 +61,14 @@ def run(args: argparse.Namespace, shutdown: Shutdown) -> int:
         what = "stopped" if code is Exit.INTERRUPTED else "error"
         print(f"rootstate: {what}: {exc} (exit code {code.value})", file=sys.stderr)
         return code
+
+
+def cmd_check(indexers: list[str], target: str) -> int:
+    """Print balances proved against the root all ``indexers`` agree on; 1 if refused."""
+    try:
+        report = run_check(indexers, target, http_fetch())
+    except CheckRefusedError as exc:
+        print(f"check: refused: {exc}", file=sys.stderr)
+        return Exit.FAILED
+    print("\n".join(report.lines()))
+    return Exit.OK

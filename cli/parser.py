@@ -36,6 +36,8 @@ COMMANDS = (
     ("verify", "re-derive state hashes into a scratch store and compare"),
     ("serve", "serve the HTTP API over the store (indexer runs apart)"),
     ("run", "index and serve the HTTP API in one process"),
+    ("check", "verify an outpoint's or address's balances against the root indexers agree on"),
+    ("snapshot", "export or import a verified state snapshot"),
 )
 
 
@@ -63,4 +65,48 @@ def parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text, parents=[common])
         if name == "rollback":
             sub.add_argument("--to", type=int, required=True, metavar="HEIGHT")
+        elif name == "check":
+            _check_arguments(sub)
+        elif name == "snapshot":
+            _snapshot_arguments(sub, common)
     return parser
+
+
+def _check_arguments(check: argparse.ArgumentParser) -> None:
+    check.add_argument(
+        "--indexer",
+        dest="indexers",
+        action="append",
+        required=True,
+        metavar="URL",
+        help="an indexer's API base URL, e.g. http://127.0.0.1:8080 (repeat for each)",
+    )
+    check.add_argument("target", metavar="OUTPOINT|ADDRESS", help="TXID:VOUT or an address")
+
+
+def _snapshot_arguments(snapshot: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    snapshots = snapshot.add_subparsers(dest="snapshot_command", required=True, metavar="ACTION")
+    export = snapshots.add_parser(
+        "export", help="write the state at the store's tip to FILE", parents=[common]
+    )
+    export.add_argument("file", type=Path, metavar="FILE")
+    load = snapshots.add_parser(
+        "import",
+        help="build a new store from FILE after recomputing and checking its root",
+        parents=[common],
+    )
+    load.add_argument("file", type=Path, metavar="FILE")
+    load.add_argument(
+        "--indexer",
+        dest="indexers",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="refuse unless this indexer reports the snapshot's block, state hash and root",
+    )
+    load.add_argument(
+        "--check-node",
+        action="store_true",
+        default=False,
+        help="refuse unless the configured node has the snapshot's block at its height",
+    )

@@ -21,7 +21,8 @@ state          protocol key, exactly as in            canonical CBOR, exactly as
                (37), 0x02 + token id (9),              byte with ``MemoryState.items()``
                0x03 + ticker (13)
 blocks         height u32 (4)                         block hash (32) + state hash (32) +
-                                                      events hash (32) + event count u32 (100)
+                                                      events hash (32) + event count u32 +
+                                                      state root (32) (132)
 block_heights  block hash (32)                        height u32 (4)
 events         height u32 + event index u32 (8)       the event, canonical CBOR
 undo           height u32 (4)                         undo record (:mod:`indexer.store_undo`),
@@ -30,7 +31,14 @@ outputs        outpoint (36)                          scriptPubKey of a live ass
                                                       outpoint (present iff its UTXO record is)
 scripts        sha256(scriptPubKey) (32) +            empty; present iff ``outputs`` maps the
                outpoint (36)                          outpoint to that script (address index)
+tree           node position: depth u16 + path        node record (65): 0x00 + path + value
+               prefix zero-padded to 32 bytes (34)    hash, or 0x01 + left + right hashes;
+                                                      the state tree (spec §24.2) of ``state``
 =============  =====================================  =========================================
+
+The tree has no undo entries: it is a function of ``state``, so a rollback feeds the state's
+undo writes through the same update (:func:`protocol.tree.update`) and checks that the root it
+reaches is the one recorded for the block it returns to.
 
 Derived indexes (:mod:`indexer.store_index`), functions of the databases above, kept in each
 block's transaction with undo entries. A *holder* is a distinct scriptPubKey whose live
@@ -208,6 +216,12 @@ class Store(StoreReader):
         with self.batch() as batch:
             for effects in blocks:
                 batch.apply(effects)
+
+    def load(self, op: Callable[[WriteSession], None], what: str) -> None:
+        """Run ``op`` in one write transaction of its own (a snapshot import: see
+        :mod:`indexer.snapshot`); it commits whole or not at all."""
+        with self._writing(lambda: what) as session:
+            session.run(op)
 
     def rollback_to(self, height: int) -> Tip | None:
         """Undo every block above ``height`` in one transaction; returns the new tip.

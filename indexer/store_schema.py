@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from protocol.state import UTXO_KEY_LEN, UTXO_PREFIX
 
 #: Bumped whenever a layout below changes; a store of another version refuses to open.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 DB_META = b"meta"
 DB_STATE = b"state"
@@ -27,6 +27,8 @@ DB_TOKEN_RANK = b"token_rank"
 DB_TXS = b"txs"
 DB_SCRIPT_EVENTS = b"script_events"
 DB_REORGS = b"reorgs"
+# The state tree (spec §23-§24): one record per stored node, kept with the state.
+DB_TREE = b"tree"
 DB_NAMES = (
     DB_META,
     DB_STATE,
@@ -43,6 +45,7 @@ DB_NAMES = (
     DB_TXS,
     DB_SCRIPT_EVENTS,
     DB_REORGS,
+    DB_TREE,
 )
 
 META_SCHEMA = b"schema_version"
@@ -61,7 +64,7 @@ U128_MAX = 2**128 - 1
 U32 = struct.Struct(">I")
 EVENT_KEY = struct.Struct(">II")
 TIP = struct.Struct(">I32s32s")
-BLOCK = struct.Struct(">32s32s32sI")
+BLOCK = struct.Struct(">32s32s32sI32s")
 U128 = struct.Struct(">QQ")
 TOKEN_STATS = struct.Struct(">II")
 TOKEN_RANK = struct.Struct(">I8s")
@@ -89,6 +92,7 @@ class BlockRecord:
     state_hash: bytes
     events_hash: bytes
     event_count: int
+    state_root: bytes
 
 
 def height_key(height: int) -> bytes:
@@ -117,12 +121,18 @@ def decode_tip(value: bytes) -> Tip:
 
 
 def encode_block(record: BlockRecord) -> bytes:
-    return BLOCK.pack(record.block_hash, record.state_hash, record.events_hash, record.event_count)
+    return BLOCK.pack(
+        record.block_hash,
+        record.state_hash,
+        record.events_hash,
+        record.event_count,
+        record.state_root,
+    )
 
 
 def decode_block(height: int, value: bytes) -> BlockRecord:
-    block_hash, state_hash, events_hash, event_count = BLOCK.unpack(value)
-    return BlockRecord(height, block_hash, state_hash, events_hash, event_count)
+    block_hash, state_hash, events_hash, event_count, state_root = BLOCK.unpack(value)
+    return BlockRecord(height, block_hash, state_hash, events_hash, event_count, state_root)
 
 
 def encode_u128(value: int) -> bytes:

@@ -60,6 +60,7 @@ class Databases:
     txs: Database
     script_events: Database
     reorgs: Database
+    tree: Database
 
     @classmethod
     def open(cls, env: lmdb.Environment, txn: Txn | None, *, create: bool) -> Databases:
@@ -146,6 +147,18 @@ class StoreView:
     def get(self, key: bytes) -> bytes | None:
         """StateView: the protocol state value under ``key``."""
         return self._source.txn.get(key, db=self._dbs.state)
+
+    def node(self, position: bytes) -> bytes | None:
+        """NodeReader: the state tree's record at ``position`` (spec §24.2)."""
+        return self._source.txn.get(position, db=self._dbs.tree)
+
+    def output_items(self) -> Iterator[tuple[bytes, bytes]]:
+        """(outpoint, scriptPubKey) of every live asset-carrying outpoint, by outpoint."""
+        return iter_prefix(self._source.txn, self._dbs.outputs, b"")
+
+    def tree_items(self) -> Iterator[tuple[bytes, bytes]]:
+        """Every state tree record, by position."""
+        return iter_prefix(self._source.txn, self._dbs.tree, b"")
 
     def tip(self) -> Tip | None:
         """The last applied block, or None before the first block at the activation height."""

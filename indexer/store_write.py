@@ -9,7 +9,7 @@ the transaction is aborted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import lmdb
 
@@ -34,6 +34,7 @@ from indexer.store_schema import (
 from indexer.store_undo import UndoEntry, UndoTarget, decode_undo, encode_undo
 from indexer.store_view import Databases, StoreView, Txn
 from protocol.state import UTXO_KEY_LEN, UTXO_PREFIX, BlockEffects
+from protocol.tree import EMPTY, POSITION, RECORD_LEN, NodeWrite, update
 from protocol.tx import Transaction
 
 Operation = Callable[["WriteSession"], None]
@@ -180,6 +181,13 @@ def _check_effects(effects: BlockEffects, expected_height: int) -> None:
     for outpoint, _ in effects.outputs:
         if len(outpoint) != OUTPOINT_LEN:
             raise InvalidEffectsError(f"{where}: outpoint {outpoint.hex()} is not 36 bytes")
+    if len(effects.state_root) != HASH_LEN:
+        raise InvalidEffectsError(f"{where}: state_root is not {HASH_LEN} bytes")
+    for node_position, record in effects.nodes:
+        if len(node_position) != POSITION.size or (
+            record is not None and len(record) != RECORD_LEN
+        ):
+            raise InvalidEffectsError(f"{where}: tree node {node_position.hex()} is malformed")
 
 
 def apply_block(
@@ -229,8 +237,14 @@ def apply_block(
         if prior != script:
             entries.append(UndoEntry(UndoTarget.OUTPUTS, outpoint, prior))
 
+    _write_nodes(txn, dbs, effects.nodes)
     record = BlockRecord(
-        height, effects.block_hash, effects.state_hash, effects.events_hash, len(effects.events)
+        height,
+        effects.block_hash,
+        effects.state_hash,
+        effects.events_hash,
+        len(effects.events),
+        effects.state_root,
     )
     txn.put(height_key(height), encode_block(record), db=dbs.blocks)
     txn.put(effects.block_hash, height_key(height), db=dbs.block_heights)
@@ -239,6 +253,14 @@ def apply_block(
     txn.put(height_key(height), encode_undo(entries), db=dbs.undo)
     txn.put(META_TIP, encode_tip(Tip(height, effects.block_hash, effects.state_hash)), db=dbs.meta)
     _prune_undo(txn, dbs, below=height - undo_depth + 1)
+
+
+def _write_nodes(txn: Txn, dbs: Databases, nodes: Iterable[NodeWrite]) -> None:
+    for node_position, record in nodes:
+        if record is None:
+            txn.delete(node_position, db=dbs.tree)
+        else:
+            txn.put(node_position, record, db=dbs.tree)
 
 
 def _prune_undo(txn: Txn, dbs: Databases, *, below: int) -> None:
@@ -257,6 +279,8 @@ def rollback_blocks(session: WriteSession, *, target: int, first_height: int) ->
     tip = session.view.tip()
     top = -1 if tip is None else tip.height
     removed: list[bytes] = []
+    # Newest block first, so each key ends with the value it had before the oldest one.
+    restored: dict[bytes, bytes | None] = {}
     for height in range(top, target, -1):
         record = session.view.block(height)
         undo = txn.get(height_key(height), db=dbs.undo)
@@ -266,6 +290,7 @@ def rollback_blocks(session: WriteSession, *, target: int, first_height: int) ->
         for entry in reversed(decode_undo(undo)):
             if entry.target is UndoTarget.STATE:
                 session.set_state(entry.key, entry.prior)
+                restored[entry.key] = entry.prior
             elif entry.target is UndoTarget.OUTPUTS:
                 session.set_output(entry.key, entry.prior)
             elif entry.prior is None:
@@ -279,12 +304,21 @@ def rollback_blocks(session: WriteSession, *, target: int, first_height: int) ->
         txn.delete(height_key(height), db=dbs.undo)
     if removed:
         _log_reorg(txn, dbs, target + 1, removed[::-1])
+    tree = update(session.view, restored.items())
+    _write_nodes(txn, dbs, tree.writes)
     if target < first_height:
+        if tree.root != EMPTY:
+            raise CorruptStoreError(f"rolled back to no block, the tree root is {tree.root.hex()}")
         txn.delete(META_TIP, db=dbs.meta)
         return
     record = session.view.block(target)
     if record is None:
         raise CorruptStoreError(f"block record of height {target:,} is missing")
+    if tree.root != record.state_root:
+        raise CorruptStoreError(
+            f"rolling back to height {target:,} gives state root {tree.root.hex()}, but the "
+            f"block recorded {record.state_root.hex()}: the store is corrupt"
+        )
     txn.put(META_TIP, encode_tip(Tip(target, record.block_hash, record.state_hash)), db=dbs.meta)
 
 

@@ -108,6 +108,9 @@ def events_hash(encoded_events: Sequence[bytes]) -> bytes:
     return hashlib.sha256(array_head + b"".join(encoded_events)).digest()
 
 
-def state_hash(previous: bytes, block_hash: bytes, block_events_hash: bytes) -> bytes:
-    """spec §11.2: SHA-256(previous state hash || block hash, internal order || events hash)."""
-    return hashlib.sha256(previous + block_hash + block_events_hash).digest()
+def state_hash(
+    previous: bytes, block_hash: bytes, block_events_hash: bytes, state_root: bytes
+) -> bytes:
+    """spec §11.2: SHA-256(previous state hash || block hash, internal order || events hash
+    || state root after the block, spec §23)."""
+    return hashlib.sha256(previous + block_hash + block_events_hash + state_root).digest()

@@ -27,7 +27,8 @@ from protocol.message import Message, decode_message
 from protocol.overlay import Overlay
 from protocol.reasons import Reason, Rejection
 from protocol.records import UtxoAssets
-from protocol.state import UTXO_PREFIX, BlockEffects, StateView, utxo_key
+from protocol.state import UTXO_PREFIX, BlockEffects, TreeStateView, utxo_key
+from protocol.tree import update
 from protocol.tx import Transaction
 
 
@@ -121,13 +122,15 @@ class Machine:
 
     def apply_block(
         self,
-        view: StateView,
+        view: TreeStateView,
         previous_state_hash: bytes,
         height: int,
         block_hash: bytes,
         transactions: Iterable[tuple[int, Transaction]],
     ) -> BlockEffects:
-        """spec §7.1: apply ``transactions`` (index in block, tx) in block order."""
+        """spec §7.1: apply ``transactions`` (index in block, tx) in block order; spec §11.2:
+        commit to the events and to the state root after the block (``view``'s tree nodes
+        are the tree of ``view``'s state)."""
         state = Overlay(view)
         events: list[Event] = []
         scripts: dict[bytes, bytes] = {}
@@ -137,6 +140,7 @@ class Machine:
         encoded = tuple(encode_event(event) for event in events)
         block_events_hash = events_hash(encoded)
         writes, undo = state.diff()
+        tree = update(view, ((write.key, write.value) for write in writes))
         live = {w.key[1:] for w in writes if w.value is not None and w.key[:1] == UTXO_PREFIX}
         outputs = tuple((op, scripts[op]) for op in sorted(scripts) if op in live)
         return BlockEffects(
@@ -144,9 +148,11 @@ class Machine:
             block_hash=block_hash,
             events=encoded,
             events_hash=block_events_hash,
-            state_hash=state_hash(previous_state_hash, block_hash, block_events_hash),
+            state_hash=state_hash(previous_state_hash, block_hash, block_events_hash, tree.root),
+            state_root=tree.root,
             writes=writes,
             undo=undo,
+            nodes=tree.writes,
             outputs=outputs,
         )
 

@@ -31,6 +31,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from protocol.tree import EMPTY, NodeReader, NodeWrite, update
+
 UTXO_PREFIX = b"\x01"
 TOKEN_PREFIX = b"\x02"
 TICKER_PREFIX = b"\x03"
@@ -54,6 +56,10 @@ class StateView(Protocol):
         ...
 
 
+class TreeStateView(StateView, NodeReader, Protocol):
+    """A state and the nodes of its tree (spec §23): what a block is applied to."""
+
+
 @dataclass(frozen=True)
 class Write:
     """One key's new value; ``value is None`` deletes the key."""
@@ -69,6 +75,9 @@ class BlockEffects:
     ``writes`` and ``undo`` name the same keys in ascending key order; applying
     ``undo`` after ``writes`` restores the exact prior state. ``events`` are the
     canonical CBOR encodings of the block's events in order (spec §10).
+    ``state_root`` is the root of the state tree after the block (spec §23) and ``nodes``
+    the tree node records to write for it (position, record or None), ascending; undoing
+    ``writes`` undoes them too, since the tree is a function of the state alone.
     ``outputs`` maps each outpoint the block bound assets to onto its scriptPubKey,
     for the address index (not consensus data).
     """
@@ -78,26 +87,48 @@ class BlockEffects:
     events: tuple[bytes, ...]
     events_hash: bytes
     state_hash: bytes
+    state_root: bytes
     writes: tuple[Write, ...]
     undo: tuple[Write, ...]
+    nodes: tuple[NodeWrite, ...]
     outputs: tuple[tuple[bytes, bytes], ...]
 
 
 class MemoryState:
-    """An in-memory state for tests and vectors: a dict behind the StateView interface."""
+    """An in-memory state and its tree for tests and vectors, as a TreeStateView."""
 
     def __init__(self, items: Mapping[bytes, bytes] | None = None) -> None:
-        self._items: dict[bytes, bytes] = dict(items or {})
+        self._items: dict[bytes, bytes] = {}
+        self._nodes: dict[bytes, bytes] = {}
+        self.root = EMPTY
+        if items:
+            self.apply(tuple(Write(key, value) for key, value in sorted(items.items())))
 
     def get(self, key: bytes) -> bytes | None:
         return self._items.get(key)
 
-    def apply(self, writes: tuple[Write, ...]) -> None:
+    def node(self, position: bytes) -> bytes | None:
+        return self._nodes.get(position)
+
+    def apply(self, writes: tuple[Write, ...]) -> bytes:
+        """Apply ``writes`` to the state and its tree; returns the new root."""
+        tree = update(self, ((write.key, write.value) for write in writes))
         for write in writes:
             if write.value is None:
                 self._items.pop(write.key, None)
             else:
                 self._items[write.key] = write.value
+        for position, record in tree.writes:
+            if record is None:
+                self._nodes.pop(position, None)
+            else:
+                self._nodes[position] = record
+        self.root = tree.root
+        return tree.root
+
+    def nodes(self) -> dict[bytes, bytes]:
+        """The tree's records by position (spec §24.2)."""
+        return dict(sorted(self._nodes.items()))
 
     def snapshot(self) -> dict[bytes, bytes]:
         return dict(self._items)

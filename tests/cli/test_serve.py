@@ -31,6 +31,18 @@ def serve(data_dir: Path, api_port: int, rpc_port: int) -> subprocess.Popen[str]
     return subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True)
 
 
+def wait_until_serving(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, f"rootstate serve at {url} did not come up"
+        time.sleep(0.05)
+
+
 def test_serve_answers_from_the_store_and_stops_cleanly(tmp_path: Path) -> None:
     build_world(tmp_path / "regtest").store.close()
     api_port, rpc_port = free_loopback_ports(2)  # nothing listens on rpc_port: no node

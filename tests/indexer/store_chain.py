@@ -28,6 +28,7 @@ from protocol.state import (
     token_key,
     utxo_key,
 )
+from protocol.tree import update
 
 FIRST_HEIGHT = 1
 IDENTITY = ChainIdentity(
@@ -109,7 +110,8 @@ def make_chain(count: int, *, seed: int = 1, event_size: int = 24) -> list[Block
         writes = tuple(Write(key, changes[key]) for key in keys)
         undo = tuple(Write(key, state.get(key)) for key in keys)
         events_hash = hashlib.sha256(b"".join(events)).digest()
-        state_hash = hashlib.sha256(previous + block_hash + events_hash).digest()
+        tree = update(state, ((write.key, write.value) for write in writes))
+        state_hash = hashlib.sha256(previous + block_hash + events_hash + tree.root).digest()
         chain.append(
             BlockEffects(
                 height=height,
@@ -117,8 +119,10 @@ def make_chain(count: int, *, seed: int = 1, event_size: int = 24) -> list[Block
                 events=tuple(events),
                 events_hash=events_hash,
                 state_hash=state_hash,
+                state_root=tree.root,
                 writes=writes,
                 undo=undo,
+                nodes=tree.writes,
                 outputs=tuple(sorted(outputs)),
             )
         )

@@ -34,6 +34,7 @@ from indexer.store_view import StoreView
 from protocol.params import Network
 from protocol.records import UtxoAssets
 from protocol.state import UTXO_PREFIX, BlockEffects, Write
+from protocol.tree import root_of
 from tests.indexer.store_chain import (
     FIRST_HEIGHT,
     IDENTITY,
@@ -62,6 +63,9 @@ def assert_matches(store: Store, chain: list[BlockEffects]) -> None:
     with store.read() as view:
         assert view.tip() == (tip_of(chain[-1]) if chain else None)
         assert list(view.state_items()) == list(state.items())
+        # The stored tree is exactly the reference tree of the state (spec §24.2).
+        assert dict(view.tree_items()) == state.nodes()
+        assert root_of(view) == state.root
         for effects in chain:
             record = BlockRecord(
                 effects.height,
@@ -69,6 +73,7 @@ def assert_matches(store: Store, chain: list[BlockEffects]) -> None:
                 effects.state_hash,
                 effects.events_hash,
                 len(effects.events),
+                effects.state_root,
             )
             assert view.block(effects.height) == record
             assert view.block_by_hash(effects.block_hash) == record
@@ -206,6 +211,26 @@ def test_rollback_below_the_first_block_empties_the_store(tmp_path: Path) -> Non
     empty = without_reorg_log(dump_env(tmp_path / "empty"))
     assert without_reorg_log(dump_env(tmp_path / "store")) == empty
     assert reorg_log(tmp_path / "store") == [(1, 6, [e.block_hash for e in chain])]
+
+
+def test_a_rollback_that_misses_the_recorded_root_changes_nothing(tmp_path: Path) -> None:
+    chain = make_chain(8, seed=6)
+    with open_store(small_config(tmp_path / "store"), IDENTITY) as store:
+        store.apply_blocks(chain)
+        # Lose the tree behind the store's back: the rollback then builds a tree of only
+        # the entries it restores, whose root cannot be the recorded one.
+        with store._env.begin(write=True) as txn:
+            txn.drop(store._dbs.tree, delete=False)
+        before = dump_env_of(store)
+        with pytest.raises(CorruptStoreError, match="gives state root"):
+            store.rollback_to(chain[3].height)
+        assert dump_env_of(store) == before
+        assert store.tip() == tip_of(chain[-1])
+
+
+def dump_env_of(store: Store) -> dict[bytes, bytes]:
+    with store.read() as view:
+        return {**dict(view.state_items()), **dict(view.tree_items())}
 
 
 def test_batches_and_single_blocks_give_identical_databases(tmp_path: Path) -> None:

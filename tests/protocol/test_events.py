@@ -53,9 +53,9 @@ def test_events_hash_is_sha256_of_a_definite_array(count: int, head: bytes) -> N
     assert events_hash(encoded) == sha256(head + b"".join(encoded))
 
 
-def test_state_hash_chains_previous_block_and_events() -> None:
-    previous, block, events = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32
-    assert state_hash(previous, block, events) == sha256(previous + block + events)
+def test_state_hash_chains_previous_block_events_and_root() -> None:
+    previous, block, events, root = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32, b"\x04" * 32
+    assert state_hash(previous, block, events, root) == sha256(previous + block + events + root)
 
 
 def test_rejected_event_encoding() -> None:
@@ -89,9 +89,12 @@ def test_block_without_activity_commits_to_the_empty_event_array() -> None:
     second = chain.block()
     empty = sha256(b"\x80")
     assert first.events == () and first.events_hash == empty
-    assert first.state_hash == sha256(bytes(32) + block_hash(500) + empty)
-    assert second.state_hash == sha256(first.state_hash + block_hash(501) + empty)
+    # spec §23.3: the empty state's root is 32 zero bytes.
+    assert first.state_root == bytes(32)
+    assert first.state_hash == sha256(bytes(32) + block_hash(500) + empty + bytes(32))
+    assert second.state_hash == sha256(first.state_hash + block_hash(501) + empty + bytes(32))
     assert first.writes == () and first.undo == () and first.outputs == ()
+    assert first.nodes == ()
 
 
 def test_block_with_a_rejected_message_commits_to_its_event_bytes() -> None:
@@ -101,7 +104,11 @@ def test_block_with_a_rejected_message_commits_to_its_event_bytes() -> None:
     event = rejected_bytes(tx.txid, 8)  # unsupported_version
     assert effects.events == (event,)
     assert effects.events_hash == sha256(b"\x81" + event)
-    assert effects.state_hash == sha256(bytes(32) + block_hash(500) + sha256(b"\x81" + event))
+    # A rejected message changes no state: the root stays that of the empty state.
+    assert effects.state_root == bytes(32)
+    assert effects.state_hash == sha256(
+        bytes(32) + block_hash(500) + sha256(b"\x81" + event) + bytes(32)
+    )
 
 
 def test_deploy_events_by_hand() -> None:

@@ -350,7 +350,8 @@ def test_real_mainnet_block_changes_nothing() -> None:
     effects = v1_machine().apply_block(MemoryState(), bytes(32), 702_861, hash_, block)
     empty = hashlib.sha256(b"\x80").digest()
     assert effects.events == () and effects.writes == () and effects.events_hash == empty
-    assert effects.state_hash == hashlib.sha256(bytes(32) + hash_ + empty).digest()
+    assert effects.state_root == bytes(32)
+    assert effects.state_hash == hashlib.sha256(bytes(32) + hash_ + empty + bytes(32)).digest()
 
 
 def test_irrelevant_transactions_may_be_skipped() -> None:

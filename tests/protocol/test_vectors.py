@@ -199,7 +199,7 @@ def test_vector(path: Path, backend: str) -> None:
         effects = machine.apply_block(
             state, previous, block["height"], block_hash, list(enumerate(txs))
         )
-        state.apply(effects.writes)
+        root = state.apply(effects.writes)
         previous = effects.state_hash
         expected = block["expected"]
         where = f"block {block['height']}"
@@ -211,6 +211,8 @@ def test_vector(path: Path, backend: str) -> None:
         utxos, tokens = readable_state(snapshot)
         assert utxos == expected["utxos"], where
         assert tokens == expected["tokens"], where
+        assert effects.state_root.hex() == expected["state_root"], where
+        assert root == effects.state_root, where
         if "contracts" in expected:
             contracts, assets = readable_contracts(snapshot)
             assert contracts == expected["contracts"], where

@@ -72,9 +72,11 @@ def events_hash(encoded: list[bytes]) -> bytes:
     return hashlib.sha256(array_head(len(encoded)) + b"".join(encoded)).digest()
 
 
-def state_hash(previous: bytes, block_hash: bytes, block_events_hash: bytes) -> bytes:
-    """spec §11.2; ``block_hash`` in internal byte order."""
-    return hashlib.sha256(previous + block_hash + block_events_hash).digest()
+def state_hash(
+    previous: bytes, block_hash: bytes, block_events_hash: bytes, state_root: bytes
+) -> bytes:
+    """spec §11.2; ``block_hash`` in internal byte order, ``state_root`` as spec §23."""
+    return hashlib.sha256(previous + block_hash + block_events_hash + state_root).digest()
 
 
 def utxo_record(holding: Holding) -> bytes:

@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tests.vectorgen.proofs import build_proof_vectors
 from tests.vectorgen.scenarios import ALL
 
 REPO = Path(__file__).resolve().parents[2]
 VECTOR_DIR = REPO / "spec" / "vectors"
+PROOF_VECTORS = "proofs.json"
 
 
 def build_all() -> list[dict[str, Any]]:
@@ -38,4 +40,6 @@ def write_all(out_dir: Path) -> list[Path]:
         written.append(path)
     for stale in set(out_dir.glob("[0-9][0-9][0-9]-*.json")) - set(written):
         stale.unlink()
-    return written
+    proofs = out_dir / PROOF_VECTORS
+    proofs.write_text(render(build_proof_vectors()), encoding="utf-8")
+    return [*written, proofs]

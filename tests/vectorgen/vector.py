@@ -10,6 +10,7 @@ from typing import Any
 from tests.vectorgen import encoders
 from tests.vectorgen.model import Event, Ledger, Outpoint
 from tests.vectorgen.readable import contracts_json, event_json, ledger_json
+from tests.vectorgen.state_root import state_root
 from tests.vectorgen.txbuild import SIG_PLACEHOLDER, In, Tx, build, coinbase, merkle_root, sha256d
 
 REGTEST_BITS = 0x207FFFFF
@@ -107,10 +108,11 @@ class Vector:
         block_hash = sha256d(header)
         encoded = [encoders.event_bytes(event) for event in block.events]
         events_hash = encoders.events_hash(encoded)
-        self._state_hash = encoders.state_hash(self._state_hash, block_hash, events_hash)
-        self._prev_hash = block_hash
         utxos, tokens = ledger_json(self.ledger)
         state = encoders.state_map(self.ledger)
+        root = state_root(state)
+        self._state_hash = encoders.state_hash(self._state_hash, block_hash, events_hash, root)
+        self._prev_hash = block_hash
         extra: dict[str, Any] = {}
         if self.contracts:
             extra["contracts"], extra["contract_assets"] = contracts_json(self.ledger)
@@ -124,6 +126,7 @@ class Vector:
                     "events": [event_json(event) for event in block.events],
                     "events_cbor": [raw.hex() for raw in encoded],
                     "events_hash": events_hash.hex(),
+                    "state_root": root.hex(),
                     "state_hash": self._state_hash.hex(),
                     "utxos": utxos,
                     "tokens": tokens,
