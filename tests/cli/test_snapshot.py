@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from cli.exits import Exit
 from regtest.node import free_loopback_ports
 from tests.cli.test_check import check
 from tests.cli.test_serve import ROOTSTATE, serve, wait_until_serving
@@ -66,5 +67,5 @@ def test_export_import_and_the_replica_agrees(indexers: dict[str, object], tmp_p
 
 def test_an_empty_store_has_nothing_to_export(tmp_path: Path) -> None:
     done = rootstate(tmp_path, "snapshot", "export", str(tmp_path / "x.snapshot"))
-    assert done.returncode == 1
+    assert done.returncode == Exit.NO_STORE
     assert "no store at" in done.stderr
