@@ -20,7 +20,7 @@ from wasmtime import _ffi
 from wasmtime._func import enter_wasm
 
 from protocol.wasm import abi
-from protocol.wasm.engine import EngineTrap, HostImport, TrapKind, ValType
+from protocol.wasm.engine import EngineTrap, HostFunction, TrapKind, ValType
 
 # A NULL finalizer: the callbacks own no per-function state.
 _NO_FINALIZER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(0)
@@ -35,26 +35,36 @@ def _fuel(context: Any) -> int:
 
 
 class HostContext:
-    """The HostCaller of one execution. ``context`` is the store context of the host call
-    in progress (None between host calls); ``memory`` the instance's memory handle."""
+    """The HostCaller of one execution, with the implementations of the module's imports.
+    ``context`` is the store context of the host call
+    in progress (None between host calls); ``memory`` the instance's memory handle;
+    ``base`` the memory's (data pointer, size) once looked up in the host call in progress
+    (memory cannot grow while a host function runs)."""
 
-    __slots__ = ("context", "imports", "memory")
+    __slots__ = ("base", "context", "functions", "memory")
 
-    def __init__(self, imports: Mapping[str, HostImport]) -> None:
-        self.imports = imports
+    def __init__(self, functions: Mapping[str, HostFunction]) -> None:
+        self.functions = functions
         self.context: Any = None
         self.memory: Any = None
+        self.base: tuple[Any, int] | None = None
 
     def _address(self, ptr: int, length: int) -> int:
         """The native address of memory[ptr : ptr + length], after the bounds check."""
-        context = self.context
-        if context is None or self.memory is None:  # pragma: no cover - misuse by the host
-            raise RuntimeError("HostCaller used outside its host call")
-        memory = ctypes.byref(self.memory)
+        base = self.base
+        if base is None:
+            context = self.context
+            if context is None or self.memory is None:  # pragma: no cover - host misuse
+                raise RuntimeError("HostCaller used outside its host call")
+            memory = ctypes.byref(self.memory)
+            base = self.base = (
+                _ffi.wasmtime_memory_data(context, memory),
+                _ffi.wasmtime_memory_data_size(context, memory),
+            )
         start = ptr & 0xFFFF_FFFF
-        if length < 0 or start + length > _ffi.wasmtime_memory_data_size(context, memory):
+        if length < 0 or start + length > base[1]:
             raise EngineTrap(TrapKind.MEMORY_OUT_OF_BOUNDS, f"{length} bytes at {start:#x}")
-        return ctypes.addressof(_ffi.wasmtime_memory_data(context, memory).contents) + start
+        return ctypes.addressof(base[0].contents) + start
 
     def read(self, ptr: int, length: int) -> bytes:
         length &= 0xFFFF_FFFF
@@ -86,9 +96,14 @@ class HostContext:
 
 class HostFunctions:
     """One raw callback per ABI function, dispatching to the innermost execution's
-    implementation (executions nest strictly on the engine's worker thread)."""
+    implementation (executions nest strictly on the engine's worker thread).
 
-    def __init__(self, running: list[HostContext]) -> None:
+    The callbacks are defined once, store-independently, in a linker, so a compiled module
+    is pre-instantiated once (:meth:`prepare`: imports resolved and type-checked) and each
+    execution only instantiates it (:meth:`instantiate`), with no per-import work.
+    """
+
+    def __init__(self, engine: wasmtime.Engine, running: list[HostContext]) -> None:
         self.running = running
         self.types = {
             name: wasmtime.FuncType([_VALTYPES[t] for t in ps], [_VALTYPES[t] for t in rs])
@@ -96,6 +111,23 @@ class HostFunctions:
         }
         # Kept referenced for as long as the engine lives: wasmtime holds raw pointers.
         self.callbacks = {name: self._callback(name) for name in abi.HOST_FUNCTIONS}
+        self.linker = wasmtime.Linker(engine)
+        host = abi.IMPORT_MODULE.encode()
+        for name, callback in self.callbacks.items():
+            raw = name.encode()
+            error = _ffi.wasmtime_linker_define_func_unchecked(
+                self.linker.ptr(),
+                host,
+                len(host),
+                raw,
+                len(raw),
+                self.types[name].ptr(),
+                callback,
+                None,
+                _NO_FINALIZER,
+            )
+            if error:  # pragma: no cover - only on a name defined twice
+                raise wasmtime.WasmtimeError._from_ptr(error)
 
     def _callback(self, name: str) -> Any:
         params, results = abi.HOST_FUNCTIONS[name]
@@ -108,12 +140,12 @@ class HostFunctions:
             try:
                 hc = running[-1]
                 args = [raw[i].i64 if w else raw[i].i32 for i, w in enumerate(wide)]
-                outer = hc.context
-                hc.context = _ffi.wasmtime_caller_context(caller)
+                outer, base = hc.context, hc.base
+                hc.context, hc.base = _ffi.wasmtime_caller_context(caller), None
                 try:
-                    result = hc.imports[name].func(hc, *args)
+                    result = hc.functions[name](hc, *args)
                 finally:
-                    hc.context = outer
+                    hc.context, hc.base = outer, base
                 if has_result:
                     if result is None:
                         raise TypeError(f"host function {name} must return a value")
@@ -129,26 +161,16 @@ class HostFunctions:
 
         return _ffi.wasmtime_func_unchecked_callback_t(callback)
 
-    def instantiate(
-        self, store: wasmtime.Store, module: wasmtime.Module, names: tuple[str, ...]
-    ) -> Any:
-        """A raw instance of ``module`` in ``store`` with these host functions as imports."""
-        context = store._context()
-        externs = (_ffi.wasmtime_extern_t * len(names))()
-        for index, name in enumerate(names):
-            externs[index].kind = _ffi.WASMTIME_EXTERN_FUNC.value  # type: ignore[assignment]
-            _ffi.wasmtime_func_new_unchecked(
-                context,
-                self.types[name].ptr(),
-                self.callbacks[name],
-                None,
-                _NO_FINALIZER,
-                ctypes.byref(externs[index].of.func),
-            )
+    def prepare(self, module: wasmtime.Module) -> wasmtime.InstancePre:
+        """``module`` with its imports resolved against the host functions, once."""
+        return self.linker.instantiate_pre(module)
+
+    def instantiate(self, store: wasmtime.Store, pre: wasmtime.InstancePre) -> Any:
+        """A raw instance of a prepared module in ``store``."""
         instance = _ffi.wasmtime_instance_t()
         with enter_wasm(store) as trap:
-            error = _ffi.wasmtime_instance_new(
-                context, module.ptr(), externs, len(names), ctypes.byref(instance), trap
+            error = _ffi.wasmtime_instance_pre_instantiate(
+                pre.ptr(), store._context(), ctypes.byref(instance), trap
             )
             if error:
                 raise wasmtime.WasmtimeError._from_ptr(error)

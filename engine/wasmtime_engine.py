@@ -3,7 +3,10 @@
 Every execution gets a fresh Store and Instance. Executions run on one worker thread whose
 native stack is sized for ``max_nesting`` nested executions (a host function may call
 ``execute`` again; that nested call runs inline on the same thread), so the process's
-main-thread stack size never matters. Compiled modules are kept in a bounded LRU keyed by
+main-thread stack size never matters. :meth:`WasmtimeEngine.run` puts a whole block
+application on that thread, so its executions need no hand-off at all. Each compiled
+module is pre-instantiated once against the host functions (a linker's InstancePre), so an
+execution only creates its store and instance. Compiled modules are kept in a bounded LRU keyed by
 code hash; ``serialize``/``deserialize`` let an on-disk cache skip compilation.
 """
 
@@ -15,7 +18,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 import wasmtime
 from wasmtime import _ffi
@@ -48,9 +51,16 @@ _TRAPS = {
 }
 
 
-class _Compiled(NamedTuple):
-    module: wasmtime.Module
-    imports: tuple[str, ...]  # import names, in the module's order
+class _Compiled:
+    """A compiled module, its import names in order, and, from its first execution on, the
+    module pre-instantiated against the host functions."""
+
+    __slots__ = ("imports", "module", "pre")
+
+    def __init__(self, module: wasmtime.Module) -> None:
+        self.module = module
+        self.imports = tuple(item.name or "" for item in module.imports)
+        self.pre: wasmtime.InstancePre | None = None
 
 
 class EngineFault(RuntimeError):  # noqa: N818 - reads as the condition it reports
@@ -69,7 +79,7 @@ class WasmtimeEngine:
         self._cache: OrderedDict[bytes, _Compiled] = OrderedDict()
         self._lock = threading.Lock()
         self._running: list[HostContext] = []  # nested executions, innermost last
-        self._host = HostFunctions(self._running)
+        self._host = HostFunctions(self.engine, self._running)
         previous = threading.stack_size(self.config.native_stack_bytes)
         try:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="wasm")
@@ -141,8 +151,7 @@ class WasmtimeEngine:
         return self._remember(code_hash, wasmtime.Module(self.engine, raw))
 
     def _remember(self, code_hash: bytes, module: wasmtime.Module) -> _Compiled:
-        names = tuple(item.name or "" for item in module.imports)
-        compiled = _Compiled(module, names)
+        compiled = _Compiled(module)
         with self._lock:
             self._cache[code_hash] = compiled
             self._cache.move_to_end(code_hash)
@@ -169,6 +178,13 @@ class WasmtimeEngine:
         self._remember(code_hash, wasmtime.Module.deserialize(self.engine, artefact))
 
     # -- execution ------------------------------------------------------------------------
+
+    def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on the engine's worker thread, where every ``execute`` it makes runs
+        inline. A caller that applies a whole block through ``run`` pays one thread hand-off
+        per block instead of one per contract call (most of a short call's wall time on a
+        busy machine: the worker must be woken and scheduled each time)."""
+        return self._on_worker(fn, *args)
 
     def _on_worker(self, fn: Callable[..., T], *args: Any) -> T:
         if threading.get_ident() == self._worker:
@@ -199,10 +215,14 @@ class WasmtimeEngine:
         if len(self._running) >= self.config.max_nesting:
             raise EngineFault(f"more than {self.config.max_nesting} nested executions")
         compiled = self._compiled(code_hash, module)
+        functions = {}
         for name in compiled.imports:
             imp = imports.get(name)
-            if imp is None or (imp.params, imp.results) != abi.HOST_FUNCTIONS[name]:
+            if imp is None or (imp.params, imp.results) != abi.HOST_FUNCTIONS.get(name):
                 raise ValueError(f"no host function {name!r} with the ABI signature")
+            functions[name] = imp.func
+        if compiled.pre is None:
+            compiled.pre = self._host.prepare(compiled.module)
         store = wasmtime.Store(self.engine)
         store.set_limits(
             memory_size=self.config.max_memory_pages * 65_536,
@@ -214,11 +234,11 @@ class WasmtimeEngine:
         # One extra unit: remaining == 0 afterwards then means consumed > fuel, even when
         # wasmtime let the overrun through (it checks only at entries and loop headers).
         store.set_fuel(fuel + 1)
-        hc = HostContext(imports)
+        hc = HostContext(functions)
         self._running.append(hc)
         instance: Any = None
         try:
-            instance = self._host.instantiate(store, compiled.module, compiled.imports)
+            instance = self._host.instantiate(store, compiled.pre)
             hc.memory = export(store, instance, abi.MEMORY_EXPORT).of.memory
             start = export(store, instance, START_EXPORT)
             if start is not None:

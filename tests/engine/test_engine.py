@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import pytest
 
@@ -124,18 +125,39 @@ def test_results_wrap_to_their_type(engine: WasmtimeEngine) -> None:
     assert seen == [(2**64 - 2).to_bytes(8, "little") + (5).to_bytes(4, "little")]
 
 
+#: Start adds 10 to a global, call emits global + 1: 11 in a fresh instance, every time.
+START_THEN_CALL = f"""(module {EMIT} {MEM} (global $g (mut i32) (i32.const 0))
+  (func $s global.get $g i32.const 10 i32.add global.set $g) (start $s)
+  (func (export "call") i32.const 0 global.get $g i32.const 1 i32.add i32.store
+    i32.const 0 i32.const 4 call $emit))"""
+
+
 def test_fresh_instance_per_execution_and_start_runs_first(engine: WasmtimeEngine) -> None:
     seen: list[bytes] = []
-    text = f"""(module {EMIT} {MEM} (global $g (mut i32) (i32.const 0))
-      (func $s global.get $g i32.const 10 i32.add global.set $g) (start $s)
-      (func (export "call") i32.const 0 global.get $g i32.const 1 i32.add i32.store
-        i32.const 0 i32.const 4 call $emit))"""
+    text = START_THEN_CALL
     first = run(engine, text, imports=recorder(seen))
     second = run(engine, text, imports=recorder(seen))
     assert seen == [(11).to_bytes(4, "little")] * 2
     # start: 13 + global.get, i32.const, i32.add, global.set; call: 13 + i32.const,
     # global.get, i32.const, i32.add, i32.store, i32.const, i32.const, call.
     assert first.fuel_used == second.fuel_used == (13 + 4) + (13 + 8)
+
+
+def test_run_executes_on_the_worker_with_the_same_results(engine: WasmtimeEngine) -> None:
+    seen: list[bytes] = []
+    text = START_THEN_CALL
+    threads: list[int] = []
+
+    def block() -> list[ExecutionResult]:
+        threads.append(threading.get_ident())
+        return [run(engine, text, imports=recorder(seen)) for _ in range(3)]
+
+    inside = engine.run(block)
+    outside = run(engine, text, imports=recorder(seen))
+    assert threads and threads[0] != threading.get_ident()  # not the caller's thread
+    assert inside == [outside] * 3
+    assert outside == ExecutionResult((13 + 4) + (13 + 8), None, None)
+    assert seen == [(11).to_bytes(4, "little")] * 4
 
 
 def test_nested_execution_from_a_host_function(engine: WasmtimeEngine) -> None:

@@ -350,6 +350,10 @@ class _Imports(Mapping[str, HostImport]):
         func: Callable[..., int | None] = getattr(self._host, name)
         return HostImport(name, params, results, func)
 
+    def get(self, name: str, default: HostImport | None = None) -> HostImport | None:  # type: ignore[override]
+        # The engine looks every import up per call: skip Mapping.get's KeyError round trip.
+        return self[name] if name in HOST_FUNCTIONS else default
+
     def __iter__(self) -> Iterator[str]:
         return iter(HOST_FUNCTIONS)
 
