@@ -11,8 +11,12 @@ import pytest
 
 from engine.config import WasmtimeConfig
 from engine.wasmtime_engine import WasmtimeEngine
+from indexer.config import Config
 from indexer.contract_engine import CachedEngine
 from indexer.module_cache import KEY_LEN, SUFFIX, ModuleCache, ModuleCacheConfig
+from indexer.runtime import engine_for, follower
+from protocol.contracts.wasm import WasmContracts
+from protocol.params import Network
 from tests.contracts.sdk import code
 from tests.contracts.test_amm import Pool
 
@@ -54,6 +58,25 @@ def test_a_restart_loads_the_module_instead_of_compiling(
     second = cached(tmp_path)
     assert run(second) == reference
     assert (second.compiles, second.loads) == (0, 1)
+
+
+def test_the_indexer_engine_uses_the_configured_cache(tmp_path: Path, reference: Outcome) -> None:
+    config = Config(
+        network=Network.REGTEST,
+        data_dir=tmp_path,
+        rpc_user="u",
+        rpc_password="p",
+        rpc_url="http://127.0.0.1:1",
+        wasm_backend="pulley",
+    )
+    first = engine_for(config)
+    assert first.engine.config.backend == "pulley"
+    assert run(first) == reference and (first.compiles, first.loads) == (1, 0)
+    assert len(files(tmp_path / "modules")) == 1
+    restarted = engine_for(config)
+    assert run(restarted) == reference and (restarted.compiles, restarted.loads) == (0, 1)
+    machine = follower(config, None, None, None, engine=restarted).machine  # type: ignore[arg-type]
+    assert isinstance(machine.opcodes[7], WasmContracts)  # call (CONTRACTS.md §16)
 
 
 @pytest.mark.parametrize(
