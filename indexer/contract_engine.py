@@ -4,6 +4,7 @@ compiled-module cache (:mod:`indexer.module_cache`)."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 
@@ -31,6 +32,9 @@ class CachedEngine:
         self.engine = engine
         self.cache = cache
         self._loaded: OrderedDict[bytes, None] = OrderedDict()
+        # The API may run simulations on another thread with the same engine; one thread
+        # at a time decides what to load (a compile of one module is not repeated).
+        self._lock = threading.RLock()
         self.compiles = 0  # modules compiled by this process (the cache's misses)
         self.loads = 0  # modules loaded from the disk cache
 
@@ -43,10 +47,11 @@ class CachedEngine:
         fuel: int,
     ) -> ExecutionResult:
         """See :meth:`protocol.wasm.engine.ContractEngine.execute`."""
-        if code_hash in self._loaded:
-            self._loaded.move_to_end(code_hash)
-        else:
-            self._load(code_hash, module)
+        with self._lock:
+            if code_hash in self._loaded:
+                self._loaded.move_to_end(code_hash)
+            else:
+                self._load(code_hash, module)
         return self.engine.execute(code_hash, module, export, imports, fuel)
 
     def _load(self, code_hash: bytes, module: ModuleSource) -> None:

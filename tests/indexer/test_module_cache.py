@@ -5,6 +5,7 @@ results, another engine fingerprint compiles its own, and the directory stays bo
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,11 @@ def test_an_unwritable_directory_only_costs_compiles(tmp_path: Path) -> None:
     (tmp_path / "modules").write_bytes(b"")  # now a file: every write fails
     cache.store(bytes(KEY_LEN), b"artefact")
     assert cache.load(bytes(KEY_LEN)) is None
+
+
+def test_threads_sharing_the_engine_compile_once(tmp_path: Path, reference: Outcome) -> None:
+    engine = cached(tmp_path)
+    with ThreadPoolExecutor(2) as threads:
+        outcomes = list(threads.map(lambda _: run(engine), range(3)))
+    assert outcomes == [reference] * 3
+    assert (engine.compiles, engine.loads) == (1, 0)
