@@ -9,28 +9,41 @@ from types import TracebackType
 import uvicorn
 from starlette.applications import Starlette
 
+from api.guard import ConnectionLimits, guarded_protocol
+
 #: uvicorn's access log costs more than a balance lookup; metrics count requests instead.
 ACCESS_LOG = False
 
 
-def uvicorn_config(app: Starlette, host: str, port: int, **options: object) -> uvicorn.Config:
+def uvicorn_config(
+    app: Starlette, host: str, port: int, limits: ConnectionLimits | None = None
+) -> uvicorn.Config:
+    limits = limits or ConnectionLimits()
     return uvicorn.Config(
         app,
         host=host,
         port=port,
+        http=guarded_protocol(limits),
+        ws="none",
+        timeout_keep_alive=limits.keep_alive_timeout,
         access_log=ACCESS_LOG,
         log_level="warning",
         lifespan="on",
-        **options,  # type: ignore[arg-type]
     )
 
 
 class ServerThread:
     """The app served on a loopback port by a thread; for tests and the benchmark."""
 
-    def __init__(self, app: Starlette, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: Starlette,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        limits: ConnectionLimits | None = None,
+    ) -> None:
         # uvicorn leaves signals alone off the main thread: the owner stops it with stop().
-        self.server = uvicorn.Server(uvicorn_config(app, host, port))
+        self.server = uvicorn.Server(uvicorn_config(app, host, port, limits))
         self._thread = threading.Thread(target=self.server.run, name="api", daemon=True)
         self.host = host
         self.port = port
