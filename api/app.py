@@ -28,6 +28,7 @@ from api.errors import ApiError, CatchAll, api_error_handler, http_error_handler
 from api.metrics import ROUTES as METRICS_ROUTES
 from api.metrics import ApiMetrics, RequestMetrics
 from api.openapi import build_openapi
+from api.stream_hub import StreamHub
 from protocol.contracts import v1_machine
 
 
@@ -62,15 +63,22 @@ def create_app(ctx: ApiContext) -> Starlette:
         )
     middleware.append(Middleware(BodyLimit, limit=settings.max_body_bytes))
 
+    streams = StreamHub(ctx)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(ctx.monitor.run(), name="monitor")
+        tasks = [
+            asyncio.create_task(ctx.monitor.run(), name="monitor"),
+            asyncio.create_task(streams.run(), name="streams"),
+        ]
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     app = Starlette(
         routes=all_routes(),
@@ -80,6 +88,7 @@ def create_app(ctx: ApiContext) -> Starlette:
     )
     app.state.ctx = ctx
     app.state.metrics = metrics
+    app.state.streams = streams
     app.state.machine = v1_machine()
     app.state.openapi = build_openapi()
     return app

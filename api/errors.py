@@ -49,8 +49,12 @@ def unprocessable(code: str, message: str) -> ApiError:
     return ApiError(422, code, message)
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
 
 
 async def api_error_handler(request: Request, exc: Exception) -> Response:

@@ -51,6 +51,16 @@ class Config:
     api_max_page_size: int = 1000  # most items one page of a listing holds
     api_max_body_bytes: int = 1 << 20  # largest request body accepted
     api_ready_lag_blocks: int = 2  # /readyz fails when further behind the node than this
+    api_workers: int = 1  # processes `serve` runs, sharing the listening socket
+    api_max_connections: int = 1000  # open connections per worker; past it: 503
+    api_max_streams: int = 500  # open /v1/stream connections per worker; past it: 503
+    api_max_head_bytes: int = 16 * 1024  # request line and headers; past it: 431
+    api_max_url_bytes: int = 8 * 1024  # past it: 414
+    api_head_timeout: float = 10.0  # seconds to send a whole request head; past it: 408
+    api_keep_alive_seconds: int = 5  # an idle kept-alive connection is closed after this
+    api_heavy_processes: int = 1  # per worker: processes for compose and large batches
+    api_heavy_queue: int = 16  # per worker: heavy requests waiting; past it: 503
+    api_min_relay_fee: float = 1.0  # sat/vB: compose refuses lower fee rates
 
     def __post_init__(self) -> None:
         _check(self.rest in ("auto", "on", "off"), "rest", self.rest, "one of auto, on, off")
@@ -77,6 +87,29 @@ class Config:
             "api_ready_lag_blocks",
             self.api_ready_lag_blocks,
             "0 or more blocks",
+        )
+        for name, value, low, high in (
+            ("api_workers", self.api_workers, 1, 64),
+            ("api_max_connections", self.api_max_connections, 16, 100_000),
+            ("api_max_streams", self.api_max_streams, 1, self.api_max_connections - 1),
+            ("api_max_head_bytes", self.api_max_head_bytes, 2048, 1 << 20),
+            ("api_max_url_bytes", self.api_max_url_bytes, 1024, self.api_max_head_bytes),
+            ("api_keep_alive_seconds", self.api_keep_alive_seconds, 1, 3600),
+            ("api_heavy_processes", self.api_heavy_processes, 1, 64),
+            ("api_heavy_queue", self.api_heavy_queue, 0, 10_000),
+        ):
+            _check(low <= value <= high, name, value, f"{low:,} to {high:,}")
+        _check(
+            0 < self.api_head_timeout <= 600,
+            "api_head_timeout",
+            self.api_head_timeout,
+            "above 0 and at most 600 seconds",
+        )
+        _check(
+            0 < self.api_min_relay_fee <= 1000,
+            "api_min_relay_fee",
+            self.api_min_relay_fee,
+            "above 0 and at most 1000 sat/vB",
         )
         for origin in self.cors_origins:
             parts = urlsplit(origin)
@@ -134,6 +167,16 @@ _CONVERTERS: dict[str, Any] = {
     "api_max_page_size": int,
     "api_max_body_bytes": int,
     "api_ready_lag_blocks": int,
+    "api_workers": int,
+    "api_max_connections": int,
+    "api_max_streams": int,
+    "api_max_head_bytes": int,
+    "api_max_url_bytes": int,
+    "api_head_timeout": float,
+    "api_keep_alive_seconds": int,
+    "api_heavy_processes": int,
+    "api_heavy_queue": int,
+    "api_min_relay_fee": float,
     "cors_origins": lambda v: (
         tuple(str(o) for o in v)
         if isinstance(v, list)

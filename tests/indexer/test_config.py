@@ -50,6 +50,12 @@ def test_flags_override_environment_which_overrides_file(tmp_path: Path) -> None
         ({"ROOTSTATE_API_READY_LAG_BLOCKS": "-1"}, "api_ready_lag_blocks=-1 is invalid"),
         ({"ROOTSTATE_CORS_ORIGINS": "wallet.example"}, "cors_origins='wallet.example'"),
         ({"ROOTSTATE_CORS_ORIGINS": "https://a.example/app"}, "no path"),
+        ({"ROOTSTATE_API_WORKERS": "0"}, "api_workers=0 is invalid"),
+        ({"ROOTSTATE_API_MAX_STREAMS": "1000"}, "api_max_streams=1000 is invalid"),
+        ({"ROOTSTATE_API_MAX_URL_BYTES": "20000"}, "api_max_url_bytes=20000 is invalid"),
+        ({"ROOTSTATE_API_HEAD_TIMEOUT": "0"}, "api_head_timeout=0.0 is invalid"),
+        ({"ROOTSTATE_API_MIN_RELAY_FEE": "0"}, "api_min_relay_fee=0.0 is invalid"),
+        ({"ROOTSTATE_API_HEAVY_PROCESSES": "0"}, "api_heavy_processes=0 is invalid"),
     ],
 )
 def test_bad_settings_name_themselves(env: dict[str, str], message: str) -> None:
