@@ -25,6 +25,7 @@ from api import routes_compose, routes_history, routes_status, routes_tokens, ro
 from api.body import BodyLimit
 from api.context import ApiContext
 from api.errors import ApiError, CatchAll, api_error_handler, http_error_handler
+from api.heavy import HeavyWork
 from api.metrics import ROUTES as METRICS_ROUTES
 from api.metrics import ApiMetrics, RequestMetrics
 from api.openapi import build_openapi
@@ -64,6 +65,7 @@ def create_app(ctx: ApiContext) -> Starlette:
     middleware.append(Middleware(BodyLimit, limit=settings.max_body_bytes))
 
     streams = StreamHub(ctx)
+    heavy = HeavyWork(ctx.reader.config, settings.heavy_processes, settings.heavy_queue)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -71,9 +73,11 @@ def create_app(ctx: ApiContext) -> Starlette:
             asyncio.create_task(ctx.monitor.run(), name="monitor"),
             asyncio.create_task(streams.run(), name="streams"),
         ]
+        heavy.start()
         try:
             yield
         finally:
+            heavy.close()
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -89,6 +93,7 @@ def create_app(ctx: ApiContext) -> Starlette:
     app.state.ctx = ctx
     app.state.metrics = metrics
     app.state.streams = streams
+    app.state.heavy = heavy
     app.state.machine = v1_machine()
     app.state.openapi = build_openapi()
     return app

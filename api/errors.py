@@ -36,6 +36,10 @@ class ApiError(Exception):
         self.code = code
         self.message = message
 
+    def __reduce__(self) -> tuple[type[ApiError], tuple[int, str, str]]:
+        # Raised in worker processes (api.heavy) and re-raised here: pickle all three fields.
+        return (ApiError, (self.status, self.code, self.message))
+
 
 def bad_request(code: str, message: str) -> ApiError:
     return ApiError(400, code, message)

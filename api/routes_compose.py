@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from fractions import Fraction
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from api.body import json_object
@@ -28,6 +28,7 @@ from api.fees import (
     input_weight,
     witness_version,
 )
+from api.heavy import HeavyWork, Worker
 from api.messages import render_message
 from api.params import (
     format_outpoint,
@@ -37,11 +38,10 @@ from api.params import (
     parse_token_ref,
 )
 from api.psbt import SpentOutput
-from api.render import Json, TokenNames, render_script
+from api.render import Json, TokenNames, json_bytes, render_script
 from api.routes_tokens import resolve_token
 from indexer.store_view import StoreView
 from protocol.fields import format_token_id, parse_token_id
-from protocol.machine import Machine
 from protocol.params import U128_MAX, Network
 from protocol.tx import TransactionParseError, parse_transaction
 
@@ -73,14 +73,16 @@ def _text(value: Any, name: str) -> str:
     return value
 
 
-def _fee_rate(body: dict[str, Any]) -> Fraction:
+def _fee_rate(body: dict[str, Any], minimum: Fraction) -> Fraction:
     value = _field(body, "fee_rate")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise bad_request("invalid_fee_rate", "fee_rate must be a number of sat/vB")
     rate = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
-    if not 0 < rate <= MAX_FEE_RATE:
+    if not minimum <= rate <= MAX_FEE_RATE:
         raise bad_request(
-            "invalid_fee_rate", f"fee_rate must be above 0 and at most {MAX_FEE_RATE}"
+            "invalid_fee_rate",
+            f"fee_rate must be from {float(minimum):g} (the minimum relay fee: nodes do not "
+            f"relay less) to {MAX_FEE_RATE:,} sat/vB",
         )
     return rate
 
@@ -134,6 +136,13 @@ def _funding(body: dict[str, Any], network: Network) -> tuple[Funding, ...]:
                 raise bad_request("unsupported_input", f"{where[:-1]}: {exc}") from None
         prev_tx = _prev_tx(item, where, outpoint, value, script)
         out.append(Funding(SpentOutput(outpoint, value, script, prev_tx), tokens, weight))
+    total = sum(f.spent.value for f in out)
+    if total > MAX_SATS:
+        raise bad_request(
+            "value_out_of_range",
+            f"the funding inputs sum to {total:,} sats, more than the 21,000,000 BTC that can "
+            "exist: at least one value is wrong",
+        )
     return tuple(out)
 
 
@@ -179,15 +188,15 @@ def _payment_parts(item: dict[str, Any], where: str, network: Network) -> tuple[
     return token, script, value
 
 
-def _common(request: Request, body: dict[str, Any]) -> tuple[tuple[Funding, ...], bytes, Fraction]:
-    network = context(request).reader.identity.network
+def _common(
+    network: Network, body: dict[str, Any], min_rate: Fraction
+) -> tuple[tuple[Funding, ...], bytes, Fraction]:
     change = parse_address(_text(_field(body, "change_address"), "change_address"), network)
-    return _funding(body, network), change, _fee_rate(body)
+    return _funding(body, network), change, _fee_rate(body, min_rate)
 
 
-def _transfer(request: Request, body: dict[str, Any]) -> Resolver:
-    funding, change, rate = _common(request, body)
-    network = context(request).reader.identity.network
+def _transfer(network: Network, body: dict[str, Any], min_rate: Fraction) -> Resolver:
+    funding, change, rate = _common(network, body, min_rate)
     items = _field(body, "transfers")
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_TRANSFERS:
         raise bad_request("invalid_body", f"transfers must be a list of 1 to {MAX_TRANSFERS}")
@@ -211,9 +220,8 @@ def _transfer(request: Request, body: dict[str, Any]) -> Resolver:
     return resolve
 
 
-def _mint(request: Request, body: dict[str, Any]) -> Resolver:
-    funding, change, rate = _common(request, body)
-    network = context(request).reader.identity.network
+def _mint(network: Network, body: dict[str, Any], min_rate: Fraction) -> Resolver:
+    funding, change, rate = _common(network, body, min_rate)
     token, script, value = _payment_parts(body, "", network)
     amount = _amount(body["amount"], "amount") if "amount" in body else None
 
@@ -224,8 +232,8 @@ def _mint(request: Request, body: dict[str, Any]) -> Resolver:
     return resolve
 
 
-def _burn(request: Request, body: dict[str, Any]) -> Resolver:
-    funding, change, rate = _common(request, body)
+def _burn(network: Network, body: dict[str, Any], min_rate: Fraction) -> Resolver:
+    funding, change, rate = _common(network, body, min_rate)
     token = _text(_field(body, "token"), "token")
     parse_token_ref(token)
     amount = _amount(_field(body, "amount"), "amount")
@@ -270,21 +278,32 @@ def _render(composition: Composition, names: TokenNames, network: Network) -> Js
     }
 
 
-def _endpoint(parse: Callable[[Request, dict[str, Any]], Resolver]) -> Callable[..., Any]:
+PARSERS: dict[str, Callable[[Network, dict[str, Any], Fraction], Resolver]] = {
+    "transfer": _transfer,
+    "mint": _mint,
+    "burn": _burn,
+}
+
+
+def compose_job(worker: Worker, kind: str, body: dict[str, Any], min_rate: Fraction) -> bytes:
+    """Parse, compose, verify and render one request, in a heavy-work process."""
+    network = worker.store.identity.network
+    resolve = PARSERS[kind](network, body, min_rate)
+    with worker.store.read() as view:
+        composition = compose(view, worker.machine, resolve(view))
+        rendered = _render(composition, TokenNames(view), network)
+    return json_bytes(rendered)
+
+
+def _endpoint(kind: str) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         ctx = context(request)
-        resolve = parse(request, await json_object(request))
-        machine: Machine = request.app.state.machine
-        with ctx.reader.read() as view:
-            composition = compose(view, machine, resolve(view))
-            body = _render(composition, TokenNames(view), ctx.reader.identity.network)
-        return JSONResponse(body)
+        body = await json_object(request)
+        heavy: HeavyWork = request.app.state.heavy
+        content = await heavy.run(compose_job, kind, body, ctx.settings.min_fee_rate)
+        return Response(content, media_type="application/json")
 
     return endpoint
 
 
-ROUTES = [
-    Route("/v1/compose/transfer", _endpoint(_transfer), methods=["POST"]),
-    Route("/v1/compose/mint", _endpoint(_mint), methods=["POST"]),
-    Route("/v1/compose/burn", _endpoint(_burn), methods=["POST"]),
-]
+ROUTES = [Route(f"/v1/compose/{kind}", _endpoint(kind), methods=["POST"]) for kind in PARSERS]

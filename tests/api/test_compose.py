@@ -6,16 +6,21 @@ API uses), and message bytes are built by the protocol tests' own CBOR helpers.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
 import httpx
 import pytest
 
+from api.app import create_app
 from api.compose import ComposeRequest, Funding, PlannedOutput, _verify, carrier_script
+from api.context import ApiContext
 from api.errors import ApiError
 from api.psbt import SpentOutput, unsigned_tx
+from api.server import ServerThread
 from protocol.contracts import v1_machine
+from tests.api.conftest import SETTINGS
 from tests.api.psbt_reader import read_psbt
 from tests.api.world import ALICE, BOB, DAVE, ISSU, ROOT, World, address, display, point
 from tests.protocol.builders import burn, mint, transfer
@@ -191,6 +196,20 @@ def test_the_machine_check_refuses_a_layout_that_would_burn(world: World) -> Non
     ("change", "code"),
     [
         ({"fee_rate": 0}, "invalid_fee_rate"),
+        # Below the default minimum relay fee of 1 sat/vB: nodes would not relay it.
+        ({"fee_rate": 1e-9}, "invalid_fee_rate"),
+        ({"fee_rate": 0.999}, "invalid_fee_rate"),
+        # Each value is within the money range, their sum (2 x 21M BTC) is not.
+        (
+            {
+                "funding": [
+                    coin(21_000_000 * 10**8),
+                    {**coin(21_000_000 * 10**8), "outpoint": "ab" * 32 + ":1"},
+                ]
+            },
+            "value_out_of_range",
+        ),
+        ({"funding": [coin(21_000_000 * 10**8 + 1)]}, "invalid_body"),
         ({"fee_rate": "2"}, "invalid_fee_rate"),
         ({"fee_rate": True}, "invalid_fee_rate"),
         ({"fee_rate": 10_001}, "invalid_fee_rate"),
@@ -213,6 +232,12 @@ def test_the_machine_check_refuses_a_layout_that_would_burn(world: World) -> Non
         ),
         (
             {"transfers": [{"token": ROOT, "amount": 1, "address": address(BOB), "value": 10}]},
+            "value_below_dust",
+        ),
+        # 329 sats to a P2TR output: one below Bitcoin Core's dust threshold (43 vB output + 67 vB
+        # to spend it, at 3 sat/vB = 330, worked out by hand).
+        (
+            {"transfers": [{"token": ROOT, "amount": 1, "address": address(BOB), "value": 329}]},
             "value_below_dust",
         ),
         ({"transfers": [{"token": "1:x", "amount": 1, "address": address(BOB)}]}, "invalid_token"),
@@ -244,3 +269,34 @@ def test_input_weight_makes_any_script_spendable(client: httpx.Client) -> None:
     response = compose(client, "mint", **body)
     assert response.status_code == 200, response.text
     assert read_psbt(response.json()["psbt"]).witness_utxo(0) == (50_000, P2WSH)
+
+
+def test_the_minimum_relay_fee_is_a_setting(world: World) -> None:
+    settings = replace(SETTINGS, min_fee_rate=Fraction(1, 10))
+    with (
+        ServerThread(create_app(ApiContext(world.store, settings))) as server,
+        httpx.Client(base_url=server.url, timeout=30) as http,
+    ):
+        funding = [{**coin(), "outpoint": "cd" * 32 + ":0"}]
+        low = http.post(
+            "/v1/compose/transfer",
+            json={
+                "funding": funding,
+                "transfers": [{"token": ROOT, "amount": 1, "address": address(BOB)}],
+                "fee_rate": 0.05,
+                "change_address": address(ALICE),
+            },
+        )
+        assert low.json()["error"]["code"] == "invalid_fee_rate"
+        assert "0.1" in low.json()["error"]["message"]
+        # 0.1 passes the fee check; the coin carries no ROOT, so the token check refuses.
+        ok_rate = http.post(
+            "/v1/compose/transfer",
+            json={
+                "funding": funding,
+                "transfers": [{"token": ROOT, "amount": 1, "address": address(BOB)}],
+                "fee_rate": 0.1,
+                "change_address": address(ALICE),
+            },
+        )
+        assert ok_rate.json()["error"]["code"] == "insufficient_token_balance"
