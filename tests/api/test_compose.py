@@ -277,26 +277,18 @@ def test_the_minimum_relay_fee_is_a_setting(world: World) -> None:
         ServerThread(create_app(ApiContext(world.store, settings))) as server,
         httpx.Client(base_url=server.url, timeout=30) as http,
     ):
-        funding = [{**coin(), "outpoint": "cd" * 32 + ":0"}]
-        low = http.post(
-            "/v1/compose/transfer",
-            json={
-                "funding": funding,
+
+        def error_at(rate: float) -> dict[str, str]:
+            body = {
+                "funding": [{**coin(), "outpoint": "cd" * 32 + ":0"}],
                 "transfers": [{"token": ROOT, "amount": 1, "address": address(BOB)}],
-                "fee_rate": 0.05,
+                "fee_rate": rate,
                 "change_address": address(ALICE),
-            },
-        )
-        assert low.json()["error"]["code"] == "invalid_fee_rate"
-        assert "0.1" in low.json()["error"]["message"]
+            }
+            error: dict[str, str] = http.post("/v1/compose/transfer", json=body).json()["error"]
+            return error
+
+        low = error_at(0.05)
+        assert low["code"] == "invalid_fee_rate" and "0.1" in low["message"]
         # 0.1 passes the fee check; the coin carries no ROOT, so the token check refuses.
-        ok_rate = http.post(
-            "/v1/compose/transfer",
-            json={
-                "funding": funding,
-                "transfers": [{"token": ROOT, "amount": 1, "address": address(BOB)}],
-                "fee_rate": 0.1,
-                "change_address": address(ALICE),
-            },
-        )
-        assert ok_rate.json()["error"]["code"] == "insufficient_token_balance"
+        assert error_at(0.1)["code"] == "insufficient_token_balance"
