@@ -92,11 +92,23 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready: a tip is indexed and it is within ``ready_lag_blocks`` of the node's."""
+    """Ready: the node answered within ``node_fresh`` seconds, a tip is indexed, and it is
+    within ``ready_lag_blocks`` of the node's."""
     ctx = context(request)
     tip = ctx.reader.tip()
     if ctx.indexer is not None and not ctx.indexer.alive():
         return error_response(503, "indexer_stopped", "the indexer thread has stopped; see logs")
+    if ctx.node_height is not None:
+        silent = ctx.monitor.node_silent_for()
+        fresh = ctx.settings.node_fresh
+        if silent is None or silent > fresh:
+            since = "has not answered yet" if silent is None else f"silent for {silent:,.0f} s"
+            detail = ctx.monitor.node_error or "no answer"
+            return error_response(
+                503,
+                "node_unreachable",
+                f"the node {since} (readiness needs an answer within {fresh:g} s): {detail}",
+            )
     if tip is None:
         return error_response(503, "not_synced", "no block is indexed yet")
     lag = ctx.monitor.lag(tip.height)

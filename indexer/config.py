@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from indexer.redact import redact_url
 from protocol.params import ACTIVATION_HEIGHTS, Network
 
 ENV_PREFIX = "ROOTSTATE_"
@@ -33,7 +34,7 @@ class ConfigError(ValueError):
 class Config:
     network: Network = Network.MAINNET
     data_dir: Path = field(default_factory=lambda: Path("~/.rootstate").expanduser())
-    rpc_url: str = ""
+    rpc_url: str = field(default="", repr=False)  # may carry user:password@
     rpc_user: str | None = None
     rpc_password: str | None = field(default=None, repr=False)
     rpc_cookie_file: Path | None = None
@@ -126,13 +127,18 @@ class Config:
         _check(
             url.scheme in ("http", "https") and bool(url.hostname),
             "rpc_url",
-            self.rpc_url,
+            redact_url(self.rpc_url),
             "an http:// or https:// URL such as http://127.0.0.1:8332",
         )
-        if self.rpc_cookie_file is None and (self.rpc_user is None or self.rpc_password is None):
+        in_url = url.username is not None and url.password is not None
+        if (
+            self.rpc_cookie_file is None
+            and (self.rpc_user is None or self.rpc_password is None)
+            and not in_url
+        ):
             raise ConfigError(
-                "no RPC credentials: set rpc_cookie_file (Bitcoin Core's .cookie) "
-                "or both rpc_user and rpc_password"
+                "no RPC credentials: set rpc_cookie_file (Bitcoin Core's .cookie), "
+                "both rpc_user and rpc_password, or put them in rpc_url (USER:PASSWORD@HOST)"
             )
         if self.zmq_url is not None:
             _check(self.zmq_url.startswith("tcp://"), "zmq_url", self.zmq_url, "tcp://HOST:PORT")

@@ -109,3 +109,12 @@ def test_api_settings_from_every_source(tmp_path: Path) -> None:
     assert config.api_ready_lag_blocks == 0
     listed = load_config(environ={**CREDS, "ROOTSTATE_CORS_ORIGINS": "*, https://b.example"})
     assert listed.cors_origins == ("*", "https://b.example")
+
+
+def test_credentials_in_the_url_count_and_are_never_echoed() -> None:
+    config = load_config(environ={"ROOTSTATE_RPC_URL": "http://u:hunter2@127.0.0.1:8332"})
+    assert "hunter2" not in repr(config)
+    with pytest.raises(ConfigError) as caught:
+        load_config(environ={"ROOTSTATE_RPC_URL": "ftp://u:hunter2@127.0.0.1:8332"})
+    assert "hunter2" not in str(caught.value)
+    assert "ftp://***@127.0.0.1:8332" in str(caught.value)
