@@ -95,5 +95,5 @@ def create_app(ctx: ApiContext) -> Starlette:
     app.state.streams = streams
     app.state.heavy = heavy
     app.state.machine = v1_machine()
-    app.state.openapi = build_openapi()
+    app.state.openapi = build_openapi(settings)
     return app

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, NoReturn, ParamSpec, TypeVar
 
 from api.errors import ApiError
 from indexer.store_config import StoreConfig
@@ -104,8 +104,10 @@ class HeavyWork:
         self.pending += 1
         try:
             future: Future[T] = self._executor().submit(_call, job, *args, **kwargs)
-        except BaseException:
+        except BaseException as exc:
             self.pending -= 1
+            if isinstance(exc, BrokenProcessPool):
+                self._failed(exc)
             raise
         loop = asyncio.get_running_loop()
         # Done callbacks run on the pool's thread; the count belongs to the loop's.
@@ -113,13 +115,16 @@ class HeavyWork:
         try:
             return await asyncio.wrap_future(future)
         except BrokenProcessPool as exc:
-            log.error("a heavy-work process failed: %s", exc)
-            # A worker died (killed, out of memory, or it could not open the store): start
-            # afresh on the next job instead of failing every job from now on.
-            self.close()
-            raise ApiError(
-                503, "worker_failed", "a heavy-work process failed; the error is logged"
-            ) from None
+            self._failed(exc)
+
+    def _failed(self, exc: BrokenProcessPool) -> NoReturn:
+        log.error("a heavy-work process failed: %s", exc)
+        # A worker died (killed, out of memory, or it could not open the store): start
+        # afresh on the next job instead of failing every job from now on.
+        self.close()
+        raise ApiError(
+            503, "worker_failed", "a heavy-work process failed; the error is logged"
+        ) from None
 
     def _release(self) -> None:
         self.pending -= 1

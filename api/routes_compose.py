@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from collections.abc import Awaitable, Callable
 from fractions import Fraction
 from typing import Any
@@ -20,7 +21,7 @@ from starlette.routing import Route
 from api.body import json_object
 from api.compose import ComposeRequest, Composition, Funding, Payment, compose
 from api.context import context
-from api.errors import bad_request
+from api.errors import bad_request, unprocessable
 from api.fees import (
     MAX_INPUT_WEIGHT,
     UnknownInputError,
@@ -49,6 +50,10 @@ MAX_FUNDING_INPUTS = 250
 MAX_TRANSFERS = 64  # spec §5.1: at most 64 operations per message
 MAX_FEE_RATE = 10_000
 MAX_SATS = 21_000_000 * 100_000_000
+MAX_SCRIPT_BYTES = 10_000
+MAX_DECLARED_TOKENS = 1_000
+#: Hex as the OpenAPI document describes it: whole bytes, no spaces (bytes.fromhex allows them).
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
 
 Resolver = Callable[[StoreView], ComposeRequest]
 
@@ -59,12 +64,29 @@ def _field(body: dict[str, Any], name: str, where: str = "") -> Any:
     return body[name]
 
 
-def _int(value: Any, name: str, low: int, high: int, code: str = "invalid_body") -> int:
-    if isinstance(value, str) and value.isdigit() and value.isascii() and len(value) <= 40:
+def _int(
+    value: Any, name: str, low: int, high: int, code: str = "invalid_body", *, text: bool = False
+) -> int:
+    """An integer in ``low..high``; with ``text``, also its decimal string (no leading zero)."""
+    if text and isinstance(value, str) and _is_decimal(value):
         value = int(value)
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON (and JSON Schema's "integer") does not tell 5.0 from 5
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise bad_request(code, f"{name} must be an integer from {low:,} to {high:,}")
+        kind = "an integer (or decimal string)" if text else "an integer"
+        raise bad_request(code, f"{name} must be {kind} from {low:,} to {high:,}")
     return value
+
+
+def _is_decimal(value: str) -> bool:
+    return value.isdigit() and value.isascii() and len(value) <= 40 and not value.startswith("0")
+
+
+def _hex(value: Any, name: str, code: str) -> bytes:
+    text = _text(value, name)
+    if not _HEX.fullmatch(text):
+        raise bad_request(code, f"{name} is not hex (whole bytes, no spaces)")
+    return bytes.fromhex(text)
 
 
 def _text(value: Any, name: str) -> str:
@@ -89,18 +111,16 @@ def _fee_rate(body: dict[str, Any], minimum: Fraction) -> Fraction:
 
 def _script(item: dict[str, Any], where: str, network: Network) -> bytes:
     if "script_pubkey" in item:
-        text = _text(item["script_pubkey"], f"{where}script_pubkey")
-        try:
-            script = bytes.fromhex(text)
-        except ValueError:
-            raise bad_request("invalid_script", f"{where}script_pubkey is not hex") from None
-        if not 0 < len(script) <= 10_000:
-            raise bad_request("invalid_script", f"{where}script_pubkey has a bad length")
+        script = _hex(item["script_pubkey"], f"{where}script_pubkey", "invalid_script")
+        if len(script) > MAX_SCRIPT_BYTES:
+            raise bad_request(
+                "invalid_script", f"{where}script_pubkey is over {MAX_SCRIPT_BYTES:,} bytes"
+            )
         if (
             "address" in item
             and parse_address(_text(item["address"], "address"), network) != script
         ):
-            raise bad_request("invalid_body", f"{where}address and script_pubkey disagree")
+            raise unprocessable("script_mismatch", f"{where}address and script_pubkey disagree")
         return script
     return parse_address(_text(_field(item, "address", where), f"{where}address"), network)
 
@@ -120,7 +140,7 @@ def _funding(body: dict[str, Any], network: Network) -> tuple[Funding, ...]:
         value = _int(_field(item, "value", where), f"{where}value", 1, MAX_SATS)
         script = _script(item, where, network)
         declared = item.get("tokens", [])
-        if not isinstance(declared, list) or len(declared) > 1_000:
+        if not isinstance(declared, list) or len(declared) > MAX_DECLARED_TOKENS:
             raise bad_request("invalid_body", f"{where}tokens must be a list of token ids")
         try:
             tokens = frozenset(parse_token_id(_text(t, f"{where}tokens")) for t in declared)
@@ -133,12 +153,12 @@ def _funding(body: dict[str, Any], network: Network) -> tuple[Funding, ...]:
             try:
                 input_weight(script)
             except UnknownInputError as exc:
-                raise bad_request("unsupported_input", f"{where[:-1]}: {exc}") from None
+                raise unprocessable("unsupported_input", f"{where[:-1]}: {exc}") from None
         prev_tx = _prev_tx(item, where, outpoint, value, script)
         out.append(Funding(SpentOutput(outpoint, value, script, prev_tx), tokens, weight))
     total = sum(f.spent.value for f in out)
     if total > MAX_SATS:
-        raise bad_request(
+        raise unprocessable(
             "value_out_of_range",
             f"the funding inputs sum to {total:,} sats, more than the 21,000,000 BTC that can "
             "exist: at least one value is wrong",
@@ -151,27 +171,27 @@ def _prev_tx(
 ) -> bytes | None:
     if "prev_tx" not in item:
         if witness_version(script) is None:
-            raise bad_request(
-                "invalid_body",
+            raise unprocessable(
+                "prev_tx_required",
                 f"{where}prev_tx (the raw previous transaction) is required for a non-segwit input",
             )
         return None
+    raw = _hex(item["prev_tx"], f"{where}prev_tx", "invalid_prev_tx")
     try:
-        raw = bytes.fromhex(_text(item["prev_tx"], f"{where}prev_tx"))
         tx = parse_transaction(raw)
     except (ValueError, TransactionParseError):
-        raise bad_request("invalid_prev_tx", f"{where}prev_tx is not a raw transaction") from None
+        raise unprocessable("invalid_prev_tx", f"{where}prev_tx is not a raw transaction") from None
     vout = int.from_bytes(outpoint[32:], "big")
     if tx.txid != outpoint[:32] or vout >= len(tx.outputs):
-        raise bad_request("invalid_prev_tx", f"{where}prev_tx is not the transaction spent")
+        raise unprocessable("invalid_prev_tx", f"{where}prev_tx is not the transaction spent")
     spent = tx.outputs[vout]
     if spent.value != value or spent.script != script:
-        raise bad_request("invalid_prev_tx", f"{where}value or script disagree with prev_tx")
+        raise unprocessable("invalid_prev_tx", f"{where}value or script disagree with prev_tx")
     return raw
 
 
 def _amount(value: Any, name: str) -> int:
-    return _int(value, name, 1, U128_MAX, code="invalid_amount")
+    return _int(value, name, 1, U128_MAX, code="invalid_amount", text=True)
 
 
 def _payment_parts(item: dict[str, Any], where: str, network: Network) -> tuple[str, bytes, int]:
@@ -180,7 +200,7 @@ def _payment_parts(item: dict[str, Any], where: str, network: Network) -> tuple[
     script = parse_address(_text(_field(item, "address", where), f"{where}address"), network)
     value = _int(item.get("value", 0), f"{where}value", 0, MAX_SATS)
     if value and value < dust_threshold(script):
-        raise bad_request(
+        raise unprocessable(
             "value_below_dust",
             f"{where}value {value:,} sats is below the dust limit of "
             f"{dust_threshold(script):,} for its address",

@@ -10,8 +10,9 @@ from starlette.routing import Route
 
 from api.context import context
 from api.errors import bad_request, error_response, not_found
+from api.params import is_u32
 from api.render import render_block
-from protocol.params import PROTOCOL_VERSION, U32_MAX
+from protocol.params import PROTOCOL_VERSION
 
 HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 
@@ -66,16 +67,15 @@ async def block(request: Request) -> Response:
     ctx = context(request)
     ident: str = request.path_params["block"]
     with ctx.reader.read() as view:
-        if ident.isdigit() and ident.isascii() and len(ident) <= 10:
-            height = int(ident)
-            if height > U32_MAX:
-                raise bad_request("invalid_block_id", f"height {height:,} is above 2^32-1")
-            record = view.block(height)
+        if is_u32(ident):
+            record = view.block(int(ident))
         elif HEX64.fullmatch(ident):
             record = view.block_by_hash(bytes.fromhex(ident)[::-1])
         else:
             raise bad_request(
-                "invalid_block_id", f"{ident[:80]!r} is neither a block height nor a block hash"
+                "invalid_block_id",
+                f"{ident[:80]!r} is neither a block height (0 to 2^32-1, no leading zeros) "
+                "nor a block hash",
             )
     if record is None:
         raise not_found("block_not_found", f"no indexed block {ident}")

@@ -218,9 +218,15 @@ def test_the_machine_check_refuses_a_layout_that_would_burn(world: World) -> Non
         ({"funding": [{"outpoint": COIN, "value": 1}]}, "invalid_body"),
         ({"funding": [{"outpoint": "x", "value": 1, "address": "y"}]}, "invalid_outpoint"),
         ({"funding": [{**coin(), "value": -5}]}, "invalid_body"),
+        ({"funding": [{**coin(), "value": 5.5}]}, "invalid_body"),
         ({"funding": [{**coin(), "tokens": ["ROOT"]}]}, "invalid_token"),
         ({"funding": [{**coin(), "script_pubkey": P2WSH.hex()}]}, "unsupported_input"),
-        ({"funding": [{**coin(), "script_pubkey": "76a914" + "00" * 20 + "88ac"}]}, "invalid_body"),
+        (
+            {"funding": [{**coin(), "script_pubkey": "76a914" + "00" * 20 + "88ac"}]},
+            "prev_tx_required",
+        ),
+        ({"funding": [{**coin(), "script_pubkey": "ab cd"}]}, "invalid_script"),
+        ({"funding": [{**coin(), "value": "5"}]}, "invalid_body"),
         ({"funding": [{**coin(), "script_pubkey": "zz"}]}, "invalid_script"),
         ({"funding": [coin(), coin()]}, "duplicate_input"),
         ({"funding": [{**coin(), "prev_tx": "00"}]}, "invalid_prev_tx"),
@@ -243,9 +249,11 @@ def test_the_machine_check_refuses_a_layout_that_would_burn(world: World) -> Non
         ({"transfers": [{"token": "1:x", "amount": 1, "address": address(BOB)}]}, "invalid_token"),
     ],
 )
-def test_malformed_requests_are_400(
+def test_malformed_requests_are_refused(
     client: httpx.Client, change: dict[str, Any], code: str
 ) -> None:
+    """400 for what the OpenAPI document does not describe, 422 for what it does but cannot
+    be (inputs summing past the money range, dust, a duplicate, an inconsistent prev_tx)."""
     body: dict[str, Any] = {
         "funding": [coin()],
         "transfers": [{"token": ROOT, "amount": 1, "address": address(BOB)}],
@@ -254,8 +262,18 @@ def test_malformed_requests_are_400(
         **change,
     }
     response = client.post("/v1/compose/transfer", json=body)
-    assert response.status_code == 400, response.text
+    assert response.status_code == (422 if code in WELL_FORMED_REFUSALS else 400), response.text
     assert response.json()["error"]["code"] == code
+
+
+WELL_FORMED_REFUSALS = {
+    "value_out_of_range",
+    "value_below_dust",
+    "duplicate_input",
+    "unsupported_input",
+    "prev_tx_required",
+    "invalid_prev_tx",
+}
 
 
 def test_input_weight_makes_any_script_spendable(client: httpx.Client) -> None:
