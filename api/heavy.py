@@ -23,6 +23,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -36,6 +39,8 @@ from protocol.contracts import v1_machine
 from protocol.machine import Machine
 
 log = logging.getLogger(__name__)
+#: How often a worker checks that the server that started it is still there.
+ORPHAN_CHECK_SECONDS = 1.0
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -53,8 +58,17 @@ class Worker:
 _worker: list[Worker] = []
 
 
-def _start_worker(config: StoreConfig) -> None:
+def _start_worker(config: StoreConfig, parent: int) -> None:
     _worker.append(Worker(open_reader(config), v1_machine()))
+    threading.Thread(target=_exit_with, args=(parent,), name="orphan-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """A worker whose server died without shutting the pool down (SIGKILL, a crash) would wait
+    for jobs forever: leave as soon as the parent is gone."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(0)
 
 
 def _call(job: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -81,7 +95,7 @@ class HeavyWork:
                 self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(self._store,),
+                initargs=(self._store, os.getpid()),
             )
         return self._pool
 
@@ -130,6 +144,7 @@ class HeavyWork:
         self.pending -= 1
 
     def close(self) -> None:
+        """Stop the workers; a job already running finishes first."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None

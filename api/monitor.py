@@ -47,9 +47,10 @@ class Monitor:
                 self.node_error = None
                 self.node_answered_at = time.monotonic()
             except Exception as exc:  # any failure of the node is reported, never raised
+                error = str(exc) or type(exc).__name__
                 if self.node_error is None:
-                    log.warning("cannot get the node's height: %s", exc)
-                self.node_error = str(exc) or type(exc).__name__
+                    log.warning("cannot get the node's height: %s", error)
+                self.node_error = error
             self.node_checked_at = time.time()
         self._sample()
 

@@ -69,7 +69,16 @@ def _parser() -> argparse.ArgumentParser:
     rollback = commands.add_parser("rollback", help="undo blocks above a height")
     rollback.add_argument("--to", type=int, required=True, metavar="HEIGHT")
     commands.add_parser("verify", help="re-derive state hashes into a scratch store and compare")
-    commands.add_parser("serve", help="serve the HTTP API over the store (indexer runs apart)")
+    serve = commands.add_parser(
+        "serve", help="serve the HTTP API over the store (indexer runs apart)"
+    )
+    serve.add_argument(
+        "--workers",
+        dest="api_workers",
+        type=int,
+        default=argparse.SUPPRESS,
+        help="worker processes sharing the port (same as --api-workers)",
+    )
     commands.add_parser("run", help="index and serve the HTTP API in one process")
     return parser
 

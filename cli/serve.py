@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 
 import uvicorn
 
 from api.app import create_app
 from api.context import ApiContext, IndexerLink
-from api.server import uvicorn_config
+from api.server import raise_fd_limit, run_workers, uvicorn_config
 from api.wiring import api_settings, node_height
 from cli.signals import stop_on_signals
 from indexer.config import Config
@@ -21,22 +22,40 @@ from indexer.store_reader import open_reader
 
 log = logging.getLogger("rootstate.api")
 
+#: Descriptors a worker needs besides its connections: the store, logs, heavy-work pipes.
+FDS_BESIDES_CONNECTIONS = 64
 #: How long `run` waits for the indexer to finish its batch after the API stops.
 STOP_WAIT_SECONDS = 60.0
 
 
 def cmd_serve(config: Config) -> int:
-    """The API alone, reading the store the indexer (another process) writes."""
+    """The API alone, reading the store the indexer (another process) writes; with
+    ``api_workers`` above 1, in that many forked processes sharing the port."""
     stop_on_signals()
-    reader = open_reader(store_config(config))
-    try:
-        ctx = ApiContext(reader, api_settings(config), node_height=node_height(config))
-        app = create_app(ctx)
-        log.info("API on http://%s:%s (store %s)", config.api_host, config.api_port, reader.path)
-        uvicorn.Server(uvicorn_config(app, config.api_host, config.api_port)).run()
-    finally:
-        reader.close()
-    return 0
+    settings = api_settings(config)
+    # Fail here, with the store's own message, rather than in every worker.
+    open_reader(store_config(config)).close()
+    raise_fd_limit(settings.limits.max_connections + FDS_BESIDES_CONNECTIONS)
+
+    def serve(sock: socket.socket | None) -> None:
+        reader = open_reader(store_config(config))
+        try:
+            ctx = ApiContext(reader, settings, node_height=node_height(config))
+            app = create_app(ctx)
+            server = uvicorn.Server(
+                uvicorn_config(app, config.api_host, config.api_port, settings.limits)
+            )
+            server.run(sockets=None if sock is None else [sock])
+        finally:
+            reader.close()
+
+    if config.api_workers == 1:
+        log.info(
+            "API on http://%s:%s (store %s)", config.api_host, config.api_port, config.store_path
+        )
+        serve(None)
+        return 0
+    return run_workers(config.api_workers, config.api_host, config.api_port, serve)
 
 
 def cmd_run(config: Config) -> int:
@@ -60,7 +79,11 @@ def cmd_run(config: Config) -> int:
         thread = threading.Thread(target=index, name="indexer", daemon=True)
         link = IndexerLink(follow.stats, thread.is_alive)
         ctx = ApiContext(store, api_settings(config), node_height=node_height(config), indexer=link)
-        server = uvicorn.Server(uvicorn_config(create_app(ctx), config.api_host, config.api_port))
+        limits = ctx.settings.limits
+        raise_fd_limit(limits.max_connections + FDS_BESIDES_CONNECTIONS)
+        server = uvicorn.Server(
+            uvicorn_config(create_app(ctx), config.api_host, config.api_port, limits)
+        )
         thread.start()
         log.info("indexer started; API on http://%s:%s", config.api_host, config.api_port)
         try:
