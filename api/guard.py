@@ -9,7 +9,9 @@ protocol class with the limits of :class:`ConnectionLimits` added:
   on a kept-alive connection), else 408 and the connection is closed: this bounds idle and
   trickling ("slowloris") connections;
 - a head above ``max_head_bytes`` gets 431, a URL above ``max_url_bytes`` 414;
-- past ``max_connections`` open connections, a new one's request gets 503 and is closed;
+- past ``max_connections`` open connections, the one that has waited longest without
+  sending a request is closed to make room; when every connection is busy, the new one's
+  request gets 503 and it is closed;
 - malformed HTTP (bad Content-Length, control characters, ...) gets 400.
 
 Every refusal has the API's JSON error shape and closes the connection, since the rest of
@@ -75,12 +77,40 @@ def guarded_protocol(limits: ConnectionLimits) -> type[HttpToolsProtocol]:
             self._header_bytes = 0
             self._over_capacity = False
             self._refusal: tuple[int, str, str] | None = None
+            #: loop.time() since which the connection waits for a request head.
+            self._idle_since = 0.0
 
         def connection_made(self, transport: Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            self._idle_since = self.loop.time()
             # The set includes this connection.
-            self._over_capacity = len(self.connections) > limits.max_connections
+            if len(self.connections) > limits.max_connections:
+                self._over_capacity = not self._evict_one()
             self._arm_head_timer()
+
+        def _evict_one(self) -> bool:
+            """Close the connection that has waited longest for a request head, to make room.
+
+            A connection that sends nothing costs a descriptor and nothing else, so a flood
+            of them would otherwise lock everyone out; one with a request or stream in
+            progress is never closed for room. False if every other connection is busy.
+            """
+            waiting = [
+                c
+                for c in self.connections
+                if c is not self and isinstance(c, GuardedProtocol) and c._waiting()
+            ]
+            if not waiting:
+                return False
+            oldest = min(waiting, key=lambda c: c._idle_since)
+            oldest._refuse(
+                503,
+                "connection_evicted",
+                "closed to make room: no request came on this connection while the server "
+                f"held its limit of {limits.max_connections:,} connections",
+            )
+            self.connections.discard(oldest)
+            return True
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._cancel_head_timer()
@@ -140,6 +170,15 @@ def guarded_protocol(limits: ConnectionLimits) -> type[HttpToolsProtocol]:
         def on_message_complete(self) -> None:
             super().on_message_complete()
             self._reading_head = True
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._idle_since = self.loop.time()
+
+        def _waiting(self) -> bool:
+            """No request in progress: the connection waits for (the rest of) a head."""
+            cycle = self.cycle
+            return self._reading_head and (cycle is None or cycle.response_complete)
 
         def send_400_response(self, msg: str) -> None:
             """Called by uvicorn for any parser error, including our own refusals."""

@@ -52,7 +52,7 @@ BANK = b"\x51\x20" + hashlib.sha256(b"bench bank").digest()
 TOKEN = [1, 1]
 
 
-def _p2tr(label: str) -> bytes:
+def p2tr(label: str) -> bytes:
     return b"\x51\x20" + hashlib.sha256(label.encode()).digest()
 
 
@@ -82,7 +82,7 @@ def chain(count: int) -> Iterator[tuple[int, list[Transaction], list[str]]]:
             {0: 3, 1: list[CborValue](TOKEN), 2: 1 + n, 3: n + 2} for n in range(RECIPIENTS)
         ]
         outputs = [(0, carrier_script(encode_canonical({0: 1, 1: ops, 2: 1}))), (1_000, BANK)]
-        outputs += [(330, _p2tr(f"holder {height} {n}")) for n in range(RECIPIENTS)]
+        outputs += [(330, p2tr(f"holder {height} {n}")) for n in range(RECIPIENTS)]
         tx = _tx([bank], outputs)
         bank = OutPoint(tx.txid, 1)
         created = [f"{tx.txid[::-1].hex()}:{n + 2}" for n in range(RECIPIENTS)]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import select
 import socket
 import time
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ from api.server import ServerThread
 LIMITS = ConnectionLimits(
     max_head_bytes=4096,
     max_url_bytes=2048,
-    head_timeout=0.5,
+    head_timeout=1.5,
     keep_alive_timeout=1,
     max_connections=8,
 )
@@ -30,10 +32,25 @@ async def ok(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
+async def slow(request: Request) -> Response:
+    await asyncio.sleep(1.0)
+    return JSONResponse({"ok": True})
+
+
+def make_server() -> ServerThread:
+    return ServerThread(Starlette(routes=[Route("/ok", ok), Route("/slow", slow)]), limits=LIMITS)
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServerThread]:
-    app = Starlette(routes=[Route("/ok", ok)])
-    with ServerThread(app, limits=LIMITS) as running:
+    with make_server() as running:
+        yield running
+
+
+@pytest.fixture
+def fresh_server() -> Iterator[ServerThread]:
+    """A server no other test has connections to (the capacity tests count them)."""
+    with make_server() as running:
         yield running
 
 
@@ -132,13 +149,37 @@ def test_an_idle_kept_alive_connection_is_closed(server: ServerThread) -> None:
     assert 0.5 < time.monotonic() - started < 4
 
 
-def test_connections_past_the_limit_are_refused_with_503(server: ServerThread) -> None:
+def test_past_the_limit_the_longest_idle_connection_makes_room(
+    fresh_server: ServerThread,
+) -> None:
+    server = fresh_server
     idle = [connect(server) for _ in range(LIMITS.max_connections)]
     try:
         time.sleep(0.1)
         status, body = exchange(server, b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+        # Well before the head deadline, exactly one idle connection was closed for room.
+        readable, _, _ = select.select(idle, [], [], 0.5)
+        evicted = [read_all(sock) for sock in readable]
     finally:
         for sock in idle:
+            sock.close()
+    assert (status, body) == (200, {"ok": True})
+    assert len(evicted) == 1
+    assert evicted[0].startswith(b"HTTP/1.1 503") and b'"connection_evicted"' in evicted[0]
+
+
+def test_past_the_limit_with_every_connection_busy_a_new_one_gets_503(
+    fresh_server: ServerThread,
+) -> None:
+    server = fresh_server
+    busy = [connect(server) for _ in range(LIMITS.max_connections)]
+    try:
+        for sock in busy:
+            sock.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.2)
+        status, body = exchange(server, b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+    finally:
+        for sock in busy:
             sock.close()
     assert status == 503
     assert body["error"]["code"] == "too_many_connections"  # type: ignore[index]
