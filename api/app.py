@@ -64,8 +64,8 @@ def create_app(ctx: ApiContext) -> Starlette:
         )
     middleware.append(Middleware(BodyLimit, limit=settings.max_body_bytes))
 
-    streams = StreamHub(ctx)
     heavy = HeavyWork(ctx.reader.config, settings.heavy_processes, settings.heavy_queue)
+    streams = StreamHub(ctx, heavy)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -65,8 +65,20 @@ def error_bytes(status: int, code: str, message: str, close: bool = True) -> byt
     return head.encode("ascii") + body
 
 
+class _NoParserWarnings(logging.Filter):
+    """uvicorn logs a warning per malformed request, so a client could flood the log; the
+    guard answers each with a JSON 400 and logs nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "Invalid HTTP request received."
+
+
+_QUIET = _NoParserWarnings()
+
+
 def guarded_protocol(limits: ConnectionLimits) -> type[HttpToolsProtocol]:
     """uvicorn's httptools protocol with ``limits`` enforced (pass it as ``Config(http=...)``)."""
+    logging.getLogger("uvicorn.error").addFilter(_QUIET)  # a filter is added only once
 
     class GuardedProtocol(HttpToolsProtocol):
         def __init__(self, *args: Any, **kwargs: Any) -> None:

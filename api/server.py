@@ -130,7 +130,11 @@ def run_workers(workers: int, host: str, port: int, serve: Callable[[socket.sock
         children.append(pid)
     sock.close()
 
+    stopping = False
+
     def forward(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
         for child in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
@@ -144,8 +148,12 @@ def run_workers(workers: int, host: str, port: int, serve: Callable[[socket.sock
         if pid not in children:
             continue
         children.remove(pid)
-        if os.waitstatus_to_exitcode(status) != 0 and not failed:
+        code = os.waitstatus_to_exitcode(status)
+        # Asked to stop, uvicorn re-raises the signal once shut down: that is a clean exit.
+        if stopping and code in (-signal.SIGTERM, -signal.SIGINT):
+            code = 0
+        if code != 0 and not failed:
             failed = True
-            log.error("API worker %s exited with %s; stopping the others", pid, status)
+            log.error("API worker %s exited with %s; stopping the others", pid, code)
             forward(signal.SIGTERM, None)
     return 1 if failed else 0

@@ -33,7 +33,9 @@ from starlette.routing import Route
 
 from api.context import ApiContext, context
 from api.errors import bad_request, error_response
+from api.heavy import Worker
 from api.render import Json, render_block, render_event
+from indexer.store_reader import StoreReader
 from indexer.store_view import StoreView
 from protocol.params import U32_MAX
 
@@ -108,14 +110,14 @@ def resume(ctx: ApiContext, token: str | None) -> tuple[Position, int, Json | No
 
 
 def read_after(
-    ctx: ApiContext, position: Position, sequence: int, max_events: int
+    reader: StoreReader, position: Position, sequence: int, max_events: int
 ) -> tuple[list[bytes], Position, int]:
     """The next blocks after ``position`` as wire-ready chunks, one per block (a reorg notice
     first if ``position`` was rolled back), stopping once ``max_events`` events are read so
     no single read holds the event loop for long."""
     out: list[bytes] = []
     events = 0
-    with ctx.reader.read() as view:
+    with reader.read() as view:
         if position.block_hash is not None:
             record = view.block(position.height)
             if record is None or record.block_hash != position.block_hash:
@@ -140,6 +142,13 @@ def read_after(
             if events >= max_events:
                 break
     return out, position, sequence
+
+
+def read_job(
+    worker: Worker, position: Position, sequence: int, max_events: int
+) -> tuple[list[bytes], Position, int]:
+    """:func:`read_after` in a heavy-work process: rendering events is the costly part."""
+    return read_after(worker.store, position, sequence, max_events)
 
 
 async def stream(request: Request) -> Response:

@@ -1,12 +1,14 @@
 """One reader of new blocks for every live stream, so a hundred subscribers cost one.
 
 The hub polls the store's tip every ``stream_poll_seconds``. When blocks were added it reads
-them once (:func:`api.sse.read_after`, in bounded reads) and offers the same encoded chunk
-to every live subscriber's queue. A subscriber starts behind the hub (a resume cursor, or
-the hub moved on while it said hello) and replays on its own, at most ``REPLAYS_AT_ONCE``
-streams reading at a time and each read bounded in events, yielding the event loop between
-reads: a crowd of replaying clients cannot starve other requests. Once its position equals
-the hub's it joins (checked and done without an ``await`` between, so no block is missed).
+them once (:func:`api.sse.read_after`, in bounded reads, rendered in a heavy-work process so
+the event loop only moves bytes) and offers the same encoded chunk to every live
+subscriber's queue. A subscriber starts behind the hub (a resume cursor, or the hub moved
+on while it said hello) and replays on its own, also through heavy-work processes, at most
+``REPLAYS_AT_ONCE`` streams reading at a time and each read bounded in events: a crowd of
+replaying clients cannot starve other requests, nor crowd compose out of the heavy-work
+queue. Once its position equals the hub's it joins (checked and done without an ``await``
+between, so no block is missed).
 
 A subscriber's queue holds at most ``stream_queue_blocks`` blocks. One that fills it is a
 consumer that does not read: it is dropped (sent an ``error`` message naming its last cursor)
@@ -18,11 +20,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from api.context import ApiContext
+from api.errors import ApiError
+from api.heavy import HeavyWork
 from api.render import Json
-from api.sse import Position, message, read_after, resume
+from api.sse import Position, message, read_job, resume
+
+log = logging.getLogger(__name__)
 
 #: Replaying streams reading the store at once; the others wait their turn.
 REPLAYS_AT_ONCE = 2
@@ -30,6 +37,8 @@ REPLAYS_AT_ONCE = 2
 REPLAY_EVENTS = 200
 #: Events per read of the hub; it reads again at once while more blocks are waiting.
 HUB_EVENTS = 2_000
+#: How long a read waits when the heavy-work queue is full before asking again.
+BUSY_RETRY_SECONDS = 0.05
 
 
 class Idle:
@@ -70,14 +79,10 @@ class Subscriber:
             yield message("hello", hello, position.cursor).encode()
             while not hub.join(self, position):
                 async with hub.replays:
-                    chunks, position, sequence = read_after(
-                        hub.ctx, position, sequence, REPLAY_EVENTS
-                    )
+                    chunks, position, sequence = await hub.read(position, sequence, REPLAY_EVENTS)
                 for chunk in chunks:
                     yield chunk
-                if chunks:
-                    await asyncio.sleep(0)
-                elif not await hub.moved(heartbeat):
+                if not chunks and not await hub.moved(heartbeat):
                     yield b": keep-alive\n\n"
             while True:
                 got: bytes | Idle | None = IDLE
@@ -102,8 +107,9 @@ class Subscriber:
 
 
 class StreamHub:
-    def __init__(self, ctx: ApiContext) -> None:
+    def __init__(self, ctx: ApiContext, heavy: HeavyWork) -> None:
         self.ctx = ctx
+        self.heavy = heavy
         self.max_streams = ctx.settings.max_streams
         self.queue_blocks = ctx.settings.stream_queue_blocks
         self.replays = asyncio.Semaphore(REPLAYS_AT_ONCE)
@@ -146,23 +152,42 @@ class StreamHub:
             return True
         return False
 
+    async def read(
+        self, position: Position, sequence: int, max_events: int
+    ) -> tuple[list[bytes], Position, int]:
+        """The blocks after ``position``, read and rendered in a heavy-work process (waiting
+        for room there rather than failing: a stream is a long request anyway)."""
+        while True:
+            try:
+                return await self.heavy.run(read_job, position, sequence, max_events)
+            except ApiError as exc:
+                if exc.code != "busy":
+                    raise
+            await asyncio.sleep(BUSY_RETRY_SECONDS)
+
     async def run(self) -> None:
         while True:
-            more = self.step()
+            try:
+                more = await self.step()
+            except Exception:  # the hub must outlive any one failed read
+                log.exception("the stream hub failed to read; retrying")
+                more = False
             await asyncio.sleep(0 if more else self.ctx.settings.stream_poll_seconds)
 
-    def step(self) -> bool:
+    async def step(self) -> bool:
         """Read what is new (bounded) and hand it out; True if more is waiting."""
+        tip, sequence, _ = resume(self.ctx, None)  # one short read on the loop
         if self._position is None or not self._live:
             # Nobody to hand blocks to: just follow the tip, so the next subscriber joins it.
-            position, sequence, _ = resume(self.ctx, None)
-            changed = position != self._position
-            self._position, self._sequence = position, sequence
+            changed = tip != self._position
+            self._position, self._sequence = tip, sequence
             if changed:
                 self._announce()
             return False
-        chunks, position, self._sequence = read_after(
-            self.ctx, self._position, self._sequence, HUB_EVENTS
+        if tip == self._position and sequence == self._sequence:
+            return False
+        chunks, position, self._sequence = await self.read(
+            self._position, self._sequence, HUB_EVENTS
         )
         if not chunks:
             return False

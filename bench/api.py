@@ -21,6 +21,7 @@ import json
 import random
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,7 @@ import uvicorn
 from api.app import create_app
 from api.compose import carrier_script
 from api.context import ApiContext, ApiSettings
-from api.server import uvicorn_config
+from api.server import raise_fd_limit, run_workers, uvicorn_config
 from indexer.store import open_store
 from indexer.store_config import ChainIdentity, StoreConfig
 from indexer.store_reader import open_reader
@@ -111,18 +112,36 @@ def apply_chain(path: Path, first: int, last: int, pause: float) -> int:
     return applied
 
 
-def serve(path: Path, port: int) -> None:
-    reader = open_reader(StoreConfig(path))
-    app = create_app(ApiContext(reader, ApiSettings(network=Network.REGTEST)))
-    uvicorn.Server(uvicorn_config(app, "127.0.0.1", port)).run()
+def serve(path: Path, port: int, workers: int = 1) -> None:
+    """``rootstate serve``'s app over the store, in ``workers`` processes."""
+    settings = ApiSettings(network=Network.REGTEST)
+    raise_fd_limit(settings.limits.max_connections + 64)
+
+    def one(sock: socket.socket | None) -> None:
+        reader = open_reader(StoreConfig(path))
+        try:
+            app = create_app(ApiContext(reader, settings))
+            server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, settings.limits))
+            server.run(sockets=None if sock is None else [sock])
+        finally:
+            reader.close()
+
+    if workers == 1:
+        one(None)
+    else:
+        run_workers(workers, "127.0.0.1", port, one)
 
 
 _LATENCY = re.compile(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 _UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def run_wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str, float]:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
+def run_wrk(
+    url: str, script: Path | None, seconds: int, connections: int, threads: int = 1
+) -> dict[str, float]:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script is not None:
+        command += ["-s", str(script)]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     figures = {f"p{p}": float(v) * _UNIT[u] for p, v, u in _LATENCY.findall(out)}
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -159,11 +178,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="length of each load run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--port", type=int, default=18_432)
+    parser.add_argument(
+        "--attacks",
+        action="store_true",
+        help="instead: /v1/status latency under each hostile load, and its rps with 1 and 2 "
+        "API workers (see bench/attacks.py)",
+    )
+    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--write", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve is not None:
-        serve(args.serve, args.port)
+        serve(args.serve, args.port, args.workers)
         return
     if args.write is not None:
         print(
@@ -175,7 +201,12 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("bench.api needs wrk as the load generator: apt-get install wrk")
     with tempfile.TemporaryDirectory(prefix="rootstate-bench-") as tmp:
-        _bench(Path(tmp), args)
+        if args.attacks:
+            from bench.attacks import suite  # noqa: PLC0415 (bench.attacks imports this module)
+
+            suite(Path(tmp), args)
+        else:
+            _bench(Path(tmp), args)
 
 
 def _bench(tmp: Path, args: argparse.Namespace) -> None:
@@ -191,7 +222,7 @@ def _bench(tmp: Path, args: argparse.Namespace) -> None:
     api = subprocess.Popen([*me, "--serve", str(path)])
     writer = None
     try:
-        _wait_for(f"http://127.0.0.1:{args.port}/healthz")
+        wait_for(f"http://127.0.0.1:{args.port}/healthz")
         writer = subprocess.Popen(
             [
                 *me,
@@ -236,7 +267,7 @@ def _bench(tmp: Path, args: argparse.Namespace) -> None:
     print(f"writer applied {grown:,} blocks ({grown * RECIPIENTS:,} new outpoints) meanwhile")
 
 
-def _wait_for(url: str, timeout: float = 60.0) -> None:
+def wait_for(url: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

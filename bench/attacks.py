@@ -14,16 +14,21 @@ say how hard the server was pushed as well as how /v1/status fared:
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
+import hashlib
 import json
 import resource
 import signal
+import subprocess
 import sys
+import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 
-from bench.api import chain, p2tr
+from bench.api import apply_chain, chain, p2tr, run_wrk, wait_for
 from regtest.address import script_to_address
 
 HOST = "127.0.0.1"
@@ -174,6 +179,87 @@ async def malformed(port: int, counts: Counts, clients: int = 4) -> None:
             n += 1
 
     await asyncio.gather(*(one(n) for n in range(clients)))
+
+
+ATTACKS = ("sse-replay", "sse-live", "big-headers", "idle", "compose", "malformed")
+#: /v1/status is measured by this many wrk connections while an attack runs.
+PROBE_CONNECTIONS = 8
+#: Blocks per second the writer applies during sse-live (issue 11 saw about 8).
+LIVE_BLOCKS_PER_SECOND = 8
+
+
+def suite(tmp: Path, args: argparse.Namespace) -> None:
+    """Build the store, then per attack: start it, let it ramp up, measure /v1/status with
+    wrk, stop it and print both; then /v1/status throughput with 1 and 2 workers."""
+    path = tmp / "store"
+    started = time.perf_counter()
+    apply_chain(path, 1, args.blocks, 0.0)
+    print(f"store: {args.blocks:,} blocks built in {time.perf_counter() - started:.1f} s")
+    first = hashlib.sha256(b"bench block 1").digest()[::-1].hex()
+    base = f"http://127.0.0.1:{args.port}"
+    me = [sys.executable, "-m", "bench.api", "--blocks", str(args.blocks), "--port", str(args.port)]
+    with _process([*me, "--serve", str(path)]):
+        wait_for(f"{base}/healthz")
+        _report("no attack", run_wrk(f"{base}/v1/status", None, args.seconds, PROBE_CONNECTIONS))
+        for name in ATTACKS:
+            writer = None
+            if name == "sse-live":
+                pause = 1 / LIVE_BLOCKS_PER_SECOND
+                writer = [*me, "--write", str(path), "--write-pause", f"{pause:.3f}"]
+            with (
+                _process(writer) as _,
+                _process(
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.attacks",
+                        name,
+                        str(args.port),
+                        str(args.blocks),
+                        f"1-{first}",
+                    ],
+                    capture=True,
+                ) as attacker,
+            ):
+                time.sleep(3.0)  # let the attack ramp up
+                figures = run_wrk(f"{base}/v1/status", None, args.seconds, PROBE_CONNECTIONS)
+                attacker.terminate()
+                out, _ = attacker.communicate(timeout=60)
+            _report(name, figures, out.strip().splitlines()[-1] if out.strip() else "{}")
+    for workers in (1, 2):
+        with _process([*me, "--serve", str(path), "--workers", str(workers)]):
+            wait_for(f"{base}/healthz")
+            figures = run_wrk(f"{base}/v1/status", None, args.seconds, 64, threads=2)
+        print(
+            f"GET /v1/status throughput, {workers} worker(s): {figures['rps']:,.0f} requests/s "
+            f"(p50 {figures.get('p50', 0):.2f} ms, p99 {figures.get('p99', 0):.2f} ms, "
+            f"non-2xx {figures['errors']:,.0f})"
+        )
+
+
+def _report(name: str, figures: dict[str, float], attacker: str = "") -> None:
+    verdict = "ok" if figures.get("p99", 1e9) < 50 and not figures["errors"] else "OVER GOAL"
+    print(
+        f"{name:>12}: /v1/status p50 {figures.get('p50', 0):6.2f} ms, p99 "
+        f"{figures.get('p99', 0):6.2f} ms, {figures['rps']:,.0f} requests/s, non-2xx "
+        f"{figures['errors']:,.0f} [{verdict}]" + (f"; attacker: {attacker}" if attacker else "")
+    )
+
+
+@contextlib.contextmanager
+def _process(argv: list[str] | None, capture: bool = False) -> Iterator[subprocess.Popen[str]]:
+    if argv is None:
+        yield None  # type: ignore[misc]
+        return
+    process = subprocess.Popen(
+        argv, stdout=subprocess.PIPE if capture else subprocess.DEVNULL, text=True
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.communicate(timeout=60)
 
 
 def main(name: str, port: int, blocks: int, first_cursor: str) -> None:

@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.context import ApiContext, ApiSettings
+from api.heavy import HeavyWork
 from api.server import ServerThread
 from api.sse import Position
 from api.stream_hub import StreamHub
@@ -97,12 +98,13 @@ def test_a_resume_from_far_back_replays_in_order_then_goes_live(
 
 def test_a_subscriber_that_does_not_read_is_dropped_not_buffered(world_store: World) -> None:
     settings = ApiSettings(network=Network.REGTEST, stream_queue_blocks=2)
-    hub = StreamHub(ApiContext(world_store.store, settings))
+    heavy = HeavyWork(world_store.store.config, 1, 0)
+    hub = StreamHub(ApiContext(world_store.store, settings), heavy)
 
     async def scenario() -> list[bytes]:
         subscriber = hub.open()
         assert subscriber is not None
-        hub.step()  # the hub takes the tip's position
+        await hub.step()  # the hub takes the tip's position
         position = Position(4, world_store.store.tip().block_hash)  # type: ignore[union-attr]
         assert hub.join(subscriber, position)
         for n in range(5):
@@ -113,7 +115,10 @@ def test_a_subscriber_that_does_not_read_is_dropped_not_buffered(world_store: Wo
             sent.append(chunk)
         return sent
 
-    sent = asyncio.run(scenario())
+    try:
+        sent = asyncio.run(scenario())
+    finally:
+        heavy.close()
     assert sent[0].startswith(b"event: hello")
     assert sent[1].startswith(b"event: error") and b'"slow_consumer"' in sent[1]
     assert len(sent) == 2
