@@ -101,7 +101,16 @@ class Subscriber:
                         },
                     ).encode()
                     return
-                yield got
+                # Everything already queued goes out in one write: one send per subscriber
+                # per hub read, not one per block, when the hub hands out several at once.
+                parts = [got]
+                while not self.queue.empty():
+                    more = self.queue.get_nowait()
+                    if more is None:
+                        self.queue.put_nowait(None)  # the drop notice, for the next turn
+                        break
+                    parts.append(more)
+                yield b"".join(parts)
         finally:
             hub.close(self)
 
