@@ -29,6 +29,7 @@ from api.heavy import HeavyWork
 from api.metrics import ROUTES as METRICS_ROUTES
 from api.metrics import ApiMetrics, RequestMetrics
 from api.openapi import build_openapi
+from api.routes_status import StatusCache
 from api.stream_hub import StreamHub
 from protocol.contracts import v1_machine
 
@@ -93,6 +94,7 @@ def create_app(ctx: ApiContext) -> Starlette:
     app.state.ctx = ctx
     app.state.metrics = metrics
     app.state.streams = streams
+    app.state.status_cache = StatusCache()
     app.state.heavy = heavy
     app.state.machine = v1_machine()
     app.state.openapi = build_openapi(settings)
