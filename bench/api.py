@@ -7,13 +7,14 @@ Run from the repository root (needs ``wrk``: ``apt-get install wrk``)::
 
 ``--attacks`` runs bench/attacks.py's hostile loads one at a time, measuring ``GET
 /v1/status`` p50/p99 during each (goal: p99 under 50 ms), then /v1/status throughput with one
-and two API workers (goal: 4,000 requests/s with two). Without it, it builds a store of real protocol transactions (an issuer token whose bank output pays 62
-new holders per block), then runs three processes on loopback: the API (``rootstate
-serve``'s app, one uvicorn worker, reading the store read-only), a writer that keeps applying
-such blocks through the protocol machine, and wrk. It prints requests/s and latency
-percentiles for single lookups (``GET /v1/outpoints/{outpoint}``, random outpoints) and for
-batches (``POST /v1/outpoints`` of 100 and of 1,000), and how many blocks were applied
-meanwhile. The machine is shared by all three processes: figures are for this box.
+and two API workers (goal: 4,000 requests/s with two). Without it, it builds a store of real
+protocol transactions (an issuer token whose bank output pays 62 new holders per block),
+then runs three processes on loopback: the API (``rootstate serve``'s app, one uvicorn
+worker, reading the store read-only), a writer that keeps applying such blocks through the
+protocol machine, and wrk. It prints requests/s and latency percentiles for single lookups
+(``GET /v1/outpoints/{outpoint}``, random outpoints) and for batches (``POST /v1/outpoints``
+of 100 and of 1,000), and how many blocks were applied meanwhile. The machine is shared by
+all three processes: figures are for this box.
 """
 
 from __future__ import annotations
