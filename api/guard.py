@@ -79,6 +79,9 @@ _QUIET = _NoParserWarnings()
 def guarded_protocol(limits: ConnectionLimits) -> type[HttpToolsProtocol]:
     """uvicorn's httptools protocol with ``limits`` enforced (pass it as ``Config(http=...)``)."""
     logging.getLogger("uvicorn.error").addFilter(_QUIET)  # a filter is added only once
+    # The server's connections that wait for a request head, longest-waiting first (dicts
+    # keep insertion order): eviction takes the first in O(1), even mid-flood.
+    waiting: dict[HttpToolsProtocol, None] = {}
 
     class GuardedProtocol(HttpToolsProtocol):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -89,15 +92,13 @@ def guarded_protocol(limits: ConnectionLimits) -> type[HttpToolsProtocol]:
             self._header_bytes = 0
             self._over_capacity = False
             self._refusal: tuple[int, str, str] | None = None
-            #: loop.time() since which the connection waits for a request head.
-            self._idle_since = 0.0
 
         def connection_made(self, transport: Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            self._idle_since = self.loop.time()
             # The set includes this connection.
             if len(self.connections) > limits.max_connections:
                 self._over_capacity = not self._evict_one()
+            waiting[self] = None
             self._arm_head_timer()
 
         def _evict_one(self) -> bool:
@@ -107,14 +108,11 @@ def guarded_protocol(limits: ConnectionLimits) -> type[HttpToolsProtocol]:
             of them would otherwise lock everyone out; one with a request or stream in
             progress is never closed for room. False if every other connection is busy.
             """
-            waiting = [
-                c
-                for c in self.connections
-                if c is not self and isinstance(c, GuardedProtocol) and c._waiting()
-            ]
             if not waiting:
                 return False
-            oldest = min(waiting, key=lambda c: c._idle_since)
+            oldest = next(iter(waiting))
+            del waiting[oldest]
+            assert isinstance(oldest, GuardedProtocol)
             oldest._refuse(
                 503,
                 "connection_evicted",
@@ -125,6 +123,7 @@ def guarded_protocol(limits: ConnectionLimits) -> type[HttpToolsProtocol]:
             return True
 
         def connection_lost(self, exc: Exception | None) -> None:
+            waiting.pop(self, None)
             self._cancel_head_timer()
             super().connection_lost(exc)
 
@@ -166,6 +165,7 @@ def guarded_protocol(limits: ConnectionLimits) -> type[HttpToolsProtocol]:
             super().on_header(name, value)
 
         def on_headers_complete(self) -> None:
+            waiting.pop(self, None)
             self._cancel_head_timer()
             self._reading_head = False
             self._head_bytes = self._header_bytes = 0
@@ -185,12 +185,10 @@ def guarded_protocol(limits: ConnectionLimits) -> type[HttpToolsProtocol]:
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            self._idle_since = self.loop.time()
-
-        def _waiting(self) -> bool:
-            """No request in progress: the connection waits for (the rest of) a head."""
-            cycle = self.cycle
-            return self._reading_head and (cycle is None or cycle.response_complete)
+            # Kept alive with no next request parsed yet: it waits again, youngest of all.
+            if self._reading_head and not self.transport.is_closing():
+                waiting.pop(self, None)
+                waiting[self] = None
 
         def send_400_response(self, msg: str) -> None:
             """Called by uvicorn for any parser error, including our own refusals."""
