@@ -86,8 +86,10 @@ class Subscriber:
                     yield b": keep-alive\n\n"
             while True:
                 got: bytes | Idle | None = IDLE
+                # asyncio.timeout, not wait_for: no task per block per subscriber.
                 with contextlib.suppress(TimeoutError):
-                    got = await asyncio.wait_for(self.queue.get(), heartbeat)
+                    async with asyncio.timeout(heartbeat):
+                        got = await self.queue.get()
                 if isinstance(got, Idle):
                     yield b": keep-alive\n\n"
                     continue
