@@ -33,9 +33,12 @@ from api import (
 from api.body import BodyLimit
 from api.context import ApiContext
 from api.errors import ApiError, CatchAll, api_error_handler, http_error_handler
+from api.heavy import HeavyWork
 from api.metrics import ROUTES as METRICS_ROUTES
 from api.metrics import ApiMetrics, RequestMetrics
 from api.openapi import build_openapi
+from api.routes_status import StatusCache
+from api.stream_hub import StreamHub
 from protocol.contracts import v1_machine
 
 
@@ -71,15 +74,25 @@ def create_app(ctx: ApiContext) -> Starlette:
         )
     middleware.append(Middleware(BodyLimit, limit=settings.max_body_bytes))
 
+    heavy = HeavyWork(ctx.reader.config, settings.heavy_processes, settings.heavy_queue)
+    streams = StreamHub(ctx, heavy)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(ctx.monitor.run(), name="monitor")
+        tasks = [
+            asyncio.create_task(ctx.monitor.run(), name="monitor"),
+            asyncio.create_task(streams.run(), name="streams"),
+        ]
+        heavy.start()
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            heavy.close()
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     app = Starlette(
         routes=all_routes(),
@@ -89,6 +102,9 @@ def create_app(ctx: ApiContext) -> Starlette:
     )
     app.state.ctx = ctx
     app.state.metrics = metrics
+    app.state.streams = streams
+    app.state.status_cache = StatusCache()
+    app.state.heavy = heavy
     app.state.machine = v1_machine()
-    app.state.openapi = build_openapi()
+    app.state.openapi = build_openapi(settings)
     return app

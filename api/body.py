@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import bad_request, error_response
+from api.errors import ApiError, bad_request, error_response
 
 
 class BodyTooLargeError(Exception):
@@ -58,6 +58,13 @@ def _no_constants(name: str) -> Any:
 
 
 async def json_object(request: Request) -> dict[str, Any]:
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"send the body as Content-Type: application/json, not {media_type[:60] or 'none'!r}",
+        )
     raw = await request.body()
     try:
         # Python's json reads NaN and Infinity, which are not JSON and no amount or rate.

@@ -123,7 +123,7 @@ def _inputs(
     for item in funding:
         outpoint = item.spent.outpoint
         if outpoint in seen:
-            raise ApiError(400, "duplicate_input", f"{format_outpoint(outpoint)} is listed twice")
+            raise unprocessable("duplicate_input", f"{format_outpoint(outpoint)} is listed twice")
         seen.add(outpoint)
         raw = view.get(utxo_key(outpoint[:32], int.from_bytes(outpoint[32:], "big")))
         assets = UtxoAssets() if raw is None else UtxoAssets.decode(raw)

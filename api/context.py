@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from starlette.requests import Request
 
+from api.guard import ConnectionLimits
 from api.monitor import Monitor
 from indexer.follow import FollowStats
 from indexer.store_reader import StoreReader
@@ -33,12 +35,35 @@ class ApiSettings:
     stream_heartbeat_seconds: float = 15.0
     #: How often the node's height is asked for (the answer is cached in between).
     node_poll_seconds: float = 5.0
+    #: /readyz needs the node to have answered within this many seconds (0: node_poll * 3).
+    node_fresh_seconds: float = 0.0
+    #: Open /v1/stream connections at most; past it a new one gets 503.
+    max_streams: int = 500
+    #: Blocks queued for a live stream before it counts as too slow and is dropped.
+    stream_queue_blocks: int = 256
+    #: Compose refuses fee rates below this (sat/vB): Bitcoin Core's default minrelaytxfee.
+    min_fee_rate: Fraction = Fraction(1)
+    #: Processes running CPU-heavy requests (compose, large batches), and how many such
+    #: requests may wait for one before new ones get 503.
+    heavy_processes: int = 1
+    heavy_queue: int = 16
+    limits: ConnectionLimits = field(default_factory=ConnectionLimits)
 
     def __post_init__(self) -> None:
         if not 1 <= self.default_page_size <= self.max_page_size:
             raise ValueError("default_page_size must be 1 to max_page_size")
         if self.stream_poll_seconds <= 0 or self.node_poll_seconds <= 0:
             raise ValueError("poll intervals must be positive")
+        if self.max_streams < 1 or self.stream_queue_blocks < 1:
+            raise ValueError("max_streams and stream_queue_blocks must be at least 1")
+        if not 0 < self.min_fee_rate <= 1_000:
+            raise ValueError("min_fee_rate must be above 0 and at most 1,000 sat/vB")
+        if self.heavy_processes < 1 or self.heavy_queue < 0:
+            raise ValueError("heavy_processes must be at least 1, heavy_queue at least 0")
+
+    @property
+    def node_fresh(self) -> float:
+        return self.node_fresh_seconds or 3 * self.node_poll_seconds
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,10 @@ class ApiError(Exception):
         self.code = code
         self.message = message
 
+    def __reduce__(self) -> tuple[type[ApiError], tuple[int, str, str]]:
+        # Raised in worker processes (api.heavy) and re-raised here: pickle all three fields.
+        return (ApiError, (self.status, self.code, self.message))
+
 
 def bad_request(code: str, message: str) -> ApiError:
     return ApiError(400, code, message)
@@ -49,8 +53,12 @@ def unprocessable(code: str, message: str) -> ApiError:
     return ApiError(422, code, message)
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
 
 
 async def api_error_handler(request: Request, exc: Exception) -> Response:

@@ -29,6 +29,8 @@ class Monitor:
         self.node_height: int | None = None
         self.node_error: str | None = None
         self.node_checked_at: float | None = None
+        #: time.monotonic() of the node's last answer.
+        self.node_answered_at: float | None = None
         self._samples: deque[tuple[float, int]] = deque()
 
     async def run(self) -> None:
@@ -43,10 +45,12 @@ class Monitor:
             try:
                 self.node_height = await asyncio.wait_for(fetch(), timeout)
                 self.node_error = None
+                self.node_answered_at = time.monotonic()
             except Exception as exc:  # any failure of the node is reported, never raised
+                error = str(exc) or type(exc).__name__
                 if self.node_error is None:
-                    log.warning("cannot get the node's height: %s", exc)
-                self.node_error = str(exc) or type(exc).__name__
+                    log.warning("cannot get the node's height: %s", error)
+                self.node_error = error
             self.node_checked_at = time.time()
         self._sample()
 
@@ -68,6 +72,12 @@ class Monitor:
             return 0.0
         (t0, n0), (t1, n1) = self._samples[0], self._samples[-1]
         return max(n1 - n0, 0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def node_silent_for(self) -> float | None:
+        """Seconds since the node last answered (None: it never has)."""
+        if self.node_answered_at is None:
+            return None
+        return time.monotonic() - self.node_answered_at
 
     def lag(self, indexed_height: int | None) -> int | None:
         """Blocks the store is behind the node, when the node's height is known."""

@@ -4,24 +4,76 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.context import MAX_BATCH_OUTPOINTS
+from api.context import MAX_BATCH_OUTPOINTS, ApiSettings
+from api.fees import MAX_INPUT_WEIGHT
+from api.params import HARD_PAGE_LIMIT
+from api.routes_compose import (
+    MAX_DECLARED_TOKENS,
+    MAX_FEE_RATE,
+    MAX_FUNDING_INPUTS,
+    MAX_SATS,
+    MAX_SCRIPT_BYTES,
+    MAX_TRANSFERS,
+)
+from protocol.params import U32_MAX, U128_MAX
 
 Schema = dict[str, Any]
 
+
+def decimal_up_to(high: int, zero: bool = True) -> str:
+    """A regular expression for the decimal numbers 0 (or 1) to ``high``, without leading
+    zeros (no lookarounds: generators of examples from patterns handle few of those)."""
+    digits = str(high)
+    width = len(digits)
+    if width == 1:
+        return f"[{0 if zero else 1}-{high}]"
+    shorter = (["0"] if zero else []) + ["[1-9]"]
+    if width > 2:
+        shorter.append(f"[1-9][0-9]{{1,{width - 2}}}")
+    same = []
+    for i, digit in enumerate(digits):
+        low = 1 if i == 0 else 0
+        if int(digit) > low:
+            top = int(digit) - 1
+            span = str(low) if top == low else f"[{low}-{top}]"
+            rest = width - i - 1
+            same.append(digits[:i] + span + (f"[0-9]{{{rest}}}" if rest else ""))
+    same.append(digits)
+    return "(" + "|".join(shorter + same) + ")"
+
+
+U32 = decimal_up_to(U32_MAX)
+TICKER = "[A-Z][A-Z0-9]{2,11}"
 TXID = {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}
-OUTPOINT = {"type": "string", "pattern": "^[0-9a-fA-F]{64}:(0|[1-9][0-9]{0,9})$"}
-TOKEN_ID = {"type": "string", "pattern": "^(0|[1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9})$"}
-TOKEN_REF = {"type": "string", "description": "token id HEIGHT:INDEX or ticker"}
+OUTPOINT = {"type": "string", "pattern": f"^[0-9a-fA-F]{{64}}:{U32}$"}
+TOKEN_ID = {"type": "string", "pattern": f"^{U32}:{U32}$"}
+TOKEN_REF = {
+    "type": "string",
+    "pattern": f"^({U32}:{U32}|{TICKER})$",
+    "description": "token id HEIGHT:INDEX or ticker",
+}
+#: Bitcoin addresses of the configured network: a format, since checksums are no pattern.
+ADDRESS_TEXT = {
+    "type": "string",
+    "format": "bitcoin-address",
+    "description": "an address of the configured network (base58check or bech32/bech32m)",
+}
 AMOUNT = {"type": "string", "pattern": "^[0-9]+$", "description": "base units, decimal"}
 AMOUNT_IN = {
     "oneOf": [
-        {"type": "integer", "minimum": 1},
-        {"type": "string", "pattern": "^[1-9][0-9]{0,38}$"},
+        {"type": "integer", "minimum": 1, "maximum": U128_MAX},
+        {"type": "string", "pattern": f"^{decimal_up_to(U128_MAX, zero=False)}$"},
     ]
 }
+SATS = {"type": "integer", "minimum": 0, "maximum": MAX_SATS}
 NEXT = {"type": ["string", "null"], "description": "cursor of the next page, null at the end"}
 NULLABLE_INT = {"type": ["integer", "null"]}
 HEX = {"type": "string", "pattern": "^([0-9a-f]{2})*$"}
+HEX_IN = {"type": "string", "pattern": "^([0-9a-fA-F]{2})+$"}
+SLOT = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+STATE_KEY = {"type": "string", "pattern": "^([0-9a-f]{2}){1,256}$"}
+#: A proof route answers 503 while the store has no block to anchor a proof to.
+PROOF_ERRORS = (400, 422, 503)
 
 
 def obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None) -> Schema:
@@ -94,23 +146,31 @@ ANCHOR = obj(
     }
 )
 STATE_PROOF = obj({"key": HEX, "value": {"type": ["string", "null"]}, "proof": HEX})
-PROOF_ERRORS = (400, 503)
-FUNDING = obj(
-    {"outpoint": OUTPOINT, "value": {"type": "integer", "minimum": 1}},
-    {
-        "script_pubkey": HEX,
-        "address": {"type": "string"},
-        "tokens": array(TOKEN_ID),
-        "input_weight": {"type": "integer", "minimum": 1},
-        "prev_tx": HEX,
-    },
-)
-COMMON_COMPOSE = {
-    "funding": array(FUNDING, minItems=1, maxItems=250),
-    "change_address": {"type": "string"},
-    "fee_rate": {"type": "number", "exclusiveMinimum": 0, "maximum": 10_000},
+FUNDING = {
+    **obj(
+        {"outpoint": OUTPOINT, "value": {**SATS, "minimum": 1}},
+        {
+            "script_pubkey": {**HEX_IN, "maxLength": 2 * MAX_SCRIPT_BYTES},
+            "address": ADDRESS_TEXT,
+            "tokens": array(TOKEN_ID, maxItems=MAX_DECLARED_TOKENS),
+            "input_weight": {"type": "integer", "minimum": 1, "maximum": MAX_INPUT_WEIGHT},
+            "prev_tx": HEX_IN,
+        },
+    ),
+    "anyOf": [{"required": ["address"]}, {"required": ["script_pubkey"]}],
 }
-PAYMENT = {"token": TOKEN_REF, "address": {"type": "string"}}
+
+
+def compose_body(min_fee_rate: float, required: dict[str, Schema], optional: Schema) -> Schema:
+    common = {
+        "funding": array(FUNDING, minItems=1, maxItems=MAX_FUNDING_INPUTS),
+        "change_address": ADDRESS_TEXT,
+        "fee_rate": {"type": "number", "minimum": min_fee_rate, "maximum": MAX_FEE_RATE},
+    }
+    return obj({**common, **required}, optional)
+
+
+PAYMENT = {"token": TOKEN_REF, "address": ADDRESS_TEXT}
 COMPOSED = obj(
     {
         "psbt": {"type": "string", "contentEncoding": "base64"},
@@ -170,10 +230,16 @@ def path(name: str, schema: Schema, description: str = "") -> Schema:
     return param("path", name, schema, description)
 
 
-LIMIT = query("limit", {"type": "integer", "minimum": 1}, "page size (bounded by the server)")
-CURSOR = query("cursor", {"type": "string"}, "the `next` value of the previous page")
-ADDRESS = path("address", {"type": "string"}, "an address of the configured network")
+CURSOR = query(
+    "cursor",
+    {"type": "string", "pattern": "^[A-Za-z0-9_-]{0,400}$"},
+    "the `next` value of the previous page (empty: the first page)",
+)
+ADDRESS = path("address", ADDRESS_TEXT)
 TOKEN_PATH = path("token", TOKEN_REF)
+HEIGHT = {"type": "integer", "minimum": 0, "maximum": U32_MAX}
+#: Statuses every operation may answer: refusals by the connection guard and shedding.
+GUARD_ERRORS = (414, 431)
 
 
 def op(
@@ -186,7 +252,8 @@ def op(
     media: str = "application/json",
 ) -> Schema:
     responses: dict[str, Any] = {"200": {"description": "OK", "content": {media: {"schema": ok}}}}
-    for status in (*errors, 413) if body else errors:
+    every = (*errors, 413, 415) if body else errors
+    for status in sorted({*every, *GUARD_ERRORS}):
         responses[str(status)] = {
             "description": "error",
             "content": {"application/json": {"schema": ERROR}},
@@ -197,20 +264,26 @@ def op(
     return spec
 
 
-def listing(summary: str, key: str, item: Schema, params: list[Schema]) -> Schema:
-    """A paged listing: ``{key: [item...], "next": cursor}`` with cursor and limit."""
-    return op(summary, obj({key: array(item), "next": NEXT}), params=[*params, CURSOR, LIMIT])
+def build_openapi(settings: ApiSettings | None = None) -> Schema:
+    """The document for an app with ``settings`` (page size and fee limits are settings)."""
+    max_page = HARD_PAGE_LIMIT if settings is None else settings.max_page_size
+    min_fee = 1.0 if settings is None else float(settings.min_fee_rate)
+    limit = query("limit", {"type": "integer", "minimum": 1, "maximum": max_page}, "page size")
 
+    def listing(summary: str, key: str, item: Schema, params: list[Schema]) -> Schema:
+        """A paged listing: ``{key: [item...], "next": cursor}`` with cursor and limit."""
+        ok = obj({key: array(item), "next": NEXT})
+        return op(summary, ok, params=[*params, CURSOR, limit], errors=(400, 404, 422))
 
-def build_openapi() -> Schema:
     text = {"type": "string"}
+    block_id = {"type": "string", "pattern": f"^({U32}|[0-9a-fA-F]{{64}})$"}
     paths: dict[str, Any] = {
         "/v1/status": {"get": op("Index and node status", STATUS, errors=())},
         "/v1/blocks/{block}": {
             "get": op(
                 "A block's commitment by height or hash",
                 BLOCK,
-                params=[path("block", text, "height, or block hash in hex")],
+                params=[path("block", block_id, "height, or block hash in hex")],
                 errors=(400, 404),
             )
         },
@@ -239,8 +312,8 @@ def build_openapi() -> Schema:
                         "next": NEXT,
                     }
                 ),
-                params=[TOKEN_PATH, CURSOR, LIMIT],
-                errors=(400, 404),
+                params=[TOKEN_PATH, CURSOR, limit],
+                errors=(400, 404, 422),
             )
         },
         "/v1/addresses/{address}/balances": {
@@ -255,8 +328,8 @@ def build_openapi() -> Schema:
                     },
                     {"anchor": ANCHOR},
                 ),
-                params=[ADDRESS, CURSOR, LIMIT, query("proofs", {"enum": ["true", "false"]})],
-                errors=PROOF_ERRORS,
+                params=[ADDRESS, CURSOR, limit, query("proofs", {"enum": ["true", "false"]})],
+                errors=(400, 422, 503),
             )
         },
         "/v1/proofs/outpoints/{outpoint}": {
@@ -289,7 +362,7 @@ def build_openapi() -> Schema:
                 obj({"contract": TOKEN_ID, "slot": HEX, "anchor": ANCHOR, "proof": STATE_PROOF}),
                 params=[
                     path("contract", TOKEN_ID, "contract id HEIGHT:INDEX"),
-                    path("slot", {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "32-byte slot"),
+                    path("slot", SLOT, "32-byte storage slot, hex"),
                 ],
                 errors=PROOF_ERRORS,
             )
@@ -298,9 +371,7 @@ def build_openapi() -> Schema:
             "get": op(
                 "Any state key (spec §9.2, hex) with its proof against the tip's state root",
                 obj({"anchor": ANCHOR, "proof": STATE_PROOF}),
-                params=[
-                    path("key", {"type": "string", "pattern": "^([0-9a-f]{2}){1,256}$"}, "key")
-                ],
+                params=[path("key", STATE_KEY, "state key, hex")],
                 errors=PROOF_ERRORS,
             )
         },
@@ -324,6 +395,7 @@ def build_openapi() -> Schema:
                 f"Balances of up to {MAX_BATCH_OUTPOINTS:,} outpoints",
                 obj({"outpoints": array(ASSETS)}),
                 body=obj({"outpoints": array(OUTPOINT, minItems=1, maxItems=MAX_BATCH_OUTPOINTS)}),
+                errors=(400, 503),
             )
         },
         "/v1/txs/{txid}": {
@@ -346,8 +418,8 @@ def build_openapi() -> Schema:
                 "events",
                 EVENT,
                 [
-                    query("from", {"type": "integer", "minimum": 0}),
-                    query("to", {"type": "integer", "minimum": 0}),
+                    query("from", HEIGHT),
+                    query("to", HEIGHT, "at least from (422 otherwise)"),
                 ],
             )
         },
@@ -360,21 +432,23 @@ def build_openapi() -> Schema:
                     param("header", "Last-Event-ID", text, "the standard SSE resume header"),
                 ],
                 media="text/event-stream",
+                errors=(400, 503),
             )
         },
         "/v1/compose/transfer": {
             "post": op(
                 "Unsigned PSBT transferring tokens",
                 COMPOSED,
-                body=obj(
+                body=compose_body(
+                    min_fee,
                     {
-                        **COMMON_COMPOSE,
                         "transfers": array(
-                            obj({**PAYMENT, "amount": AMOUNT_IN}, {"value": {"type": "integer"}}),
+                            obj({**PAYMENT, "amount": AMOUNT_IN}, {"value": SATS}),
                             minItems=1,
-                            maxItems=64,
+                            maxItems=MAX_TRANSFERS,
                         ),
-                    }
+                    },
+                    {},
                 ),
                 errors=(400, 404, 422, 503),
             )
@@ -383,7 +457,7 @@ def build_openapi() -> Schema:
             "post": op(
                 "Unsigned PSBT minting a token",
                 COMPOSED,
-                body=obj({**COMMON_COMPOSE, **PAYMENT}, {"amount": AMOUNT_IN}),
+                body=compose_body(min_fee, PAYMENT, {"amount": AMOUNT_IN, "value": SATS}),
                 errors=(400, 404, 422, 503),
             )
         },
@@ -391,7 +465,7 @@ def build_openapi() -> Schema:
             "post": op(
                 "Unsigned PSBT burning tokens",
                 COMPOSED,
-                body=obj({**COMMON_COMPOSE, "token": TOKEN_REF, "amount": AMOUNT_IN}),
+                body=compose_body(min_fee, {"token": TOKEN_REF, "amount": AMOUNT_IN}, {}),
                 errors=(400, 404, 422, 503),
             )
         },
@@ -408,7 +482,11 @@ def build_openapi() -> Schema:
             "title": "rootstate API",
             "version": "1",
             "description": "Balances, tokens, history, live events and PSBT composition for "
-            "the rootstate protocol. Errors are JSON {error: {code, message}}.",
+            "the rootstate protocol. Errors are JSON {error: {code, message}}: 400 for a "
+            "request this document does not describe, 422 for one it describes that is "
+            "inconsistent (a cursor from another listing, from above to, inputs summing past "
+            "21,000,000 BTC, an output below dust), 404 for what is not indexed, 503 when the "
+            "server sheds load. Format bitcoin-address: an address of the server's network.",
         },
         "paths": paths,
     }

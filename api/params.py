@@ -41,7 +41,7 @@ def format_txid(txid: bytes) -> str:
 def parse_outpoint(text: str) -> bytes:
     """``TXID:VOUT`` to the protocol's 36-byte form (txid internal order + vout u32 BE)."""
     txid_text, sep, vout_text = text.partition(":")
-    if not sep or not HEX64.fullmatch(txid_text) or not _is_u32(vout_text):
+    if not sep or not HEX64.fullmatch(txid_text) or not is_u32(vout_text):
         raise bad_request(
             "invalid_outpoint", f"{text[:100]!r} is not an outpoint (TXID:VOUT, VOUT decimal)"
         )
@@ -52,7 +52,7 @@ def format_outpoint(outpoint: bytes) -> str:
     return f"{outpoint[:32][::-1].hex()}:{int.from_bytes(outpoint[32:], 'big')}"
 
 
-def _is_u32(text: str) -> bool:
+def is_u32(text: str) -> bool:
     if not text.isdigit() or not text.isascii() or (len(text) > 1 and text[0] == "0"):
         return False
     return len(text) <= 10 and int(text) <= U32_MAX
@@ -120,7 +120,7 @@ def parse_flag(request: Request, name: str) -> bool:
 def parse_height(text: str | None, name: str) -> int | None:
     if text is None:
         return None
-    if not _is_u32(text):
+    if not is_u32(text):
         raise bad_request("invalid_height", f"{name} {text[:20]!r} is not a block height")
     return int(text)
 
@@ -142,17 +142,18 @@ def encode_cursor(kind: int, key: bytes) -> str:
 
 def parse_cursor(request: Request, kind: int, length: int) -> bytes | None:
     text = request.query_params.get("cursor")
-    if text is None:
-        return None
-    invalid = ApiError(400, "invalid_cursor", "cursor is not one this listing handed out")
+    if not text:
+        return None  # an empty cursor asks for the first page, like none
     if len(text) > 400 or not re.fullmatch(r"[A-Za-z0-9_-]*", text):
-        raise invalid
+        raise bad_request("invalid_cursor", "a cursor is at most 400 characters of base64url")
+    # Well-formed, but not one this listing handed out (another listing's, or made up).
+    foreign = ApiError(422, "invalid_cursor", "cursor is not one this listing handed out")
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
-        raise invalid from None
+        raise foreign from None
     if len(raw) != 1 + length or raw[0] != kind:
-        raise invalid
+        raise foreign
     return raw[1:]
 
 

@@ -7,6 +7,7 @@ script has one on the configured network.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import cbor2
@@ -24,6 +25,13 @@ from protocol.records import UtxoAssets
 from protocol.state import token_key
 
 Json = dict[str, Any]
+
+
+def json_bytes(body: Json) -> bytes:
+    """``body`` encoded as Starlette's JSONResponse encodes it."""
+    return json.dumps(
+        body, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode("utf-8")
 
 
 def render_block(record: BlockRecord) -> Json:

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Awaitable, Callable
 from fractions import Fraction
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from api.body import json_object
 from api.compose import ComposeRequest, Composition, Funding, Payment, compose
 from api.context import context
-from api.errors import bad_request
+from api.errors import bad_request, unprocessable
 from api.fees import (
     MAX_INPUT_WEIGHT,
     UnknownInputError,
@@ -28,6 +29,7 @@ from api.fees import (
     input_weight,
     witness_version,
 )
+from api.heavy import HeavyWork, Worker
 from api.messages import render_message
 from api.params import (
     format_outpoint,
@@ -37,11 +39,10 @@ from api.params import (
     parse_token_ref,
 )
 from api.psbt import SpentOutput
-from api.render import Json, TokenNames, render_script
+from api.render import Json, TokenNames, json_bytes, render_script
 from api.routes_tokens import resolve_token
 from indexer.store_view import StoreView
 from protocol.fields import format_token_id, parse_token_id
-from protocol.machine import Machine
 from protocol.params import U128_MAX, Network
 from protocol.tx import TransactionParseError, parse_transaction
 
@@ -49,6 +50,10 @@ MAX_FUNDING_INPUTS = 250
 MAX_TRANSFERS = 64  # spec §5.1: at most 64 operations per message
 MAX_FEE_RATE = 10_000
 MAX_SATS = 21_000_000 * 100_000_000
+MAX_SCRIPT_BYTES = 10_000
+MAX_DECLARED_TOKENS = 1_000
+#: Hex as the OpenAPI document describes it: whole bytes, no spaces (bytes.fromhex allows them).
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
 
 Resolver = Callable[[StoreView], ComposeRequest]
 
@@ -59,12 +64,29 @@ def _field(body: dict[str, Any], name: str, where: str = "") -> Any:
     return body[name]
 
 
-def _int(value: Any, name: str, low: int, high: int, code: str = "invalid_body") -> int:
-    if isinstance(value, str) and value.isdigit() and value.isascii() and len(value) <= 40:
+def _int(
+    value: Any, name: str, low: int, high: int, code: str = "invalid_body", *, text: bool = False
+) -> int:
+    """An integer in ``low..high``; with ``text``, also its decimal string (no leading zero)."""
+    if text and isinstance(value, str) and _is_decimal(value):
         value = int(value)
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON (and JSON Schema's "integer") does not tell 5.0 from 5
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise bad_request(code, f"{name} must be an integer from {low:,} to {high:,}")
+        kind = "an integer (or decimal string)" if text else "an integer"
+        raise bad_request(code, f"{name} must be {kind} from {low:,} to {high:,}")
     return value
+
+
+def _is_decimal(value: str) -> bool:
+    return value.isdigit() and value.isascii() and len(value) <= 40 and not value.startswith("0")
+
+
+def _hex(value: Any, name: str, code: str) -> bytes:
+    text = _text(value, name)
+    if not _HEX.fullmatch(text):
+        raise bad_request(code, f"{name} is not hex (whole bytes, no spaces)")
+    return bytes.fromhex(text)
 
 
 def _text(value: Any, name: str) -> str:
@@ -73,32 +95,32 @@ def _text(value: Any, name: str) -> str:
     return value
 
 
-def _fee_rate(body: dict[str, Any]) -> Fraction:
+def _fee_rate(body: dict[str, Any], minimum: Fraction) -> Fraction:
     value = _field(body, "fee_rate")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise bad_request("invalid_fee_rate", "fee_rate must be a number of sat/vB")
     rate = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
-    if not 0 < rate <= MAX_FEE_RATE:
+    if not minimum <= rate <= MAX_FEE_RATE:
         raise bad_request(
-            "invalid_fee_rate", f"fee_rate must be above 0 and at most {MAX_FEE_RATE}"
+            "invalid_fee_rate",
+            f"fee_rate must be from {float(minimum):g} (the minimum relay fee: nodes do not "
+            f"relay less) to {MAX_FEE_RATE:,} sat/vB",
         )
     return rate
 
 
 def _script(item: dict[str, Any], where: str, network: Network) -> bytes:
     if "script_pubkey" in item:
-        text = _text(item["script_pubkey"], f"{where}script_pubkey")
-        try:
-            script = bytes.fromhex(text)
-        except ValueError:
-            raise bad_request("invalid_script", f"{where}script_pubkey is not hex") from None
-        if not 0 < len(script) <= 10_000:
-            raise bad_request("invalid_script", f"{where}script_pubkey has a bad length")
+        script = _hex(item["script_pubkey"], f"{where}script_pubkey", "invalid_script")
+        if len(script) > MAX_SCRIPT_BYTES:
+            raise bad_request(
+                "invalid_script", f"{where}script_pubkey is over {MAX_SCRIPT_BYTES:,} bytes"
+            )
         if (
             "address" in item
             and parse_address(_text(item["address"], "address"), network) != script
         ):
-            raise bad_request("invalid_body", f"{where}address and script_pubkey disagree")
+            raise unprocessable("script_mismatch", f"{where}address and script_pubkey disagree")
         return script
     return parse_address(_text(_field(item, "address", where), f"{where}address"), network)
 
@@ -118,7 +140,7 @@ def _funding(body: dict[str, Any], network: Network) -> tuple[Funding, ...]:
         value = _int(_field(item, "value", where), f"{where}value", 1, MAX_SATS)
         script = _script(item, where, network)
         declared = item.get("tokens", [])
-        if not isinstance(declared, list) or len(declared) > 1_000:
+        if not isinstance(declared, list) or len(declared) > MAX_DECLARED_TOKENS:
             raise bad_request("invalid_body", f"{where}tokens must be a list of token ids")
         try:
             tokens = frozenset(parse_token_id(_text(t, f"{where}tokens")) for t in declared)
@@ -131,9 +153,16 @@ def _funding(body: dict[str, Any], network: Network) -> tuple[Funding, ...]:
             try:
                 input_weight(script)
             except UnknownInputError as exc:
-                raise bad_request("unsupported_input", f"{where[:-1]}: {exc}") from None
+                raise unprocessable("unsupported_input", f"{where[:-1]}: {exc}") from None
         prev_tx = _prev_tx(item, where, outpoint, value, script)
         out.append(Funding(SpentOutput(outpoint, value, script, prev_tx), tokens, weight))
+    total = sum(f.spent.value for f in out)
+    if total > MAX_SATS:
+        raise unprocessable(
+            "value_out_of_range",
+            f"the funding inputs sum to {total:,} sats, more than the 21,000,000 BTC that can "
+            "exist: at least one value is wrong",
+        )
     return tuple(out)
 
 
@@ -142,27 +171,27 @@ def _prev_tx(
 ) -> bytes | None:
     if "prev_tx" not in item:
         if witness_version(script) is None:
-            raise bad_request(
-                "invalid_body",
+            raise unprocessable(
+                "prev_tx_required",
                 f"{where}prev_tx (the raw previous transaction) is required for a non-segwit input",
             )
         return None
+    raw = _hex(item["prev_tx"], f"{where}prev_tx", "invalid_prev_tx")
     try:
-        raw = bytes.fromhex(_text(item["prev_tx"], f"{where}prev_tx"))
         tx = parse_transaction(raw)
     except (ValueError, TransactionParseError):
-        raise bad_request("invalid_prev_tx", f"{where}prev_tx is not a raw transaction") from None
+        raise unprocessable("invalid_prev_tx", f"{where}prev_tx is not a raw transaction") from None
     vout = int.from_bytes(outpoint[32:], "big")
     if tx.txid != outpoint[:32] or vout >= len(tx.outputs):
-        raise bad_request("invalid_prev_tx", f"{where}prev_tx is not the transaction spent")
+        raise unprocessable("invalid_prev_tx", f"{where}prev_tx is not the transaction spent")
     spent = tx.outputs[vout]
     if spent.value != value or spent.script != script:
-        raise bad_request("invalid_prev_tx", f"{where}value or script disagree with prev_tx")
+        raise unprocessable("invalid_prev_tx", f"{where}value or script disagree with prev_tx")
     return raw
 
 
 def _amount(value: Any, name: str) -> int:
-    return _int(value, name, 1, U128_MAX, code="invalid_amount")
+    return _int(value, name, 1, U128_MAX, code="invalid_amount", text=True)
 
 
 def _payment_parts(item: dict[str, Any], where: str, network: Network) -> tuple[str, bytes, int]:
@@ -171,7 +200,7 @@ def _payment_parts(item: dict[str, Any], where: str, network: Network) -> tuple[
     script = parse_address(_text(_field(item, "address", where), f"{where}address"), network)
     value = _int(item.get("value", 0), f"{where}value", 0, MAX_SATS)
     if value and value < dust_threshold(script):
-        raise bad_request(
+        raise unprocessable(
             "value_below_dust",
             f"{where}value {value:,} sats is below the dust limit of "
             f"{dust_threshold(script):,} for its address",
@@ -179,15 +208,15 @@ def _payment_parts(item: dict[str, Any], where: str, network: Network) -> tuple[
     return token, script, value
 
 
-def _common(request: Request, body: dict[str, Any]) -> tuple[tuple[Funding, ...], bytes, Fraction]:
-    network = context(request).reader.identity.network
+def _common(
+    network: Network, body: dict[str, Any], min_rate: Fraction
+) -> tuple[tuple[Funding, ...], bytes, Fraction]:
     change = parse_address(_text(_field(body, "change_address"), "change_address"), network)
-    return _funding(body, network), change, _fee_rate(body)
+    return _funding(body, network), change, _fee_rate(body, min_rate)
 
 
-def _transfer(request: Request, body: dict[str, Any]) -> Resolver:
-    funding, change, rate = _common(request, body)
-    network = context(request).reader.identity.network
+def _transfer(network: Network, body: dict[str, Any], min_rate: Fraction) -> Resolver:
+    funding, change, rate = _common(network, body, min_rate)
     items = _field(body, "transfers")
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_TRANSFERS:
         raise bad_request("invalid_body", f"transfers must be a list of 1 to {MAX_TRANSFERS}")
@@ -211,9 +240,8 @@ def _transfer(request: Request, body: dict[str, Any]) -> Resolver:
     return resolve
 
 
-def _mint(request: Request, body: dict[str, Any]) -> Resolver:
-    funding, change, rate = _common(request, body)
-    network = context(request).reader.identity.network
+def _mint(network: Network, body: dict[str, Any], min_rate: Fraction) -> Resolver:
+    funding, change, rate = _common(network, body, min_rate)
     token, script, value = _payment_parts(body, "", network)
     amount = _amount(body["amount"], "amount") if "amount" in body else None
 
@@ -224,8 +252,8 @@ def _mint(request: Request, body: dict[str, Any]) -> Resolver:
     return resolve
 
 
-def _burn(request: Request, body: dict[str, Any]) -> Resolver:
-    funding, change, rate = _common(request, body)
+def _burn(network: Network, body: dict[str, Any], min_rate: Fraction) -> Resolver:
+    funding, change, rate = _common(network, body, min_rate)
     token = _text(_field(body, "token"), "token")
     parse_token_ref(token)
     amount = _amount(_field(body, "amount"), "amount")
@@ -270,21 +298,32 @@ def _render(composition: Composition, names: TokenNames, network: Network) -> Js
     }
 
 
-def _endpoint(parse: Callable[[Request, dict[str, Any]], Resolver]) -> Callable[..., Any]:
+PARSERS: dict[str, Callable[[Network, dict[str, Any], Fraction], Resolver]] = {
+    "transfer": _transfer,
+    "mint": _mint,
+    "burn": _burn,
+}
+
+
+def compose_job(worker: Worker, kind: str, body: dict[str, Any], min_rate: Fraction) -> bytes:
+    """Parse, compose, verify and render one request, in a heavy-work process."""
+    network = worker.store.identity.network
+    resolve = PARSERS[kind](network, body, min_rate)
+    with worker.store.read() as view:
+        composition = compose(view, worker.machine, resolve(view))
+        rendered = _render(composition, TokenNames(view), network)
+    return json_bytes(rendered)
+
+
+def _endpoint(kind: str) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         ctx = context(request)
-        resolve = parse(request, await json_object(request))
-        machine: Machine = request.app.state.machine
-        with ctx.reader.read() as view:
-            composition = compose(view, machine, resolve(view))
-            body = _render(composition, TokenNames(view), ctx.reader.identity.network)
-        return JSONResponse(body)
+        body = await json_object(request)
+        heavy: HeavyWork = request.app.state.heavy
+        content = await heavy.run(compose_job, kind, body, ctx.settings.min_fee_rate)
+        return Response(content, media_type="application/json")
 
     return endpoint
 
 
-ROUTES = [
-    Route("/v1/compose/transfer", _endpoint(_transfer), methods=["POST"]),
-    Route("/v1/compose/mint", _endpoint(_mint), methods=["POST"]),
-    Route("/v1/compose/burn", _endpoint(_burn), methods=["POST"]),
-]
+ROUTES = [Route(f"/v1/compose/{kind}", _endpoint(kind), methods=["POST"]) for kind in PARSERS]

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.context import context
-from api.errors import bad_request, not_found
+from api.errors import not_found, unprocessable
 from api.messages import render_message
 from api.params import (
     choice,
@@ -78,7 +78,7 @@ async def events_by_height(request: Request) -> Response:
     first = parse_height(request.query_params.get("from"), "from")
     last = parse_height(request.query_params.get("to"), "to")
     if first is not None and last is not None and first > last:
-        raise bad_request("invalid_range", f"from ({first:,}) is above to ({last:,})")
+        raise unprocessable("invalid_range", f"from ({first:,}) is above to ({last:,})")
     limit = parse_limit(request, ctx.settings.default_page_size, ctx.settings.max_page_size)
     cursor = parse_cursor(request, EVENTS_CURSOR, EVENT_KEY.size)
     if cursor is not None:

@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.context import context
-from api.errors import bad_request, not_found
+from api.errors import not_found, unprocessable
 from api.params import choice, encode_cursor, page, parse_cursor, parse_limit, parse_token_ref
 from api.render import Json, render_script, render_token
 from indexer.store_schema import TOKEN_RANK
@@ -85,7 +85,7 @@ async def token_holders(request: Request) -> Response:
         token, record = resolve_token(view, request.path_params["token"])
         after = parse_cursor(request, HOLDERS_CURSOR, HOLDER_KEY_LEN)
         if after is not None and after[:ASSET_ID_LEN] != wide_asset(token):
-            raise bad_request("invalid_cursor", "the cursor belongs to another token's holders")
+            raise unprocessable("invalid_cursor", "the cursor belongs to another token's holders")
         taken, more = page(view.holders(token, after), limit)
         stats = view.token_stats(token)
     holders = [

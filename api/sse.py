@@ -11,27 +11,36 @@
 A client resumes with ``?cursor=`` or the standard ``Last-Event-ID`` header. A cursor naming a
 block that has since been rolled back gets a ``reorg`` first (found through the store's log of
 rollbacks); one naming a block the index never had is refused with 400 before streaming.
-The store is polled in short read transactions; none is held while the client is written to.
+Streams share the work (see :mod:`api.stream_hub`): one poller reads each new block once and
+hands the same bytes to every live subscriber; a client resuming from an old cursor replays
+on its own in reads of a bounded number of events, a few replays at a time, until it reaches
+the poller's position and joins it. The number of open streams is capped (503 past it), and a
+subscriber that does not keep up is sent an ``error`` message and closed rather than buffered
+without bound; it resumes with its last cursor. No read transaction is held while a client is
+written to.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from api.context import ApiContext, context
-from api.errors import bad_request
+from api.errors import bad_request, error_response
+from api.heavy import Worker
 from api.render import Json, render_block, render_event
+from indexer.store_reader import StoreReader
 from indexer.store_view import StoreView
 from protocol.params import U32_MAX
+
+if TYPE_CHECKING:
+    from api.stream_hub import StreamHub
 
 CURSOR = re.compile(r"(\d{1,10})-([0-9a-f]{64})")
 #: Blocks read per store snapshot while catching up, so no read transaction grows long.
@@ -100,17 +109,20 @@ def resume(ctx: ApiContext, token: str | None) -> tuple[Position, int, Json | No
     raise bad_request("invalid_cursor", f"block {match.group(2)} was never in this index")
 
 
-def _read_ahead(
-    ctx: ApiContext, position: Position, sequence: int
-) -> tuple[list[str], Position, int]:
-    """Messages for the blocks after ``position`` (and a reorg notice if it was rolled back)."""
-    out: list[str] = []
-    with ctx.reader.read() as view:
+def read_after(
+    reader: StoreReader, position: Position, sequence: int, max_events: int
+) -> tuple[list[bytes], Position, int]:
+    """The next blocks after ``position`` as wire-ready chunks, one per block (a reorg notice
+    first if ``position`` was rolled back), stopping once ``max_events`` events are read so
+    no single read holds the event loop for long."""
+    out: list[bytes] = []
+    events = 0
+    with reader.read() as view:
         if position.block_hash is not None:
             record = view.block(position.height)
             if record is None or record.block_hash != position.block_hash:
                 fork, sequence = _fork_after(view, sequence, position.height - 1)
-                out.append(message("reorg", _reorg_notice(fork, position.height)))
+                out.append(message("reorg", _reorg_notice(fork, position.height)).encode())
                 position = _position(view, fork)
         tip = view.tip()
         top = -1 if tip is None else min(tip.height, position.height + BLOCKS_PER_READ)
@@ -119,44 +131,41 @@ def _read_ahead(
             if block is None:
                 break
             raw_events = view.events(height)
-            out.extend(
+            parts = [
                 message("event", render_event(height, index, raw))
                 for index, raw in enumerate(raw_events)
-            )
+            ]
             position = Position(height, block.block_hash)
-            out.append(message("block", render_block(block), position.cursor))
+            parts.append(message("block", render_block(block), position.cursor))
+            out.append("".join(parts).encode())
+            events += len(raw_events) + 1
+            if events >= max_events:
+                break
     return out, position, sequence
 
 
-async def _stream(
-    ctx: ApiContext, position: Position, sequence: int, notice: Json | None
-) -> AsyncIterator[str]:
-    settings = ctx.settings
-    hello: Json = {"cursor": position.cursor, "height": position.height}
-    if notice is not None:
-        yield message("reorg", notice)
-    yield message("hello", hello, position.cursor)
-    beat = time.monotonic()
-    while True:
-        messages, position, sequence = _read_ahead(ctx, position, sequence)
-        for text in messages:
-            yield text
-        now = time.monotonic()
-        if messages:
-            beat = now
-            continue
-        if now - beat >= settings.stream_heartbeat_seconds:
-            yield ": keep-alive\n\n"
-            beat = now
-        await asyncio.sleep(settings.stream_poll_seconds)
+def read_job(
+    worker: Worker, position: Position, sequence: int, max_events: int
+) -> tuple[list[bytes], Position, int]:
+    """:func:`read_after` in a heavy-work process: rendering events is the costly part."""
+    return read_after(worker.store, position, sequence, max_events)
 
 
 async def stream(request: Request) -> Response:
     ctx = context(request)
+    hub: StreamHub = request.app.state.streams
     token = request.query_params.get("cursor") or request.headers.get("last-event-id")
     position, sequence, notice = resume(ctx, token)
+    opened = hub.open()
+    if opened is None:
+        return error_response(
+            503,
+            "too_many_streams",
+            f"the server holds its limit of {ctx.settings.max_streams:,} streams; retry later",
+            headers={"Retry-After": "5"},
+        )
     return StreamingResponse(
-        _stream(ctx, position, sequence, notice),
+        opened.messages(position, sequence, notice),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

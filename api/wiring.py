@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from fractions import Fraction
 
 from api.context import ApiSettings
+from api.guard import ConnectionLimits
 from indexer.config import Config
 from indexer.node import NodeClient
 from indexer.runtime import node_settings
@@ -20,6 +22,21 @@ def api_settings(config: Config) -> ApiSettings:
         cors_origins=config.cors_origins,
         ready_lag_blocks=config.api_ready_lag_blocks,
         node_poll_seconds=max(config.poll_seconds, 1.0),
+        max_streams=config.api_max_streams,
+        min_fee_rate=Fraction(str(config.api_min_relay_fee)),
+        heavy_processes=config.api_heavy_processes,
+        heavy_queue=config.api_heavy_queue,
+        limits=connection_limits(config),
+    )
+
+
+def connection_limits(config: Config) -> ConnectionLimits:
+    return ConnectionLimits(
+        max_head_bytes=config.api_max_head_bytes,
+        max_url_bytes=config.api_max_url_bytes,
+        head_timeout=config.api_head_timeout,
+        keep_alive_timeout=config.api_keep_alive_seconds,
+        max_connections=config.api_max_connections,
     )
 
 

@@ -3,14 +3,18 @@
 Run from the repository root (needs ``wrk``: ``apt-get install wrk``)::
 
     .venv/bin/python -m bench.api [--blocks N] [--seconds S] [--connections C]
+    .venv/bin/python -m bench.api --attacks [--blocks N] [--seconds S]
 
-It builds a store of real protocol transactions (an issuer token whose bank output pays 62
-new holders per block), then runs three processes on loopback: the API (``rootstate
-serve``'s app, one uvicorn worker, reading the store read-only), a writer that keeps applying
-such blocks through the protocol machine, and wrk. It prints requests/s and latency
-percentiles for single lookups (``GET /v1/outpoints/{outpoint}``, random outpoints) and for
-batches (``POST /v1/outpoints`` of 100 and of 1,000), and how many blocks were applied
-meanwhile. The machine is shared by all three processes: figures are for this box.
+``--attacks`` runs bench/attacks.py's hostile loads one at a time, measuring ``GET
+/v1/status`` p50/p99 during each (goal: p99 under 50 ms), then /v1/status throughput with one
+and two API workers (goal: 4,000 requests/s with two). Without it, it builds a store of real
+protocol transactions (an issuer token whose bank output pays 62 new holders per block),
+then runs three processes on loopback: the API (``rootstate serve``'s app, one uvicorn
+worker, reading the store read-only), a writer that keeps applying such blocks through the
+protocol machine, and wrk. It prints requests/s and latency percentiles for single lookups
+(``GET /v1/outpoints/{outpoint}``, random outpoints) and for batches (``POST /v1/outpoints``
+of 100 and of 1,000), and how many blocks were applied meanwhile. The machine is shared by
+all three processes: figures are for this box.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import json
 import random
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -34,7 +39,7 @@ import uvicorn
 from api.app import create_app
 from api.compose import carrier_script
 from api.context import ApiContext, ApiSettings
-from api.server import uvicorn_config
+from api.server import raise_fd_limit, run_workers, uvicorn_config
 from indexer.store import open_store
 from indexer.store_config import ChainIdentity, StoreConfig
 from indexer.store_reader import open_reader
@@ -52,7 +57,7 @@ BANK = b"\x51\x20" + hashlib.sha256(b"bench bank").digest()
 TOKEN = [1, 1]
 
 
-def _p2tr(label: str) -> bytes:
+def p2tr(label: str) -> bytes:
     return b"\x51\x20" + hashlib.sha256(label.encode()).digest()
 
 
@@ -82,7 +87,7 @@ def chain(count: int) -> Iterator[tuple[int, list[Transaction], list[str]]]:
             {0: 3, 1: list[CborValue](TOKEN), 2: 1 + n, 3: n + 2} for n in range(RECIPIENTS)
         ]
         outputs = [(0, carrier_script(encode_canonical({0: 1, 1: ops, 2: 1}))), (1_000, BANK)]
-        outputs += [(330, _p2tr(f"holder {height} {n}")) for n in range(RECIPIENTS)]
+        outputs += [(330, p2tr(f"holder {height} {n}")) for n in range(RECIPIENTS)]
         tx = _tx([bank], outputs)
         bank = OutPoint(tx.txid, 1)
         created = [f"{tx.txid[::-1].hex()}:{n + 2}" for n in range(RECIPIENTS)]
@@ -111,18 +116,36 @@ def apply_chain(path: Path, first: int, last: int, pause: float) -> int:
     return applied
 
 
-def serve(path: Path, port: int) -> None:
-    reader = open_reader(StoreConfig(path))
-    app = create_app(ApiContext(reader, ApiSettings(network=Network.REGTEST)))
-    uvicorn.Server(uvicorn_config(app, "127.0.0.1", port)).run()
+def serve(path: Path, port: int, workers: int = 1) -> None:
+    """``rootstate serve``'s app over the store, in ``workers`` processes."""
+    settings = ApiSettings(network=Network.REGTEST)
+    raise_fd_limit(settings.limits.max_connections + 64)
+
+    def one(sock: socket.socket | None) -> None:
+        reader = open_reader(StoreConfig(path))
+        try:
+            app = create_app(ApiContext(reader, settings))
+            server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, settings.limits))
+            server.run(sockets=None if sock is None else [sock])
+        finally:
+            reader.close()
+
+    if workers == 1:
+        one(None)
+    else:
+        run_workers(workers, "127.0.0.1", port, one)
 
 
 _LATENCY = re.compile(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 _UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def run_wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str, float]:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
+def run_wrk(
+    url: str, script: Path | None, seconds: int, connections: int, threads: int = 1
+) -> dict[str, float]:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script is not None:
+        command += ["-s", str(script)]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     figures = {f"p{p}": float(v) * _UNIT[u] for p, v, u in _LATENCY.findall(out)}
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -159,11 +182,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="length of each load run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--port", type=int, default=18_432)
+    parser.add_argument(
+        "--attacks",
+        action="store_true",
+        help="instead: /v1/status latency under each hostile load, and its rps with 1 and 2 "
+        "API workers (see bench/attacks.py)",
+    )
+    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--write", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve is not None:
-        serve(args.serve, args.port)
+        serve(args.serve, args.port, args.workers)
         return
     if args.write is not None:
         print(
@@ -175,7 +205,12 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("bench.api needs wrk as the load generator: apt-get install wrk")
     with tempfile.TemporaryDirectory(prefix="rootstate-bench-") as tmp:
-        _bench(Path(tmp), args)
+        if args.attacks:
+            from bench.attacks import suite  # noqa: PLC0415 (bench.attacks imports this module)
+
+            suite(Path(tmp), args)
+        else:
+            _bench(Path(tmp), args)
 
 
 def _bench(tmp: Path, args: argparse.Namespace) -> None:
@@ -191,7 +226,7 @@ def _bench(tmp: Path, args: argparse.Namespace) -> None:
     api = subprocess.Popen([*me, "--serve", str(path)])
     writer = None
     try:
-        _wait_for(f"http://127.0.0.1:{args.port}/healthz")
+        wait_for(f"http://127.0.0.1:{args.port}/healthz")
         writer = subprocess.Popen(
             [
                 *me,
@@ -236,7 +271,7 @@ def _bench(tmp: Path, args: argparse.Namespace) -> None:
     print(f"writer applied {grown:,} blocks ({grown * RECIPIENTS:,} new outpoints) meanwhile")
 
 
-def _wait_for(url: str, timeout: float = 60.0) -> None:
+def wait_for(url: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

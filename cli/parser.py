@@ -27,6 +27,16 @@ SETTING_FLAGS = (
     ("api_max_page_size", int, "most items per page of an API listing"),
     ("api_max_body_bytes", int, "largest API request body"),
     ("api_ready_lag_blocks", int, "blocks behind the node /readyz still accepts"),
+    ("api_workers", int, "API worker processes for serve (sharing one port)"),
+    ("api_max_connections", int, "open API connections per worker"),
+    ("api_max_streams", int, "open /v1/stream connections per worker"),
+    ("api_max_head_bytes", int, "largest request line and headers"),
+    ("api_max_url_bytes", int, "longest request URL"),
+    ("api_head_timeout", float, "seconds a client has to send a request's head"),
+    ("api_keep_alive_seconds", int, "idle seconds before a kept-alive connection closes"),
+    ("api_heavy_processes", int, "processes per worker for compose and large batches"),
+    ("api_heavy_queue", int, "heavy requests that may wait per worker before 503"),
+    ("api_min_relay_fee", float, "lowest fee rate compose accepts, sat/vB"),
     ("wasm_backend", str, "contract engine back end: cranelift or pulley"),
     ("module_cache_bytes", int, "bound of the on-disk compiled-module cache (0: off)"),
 )
@@ -67,6 +77,13 @@ def parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text, parents=[common])
         if name == "rollback":
             sub.add_argument("--to", type=int, required=True, metavar="HEIGHT")
+        elif name == "serve":
+            sub.add_argument(
+                "--workers",
+                dest="api_workers",
+                type=int,
+                help="worker processes sharing the port (same as --api-workers)",
+            )
         elif name == "check":
             _check_arguments(sub)
         elif name == "snapshot":

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp
 from api.app import create_app
 from api.context import ApiContext, IndexerLink
 from api.gate import Gate
-from api.server import uvicorn_config
+from api.server import raise_fd_limit, run_workers, uvicorn_config
 from api.wiring import api_settings, node_height
 from cli.exits import ApiBindError
 from cli.signals import Shutdown
@@ -36,6 +36,9 @@ from indexer.store_reader import open_reader
 from indexer.tip_signal import TipSignal
 
 log = logging.getLogger("rootstate.api")
+
+#: Descriptors a worker needs besides its connections: the store, logs, heavy-work pipes.
+FDS_BESIDES_CONNECTIONS = 64
 
 #: How long `run` waits for the indexer to finish its batch after the API stops.
 STOP_WAIT_SECONDS = 60.0
@@ -74,7 +77,9 @@ def bind_api(config: Config) -> socket.socket:
 
 
 def _server(app: ASGIApp, config: Config, shutdown: Shutdown) -> Server:
-    server = Server(uvicorn_config(app, config.api_host, config.api_port))
+    limits = api_settings(config).limits
+    raise_fd_limit(limits.max_connections + FDS_BESIDES_CONNECTIONS)
+    server = Server(uvicorn_config(app, config.api_host, config.api_port, limits))
 
     def stop() -> None:
         server.should_exit = True
@@ -84,17 +89,28 @@ def _server(app: ASGIApp, config: Config, shutdown: Shutdown) -> Server:
 
 
 def cmd_serve(config: Config, shutdown: Shutdown) -> int:
-    """The API alone, reading the store the indexer (another process) writes."""
-    reader = open_reader(store_config(config))
-    try:
-        sock = bind_api(config)
-        ctx = ApiContext(reader, api_settings(config), node_height=node_height(config))
-        server = _server(create_app(ctx), config, shutdown)
-        log.info("API on http://%s:%s (store %s)", config.api_host, config.api_port, reader.path)
-        server.run(sockets=[sock])
-    finally:
-        reader.close()
-    return 0
+    """The API alone, reading the store the indexer (another process) writes; with
+    ``api_workers`` above 1, in that many forked processes sharing the port."""
+    # Fail here, with the store's own message, rather than in every worker.
+    open_reader(store_config(config)).close()
+    sock = bind_api(config)
+
+    def serve(listening: socket.socket) -> None:
+        reader = open_reader(store_config(config))
+        try:
+            ctx = ApiContext(reader, api_settings(config), node_height=node_height(config))
+            _server(create_app(ctx), config, shutdown).run(sockets=[listening])
+        finally:
+            reader.close()
+
+    if config.api_workers == 1:
+        log.info(
+            "API on http://%s:%s (store %s)", config.api_host, config.api_port, config.store_path
+        )
+        serve(sock)
+        return 0
+    # Fork before anything opens the store: LMDB environments must not cross a fork.
+    return run_workers(config.api_workers, config.api_host, config.api_port, serve, sock)
 
 
 def cmd_run(config: Config, shutdown: Shutdown) -> int:

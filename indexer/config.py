@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from engine.config import WasmtimeConfig
 from indexer.module_cache import ModuleCacheConfig
+from indexer.redact import redact_url
 from protocol.params import ACTIVATION_HEIGHTS, Network
 
 ENV_PREFIX = "ROOTSTATE_"
@@ -38,7 +39,7 @@ class ConfigError(ValueError):
 class Config:
     network: Network = Network.MAINNET
     data_dir: Path = field(default_factory=lambda: Path("~/.rootstate").expanduser())
-    rpc_url: str = ""
+    rpc_url: str = field(default="", repr=False)  # may carry user:password@
     rpc_user: str | None = None
     rpc_password: str | None = field(default=None, repr=False)
     rpc_cookie_file: Path | None = None
@@ -58,6 +59,16 @@ class Config:
     api_ready_lag_blocks: int = 2  # /readyz fails when further behind the node than this
     wasm_backend: str = "cranelift"  # cranelift (native code) | pulley (wasmtime's interpreter)
     module_cache_bytes: int = 256 << 20  # on-disk compiled contract modules; 0 turns it off
+    api_workers: int = 1  # processes `serve` runs, sharing the listening socket
+    api_max_connections: int = 1000  # open connections per worker; past it: 503
+    api_max_streams: int = 500  # open /v1/stream connections per worker; past it: 503
+    api_max_head_bytes: int = 16 * 1024  # request line and headers; past it: 431
+    api_max_url_bytes: int = 8 * 1024  # past it: 414
+    api_head_timeout: float = 10.0  # seconds to send a whole request head; past it: 408
+    api_keep_alive_seconds: int = 5  # an idle kept-alive connection is closed after this
+    api_heavy_processes: int = 1  # per worker: processes for compose and large batches
+    api_heavy_queue: int = 16  # per worker: heavy requests waiting; past it: 503
+    api_min_relay_fee: float = 1.0  # sat/vB: compose refuses lower fee rates
 
     def __post_init__(self) -> None:
         _check(self.rest in ("auto", "on", "off"), "rest", self.rest, "one of auto, on, off")
@@ -97,6 +108,29 @@ class Config:
             self.module_cache_bytes,
             "0 (off) or at least 1 MiB (1048576)",
         )
+        for name, value, low, high in (
+            ("api_workers", self.api_workers, 1, 64),
+            ("api_max_connections", self.api_max_connections, 16, 100_000),
+            ("api_max_streams", self.api_max_streams, 1, self.api_max_connections - 1),
+            ("api_max_head_bytes", self.api_max_head_bytes, 2048, 1 << 20),
+            ("api_max_url_bytes", self.api_max_url_bytes, 1024, self.api_max_head_bytes),
+            ("api_keep_alive_seconds", self.api_keep_alive_seconds, 1, 3600),
+            ("api_heavy_processes", self.api_heavy_processes, 1, 64),
+            ("api_heavy_queue", self.api_heavy_queue, 0, 10_000),
+        ):
+            _check(low <= value <= high, name, value, f"{low:,} to {high:,}")
+        _check(
+            0 < self.api_head_timeout <= 600,
+            "api_head_timeout",
+            self.api_head_timeout,
+            "above 0 and at most 600 seconds",
+        )
+        _check(
+            0 < self.api_min_relay_fee <= 1000,
+            "api_min_relay_fee",
+            self.api_min_relay_fee,
+            "above 0 and at most 1000 sat/vB",
+        )
         for origin in self.cors_origins:
             parts = urlsplit(origin)
             _check(
@@ -112,13 +146,18 @@ class Config:
         _check(
             url.scheme in ("http", "https") and bool(url.hostname),
             "rpc_url",
-            self.rpc_url,
+            redact_url(self.rpc_url),
             "an http:// or https:// URL such as http://127.0.0.1:8332",
         )
-        if self.rpc_cookie_file is None and (self.rpc_user is None or self.rpc_password is None):
+        in_url = url.username is not None and url.password is not None
+        if (
+            self.rpc_cookie_file is None
+            and (self.rpc_user is None or self.rpc_password is None)
+            and not in_url
+        ):
             raise ConfigError(
-                "no RPC credentials: set rpc_cookie_file (Bitcoin Core's .cookie) "
-                "or both rpc_user and rpc_password"
+                "no RPC credentials: set rpc_cookie_file (Bitcoin Core's .cookie), "
+                "both rpc_user and rpc_password, or put them in rpc_url (USER:PASSWORD@HOST)"
             )
         if self.zmq_url is not None:
             _check(self.zmq_url.startswith("tcp://"), "zmq_url", self.zmq_url, "tcp://HOST:PORT")
@@ -165,6 +204,16 @@ _CONVERTERS: dict[str, Any] = {
     "api_max_body_bytes": int,
     "api_ready_lag_blocks": int,
     "module_cache_bytes": int,
+    "api_workers": int,
+    "api_max_connections": int,
+    "api_max_streams": int,
+    "api_max_head_bytes": int,
+    "api_max_url_bytes": int,
+    "api_head_timeout": float,
+    "api_keep_alive_seconds": int,
+    "api_heavy_processes": int,
+    "api_heavy_queue": int,
+    "api_min_relay_fee": float,
     "cors_origins": lambda v: (
         tuple(str(o) for o in v)
         if isinstance(v, list)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 from bitcoinrpc import BitcoinRPC, RPCError
+
+from indexer.redact import split_credentials
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +53,10 @@ class BlockNotFoundError(NodeError):
 
 @dataclass(frozen=True)
 class NodeSettings:
-    rpc_url: str
+    #: May carry ``user:password@``; they are split off before use and never shown.
+    rpc_url: str = field(repr=False)
     user: str | None
-    password: str | None
+    password: str | None = field(repr=False)
     cookie_file: Path | None
     rest: str = "auto"  # auto | on | off
     timeout: float = 60.0
@@ -70,8 +73,12 @@ def _credentials(settings: NodeSettings) -> tuple[str, str]:
                 "is the node running with this data directory?"
             ) from None
         return user, password
-    assert settings.user is not None and settings.password is not None
-    return settings.user, settings.password
+    if settings.user is not None and settings.password is not None:
+        return settings.user, settings.password
+    _, url_user, url_password = split_credentials(settings.rpc_url)
+    if url_user is None or url_password is None:
+        raise NodeAuthError("no RPC credentials: set rpc_cookie_file or rpc_user and rpc_password")
+    return url_user, url_password
 
 
 async def _raise_transport_status(response: httpx.Response) -> None:
@@ -89,8 +96,9 @@ class NodeClient:
 
     def __init__(self, settings: NodeSettings) -> None:
         self._settings = settings
+        self._url, _, _ = split_credentials(settings.rpc_url)
         self._rpc = BitcoinRPC.from_config(
-            settings.rpc_url,
+            self._url,
             _credentials(settings),
             timeout=httpx.Timeout(settings.timeout),
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
@@ -111,7 +119,8 @@ class NodeClient:
 
     @property
     def url(self) -> str:
-        return self._settings.rpc_url
+        """The node's URL without credentials (safe in messages and logs)."""
+        return self._url
 
     async def call(self, method: str, *params: Any) -> Any:
         """One RPC call, retried through transient failures."""

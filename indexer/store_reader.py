@@ -148,6 +148,10 @@ class StoreReader:
     def path(self) -> str:
         return str(self._config.path)
 
+    @property
+    def config(self) -> StoreConfig:
+        return self._config
+
     @contextmanager
     def read(self) -> Iterator[StoreView]:
         """A snapshot of the store as of the last committed block; keep the block short."""

@@ -6,16 +6,21 @@ API uses), and message bytes are built by the protocol tests' own CBOR helpers.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
 import httpx
 import pytest
 
+from api.app import create_app
 from api.compose import ComposeRequest, Funding, PlannedOutput, _verify, carrier_script
+from api.context import ApiContext
 from api.errors import ApiError
 from api.psbt import SpentOutput, unsigned_tx
+from api.server import ServerThread
 from protocol.contracts import v1_machine
+from tests.api.conftest import SETTINGS
 from tests.api.psbt_reader import read_psbt
 from tests.api.world import ALICE, BOB, DAVE, ISSU, ROOT, World, address, display, point
 from tests.protocol.builders import burn, mint, transfer
@@ -191,6 +196,20 @@ def test_the_machine_check_refuses_a_layout_that_would_burn(world: World) -> Non
     ("change", "code"),
     [
         ({"fee_rate": 0}, "invalid_fee_rate"),
+        # Below the default minimum relay fee of 1 sat/vB: nodes would not relay it.
+        ({"fee_rate": 1e-9}, "invalid_fee_rate"),
+        ({"fee_rate": 0.999}, "invalid_fee_rate"),
+        # Each value is within the money range, their sum (2 x 21M BTC) is not.
+        (
+            {
+                "funding": [
+                    coin(21_000_000 * 10**8),
+                    {**coin(21_000_000 * 10**8), "outpoint": "ab" * 32 + ":1"},
+                ]
+            },
+            "value_out_of_range",
+        ),
+        ({"funding": [coin(21_000_000 * 10**8 + 1)]}, "invalid_body"),
         ({"fee_rate": "2"}, "invalid_fee_rate"),
         ({"fee_rate": True}, "invalid_fee_rate"),
         ({"fee_rate": 10_001}, "invalid_fee_rate"),
@@ -199,9 +218,15 @@ def test_the_machine_check_refuses_a_layout_that_would_burn(world: World) -> Non
         ({"funding": [{"outpoint": COIN, "value": 1}]}, "invalid_body"),
         ({"funding": [{"outpoint": "x", "value": 1, "address": "y"}]}, "invalid_outpoint"),
         ({"funding": [{**coin(), "value": -5}]}, "invalid_body"),
+        ({"funding": [{**coin(), "value": 5.5}]}, "invalid_body"),
         ({"funding": [{**coin(), "tokens": ["ROOT"]}]}, "invalid_token"),
         ({"funding": [{**coin(), "script_pubkey": P2WSH.hex()}]}, "unsupported_input"),
-        ({"funding": [{**coin(), "script_pubkey": "76a914" + "00" * 20 + "88ac"}]}, "invalid_body"),
+        (
+            {"funding": [{**coin(), "script_pubkey": "76a914" + "00" * 20 + "88ac"}]},
+            "prev_tx_required",
+        ),
+        ({"funding": [{**coin(), "script_pubkey": "ab cd"}]}, "invalid_script"),
+        ({"funding": [{**coin(), "value": "5"}]}, "invalid_body"),
         ({"funding": [{**coin(), "script_pubkey": "zz"}]}, "invalid_script"),
         ({"funding": [coin(), coin()]}, "duplicate_input"),
         ({"funding": [{**coin(), "prev_tx": "00"}]}, "invalid_prev_tx"),
@@ -215,12 +240,20 @@ def test_the_machine_check_refuses_a_layout_that_would_burn(world: World) -> Non
             {"transfers": [{"token": ROOT, "amount": 1, "address": address(BOB), "value": 10}]},
             "value_below_dust",
         ),
+        # 329 sats to a P2TR output: one below Bitcoin Core's dust threshold (43 vB output + 67 vB
+        # to spend it, at 3 sat/vB = 330, worked out by hand).
+        (
+            {"transfers": [{"token": ROOT, "amount": 1, "address": address(BOB), "value": 329}]},
+            "value_below_dust",
+        ),
         ({"transfers": [{"token": "1:x", "amount": 1, "address": address(BOB)}]}, "invalid_token"),
     ],
 )
-def test_malformed_requests_are_400(
+def test_malformed_requests_are_refused(
     client: httpx.Client, change: dict[str, Any], code: str
 ) -> None:
+    """400 for what the OpenAPI document does not describe, 422 for what it does but cannot
+    be (inputs summing past the money range, dust, a duplicate, an inconsistent prev_tx)."""
     body: dict[str, Any] = {
         "funding": [coin()],
         "transfers": [{"token": ROOT, "amount": 1, "address": address(BOB)}],
@@ -229,8 +262,18 @@ def test_malformed_requests_are_400(
         **change,
     }
     response = client.post("/v1/compose/transfer", json=body)
-    assert response.status_code == 400, response.text
+    assert response.status_code == (422 if code in WELL_FORMED_REFUSALS else 400), response.text
     assert response.json()["error"]["code"] == code
+
+
+WELL_FORMED_REFUSALS = {
+    "value_out_of_range",
+    "value_below_dust",
+    "duplicate_input",
+    "unsupported_input",
+    "prev_tx_required",
+    "invalid_prev_tx",
+}
 
 
 def test_input_weight_makes_any_script_spendable(client: httpx.Client) -> None:
@@ -244,3 +287,26 @@ def test_input_weight_makes_any_script_spendable(client: httpx.Client) -> None:
     response = compose(client, "mint", **body)
     assert response.status_code == 200, response.text
     assert read_psbt(response.json()["psbt"]).witness_utxo(0) == (50_000, P2WSH)
+
+
+def test_the_minimum_relay_fee_is_a_setting(world: World) -> None:
+    settings = replace(SETTINGS, min_fee_rate=Fraction(1, 10))
+    with (
+        ServerThread(create_app(ApiContext(world.store, settings))) as server,
+        httpx.Client(base_url=server.url, timeout=30) as http,
+    ):
+
+        def error_at(rate: float) -> dict[str, str]:
+            body = {
+                "funding": [{**coin(), "outpoint": "cd" * 32 + ":0"}],
+                "transfers": [{"token": ROOT, "amount": 1, "address": address(BOB)}],
+                "fee_rate": rate,
+                "change_address": address(ALICE),
+            }
+            error: dict[str, str] = http.post("/v1/compose/transfer", json=body).json()["error"]
+            return error
+
+        low = error_at(0.05)
+        assert low["code"] == "invalid_fee_rate" and "0.1" in low["message"]
+        # 0.1 passes the fee check; the coin carries no ROOT, so the token check refuses.
+        assert error_at(0.1)["code"] == "insufficient_token_balance"

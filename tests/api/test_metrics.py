@@ -73,7 +73,8 @@ def test_reorgs_and_an_unreachable_node(tmp_path: Path) -> None:
         assert ("rootstate_node_height", ()) not in found
         assert status["node"]["height"] is None and status["node"]["error"]
         assert status["last_reorg"] == {"first_height": 3, "last_height": 4, "depth": 2}
-        # Without the node's height there is no lag to hold readiness back.
-        assert ready.status_code == 200
+        # Serving from an index while its node is unreachable is not ready (issue 11).
+        assert ready.status_code == 503
+        assert ready.json()["error"]["code"] == "node_unreachable"
     finally:
         world.store.close()

@@ -87,17 +87,20 @@ def test_events_by_height_range(client: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize(
-    ("params", "code"),
+    ("params", "status", "code"),
     [
-        ({"from": "5", "to": "4"}, "invalid_range"),
-        ({"from": "abc"}, "invalid_height"),
-        ({"to": "4294967296"}, "invalid_height"),
-        ({"cursor": "AAAA"}, "invalid_cursor"),
+        ({"from": "5", "to": "4"}, 422, "invalid_range"),
+        ({"from": "abc"}, 400, "invalid_height"),
+        ({"to": "4294967296"}, 400, "invalid_height"),
+        ({"cursor": "AAAA"}, 422, "invalid_cursor"),
+        ({"cursor": "AA=A"}, 400, "invalid_cursor"),
     ],
 )
-def test_bad_event_ranges(client: httpx.Client, params: dict[str, str], code: str) -> None:
+def test_bad_event_ranges(
+    client: httpx.Client, params: dict[str, str], status: int, code: str
+) -> None:
     response = client.get("/v1/events", params=params)
-    assert (response.status_code, response.json()["error"]["code"]) == (400, code)
+    assert (response.status_code, response.json()["error"]["code"]) == (status, code)
 
 
 def test_events_by_address(client: httpx.Client, world: World) -> None:

@@ -101,7 +101,7 @@ def test_token_list_pages_with_cursors(client: httpx.Client) -> None:
         ({"sort": "age"}, "invalid_sort"),
         ({"order": "up"}, "invalid_order"),
         ({"cursor": "!!"}, "invalid_cursor"),
-        ({"cursor": "AQ"}, "invalid_cursor"),
+        ({"cursor": "A" * 401}, "invalid_cursor"),
     ],
 )
 def test_token_list_refuses_bad_parameters(
@@ -112,11 +112,20 @@ def test_token_list_refuses_bad_parameters(
     assert response.json()["error"]["code"] == code
 
 
+def test_a_well_formed_cursor_never_handed_out_is_422_and_an_empty_one_is_none(
+    client: httpx.Client,
+) -> None:
+    made_up = client.get("/v1/tokens", params={"cursor": "AQ"})
+    assert (made_up.status_code, made_up.json()["error"]["code"]) == (422, "invalid_cursor")
+    empty = client.get("/v1/tokens", params={"cursor": "", "limit": 1})
+    assert empty.json() == client.get("/v1/tokens", params={"limit": 1}).json()
+
+
 def test_a_cursor_only_continues_its_own_listing(client: httpx.Client) -> None:
     cursor = client.get("/v1/tokens", params={"limit": 1}).json()["next"]
     assert cursor is not None
     other = client.get("/v1/tokens", params={"sort": "holders", "cursor": cursor})
-    assert other.status_code == 400
+    assert other.status_code == 422
     assert other.json()["error"]["code"] == "invalid_cursor"
 
 
@@ -138,5 +147,5 @@ def test_holders_richest_first(client: httpx.Client) -> None:
 def test_a_holders_cursor_belongs_to_its_token(client: httpx.Client) -> None:
     cursor = client.get("/v1/tokens/ROOT/holders", params={"limit": 1}).json()["next"]
     response = client.get("/v1/tokens/ISSU/holders", params={"cursor": cursor})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_cursor"

@@ -123,7 +123,8 @@ def test_bad_batches_are_400(client: httpx.Client, body: object, code: str) -> N
 
 
 def test_batch_bodies_must_be_json_and_bounded(client: httpx.Client) -> None:
-    broken = client.post("/v1/outpoints", content=b"{not json")
+    as_json = {"Content-Type": "application/json"}
+    broken = client.post("/v1/outpoints", content=b"{not json", headers=as_json)
     assert (broken.status_code, broken.json()["error"]["code"]) == (400, "invalid_json")
     huge = client.post("/v1/outpoints", content=b"[" + b"0," * (1 << 20) + b"0]")
     assert (huge.status_code, huge.json()["error"]["code"]) == (413, "request_too_large")
@@ -132,5 +133,16 @@ def test_batch_bodies_must_be_json_and_bounded(client: httpx.Client) -> None:
         for _ in range(40):
             yield b" " * 65_536  # no Content-Length: the stream is counted as it arrives
 
-    streamed = client.post("/v1/outpoints", content=chunks())  # type: ignore[arg-type]
+    streamed = client.post("/v1/outpoints", content=chunks(), headers=as_json)  # type: ignore[arg-type]
     assert (streamed.status_code, streamed.json()["error"]["code"]) == (413, "request_too_large")
+
+
+@pytest.mark.parametrize("media_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_batch_bodies_must_be_declared_json(client: httpx.Client, media_type: str | None) -> None:
+    headers = {} if media_type is None else {"Content-Type": media_type}
+    body = b'{"outpoints": ["' + b"ab" * 32 + b':0"]}'
+    response = client.post("/v1/outpoints", content=body, headers=headers)
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    charset = {"Content-Type": "application/json; charset=utf-8"}
+    assert client.post("/v1/outpoints", content=body, headers=charset).status_code == 200

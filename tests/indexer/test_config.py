@@ -53,6 +53,12 @@ def test_flags_override_environment_which_overrides_file(tmp_path: Path) -> None
         ({"ROOTSTATE_WASM_BACKEND": "v8"}, "wasm_backend='v8' is invalid"),
         ({"ROOTSTATE_MODULE_CACHE_BYTES": "4096"}, "module_cache_bytes=4096 is invalid"),
         ({"ROOTSTATE_MODULE_CACHE_BYTES": "-1"}, "module_cache_bytes=-1 is invalid"),
+        ({"ROOTSTATE_API_WORKERS": "0"}, "api_workers=0 is invalid"),
+        ({"ROOTSTATE_API_MAX_STREAMS": "1000"}, "api_max_streams=1000 is invalid"),
+        ({"ROOTSTATE_API_MAX_URL_BYTES": "20000"}, "api_max_url_bytes=20000 is invalid"),
+        ({"ROOTSTATE_API_HEAD_TIMEOUT": "0"}, "api_head_timeout=0.0 is invalid"),
+        ({"ROOTSTATE_API_MIN_RELAY_FEE": "0"}, "api_min_relay_fee=0.0 is invalid"),
+        ({"ROOTSTATE_API_HEAVY_PROCESSES": "0"}, "api_heavy_processes=0 is invalid"),
     ],
 )
 def test_bad_settings_name_themselves(env: dict[str, str], message: str) -> None:
@@ -122,3 +128,12 @@ def test_the_harness_node_binaries_are_not_settings() -> None:
     assert config == load_config(environ=CREDS)
     with pytest.raises(ConfigError, match="unknown setting ROOTSTATE_BTCD_PATH"):
         load_config(environ={**CREDS, "ROOTSTATE_BTCD_PATH": "/opt/btcd"})
+
+
+def test_credentials_in_the_url_count_and_are_never_echoed() -> None:
+    config = load_config(environ={"ROOTSTATE_RPC_URL": "http://u:hunter2@127.0.0.1:8332"})
+    assert "hunter2" not in repr(config)
+    with pytest.raises(ConfigError) as caught:
+        load_config(environ={"ROOTSTATE_RPC_URL": "ftp://u:hunter2@127.0.0.1:8332"})
+    assert "hunter2" not in str(caught.value)
+    assert "ftp://***@127.0.0.1:8332" in str(caught.value)

@@ -24,13 +24,36 @@ from protocol.params import GENESIS_STATE_HASH, PROTOCOL_VERSION, Network
 from protocol.state import BlockEffects
 from protocol.tx import Transaction
 from tests.contracts import test_amm
-from tests.contracts.bench_amm import swaps
-from tests.contracts.sdk import asset
+from tests.contracts.sdk import asset, u32, u128
 from tests.indexer.store_chain import dump_env, small_config
-from tests.protocol.builders import block_hash, coinbase, rejection, spend
-from tests.protocol.contracts.harness import ContractChain
+from tests.protocol.builders import (
+    block_hash,
+    coinbase,
+    make_tx,
+    op_return_script,
+    rejection,
+    spend,
+    spendable,
+)
+from tests.protocol.contracts.harness import ContractChain, call, message
 
 FIRST = 100  # the harness chain's first height
+
+
+def swaps(pool: test_amm.Pool, count: int) -> list[Transaction]:
+    """``count`` chained swaps: each spends the previous one's output 0, sends 1,000 of one
+    asset into the pool (alternating) and takes the other back on output 0."""
+    txs = []
+    wallet = pool.wallet
+    for n in range(count):
+        ref = pool.a if n % 2 == 0 else pool.b
+        op = call(pool.amm, bytes([test_amm.SWAP]) + u128(0) + u32(0), assets=[(list(ref), 1_000)])
+        tx = make_tx(wallet, [spendable(1), op_return_script(message(op))])
+        txs.append(tx)
+        wallet = [spend(tx, 0)]
+    return txs
+
+
 IDENTITY = ChainIdentity(
     Network.REGTEST, FIRST, PROTOCOL_VERSION, hashlib.sha256(b"contracts genesis").digest()
 )
