@@ -95,11 +95,11 @@ def cmd_serve(config: Config, shutdown: Shutdown) -> int:
     open_reader(store_config(config)).close()
     sock = bind_api(config)
 
-    def serve(listening: socket.socket) -> None:
+    def serve(listening: socket.socket, stop: Shutdown) -> None:
         reader = open_reader(store_config(config))
         try:
             ctx = ApiContext(reader, api_settings(config), node_height=node_height(config))
-            _server(create_app(ctx), config, shutdown).run(sockets=[listening])
+            _server(create_app(ctx), config, stop).run(sockets=[listening])
         finally:
             reader.close()
 
@@ -107,10 +107,16 @@ def cmd_serve(config: Config, shutdown: Shutdown) -> int:
         log.info(
             "API on http://%s:%s (store %s)", config.api_host, config.api_port, config.store_path
         )
-        serve(sock)
+        serve(sock, shutdown)
         return 0
+
+    def worker(listening: socket.socket) -> None:
+        # A forked worker has none of the parent's threads, its signal watcher included.
+        with Shutdown.installed() as own:
+            serve(listening, own)
+
     # Fork before anything opens the store: LMDB environments must not cross a fork.
-    return run_workers(config.api_workers, config.api_host, config.api_port, serve, sock)
+    return run_workers(config.api_workers, config.api_host, config.api_port, worker, sock)
 
 
 def cmd_run(config: Config, shutdown: Shutdown) -> int:
