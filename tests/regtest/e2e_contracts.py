@@ -39,7 +39,8 @@ from regtest.payloads import (
     token_of,
 )
 from regtest.scene import Scene
-from regtest.tx import Tx, TxOut
+from regtest.spend import Coin
+from regtest.tx import OutPoint, Tx, TxOut
 from regtest.wallet import Wallet
 
 # spec §14.3 state key prefixes and §20 event types / keys: by hand.
@@ -275,3 +276,83 @@ class ContractStoryBuilder:
             self.alice, story.contracts["vesting"], vesting_release(0), outputs=to_erin
         )
         return self.add(name, txs.txs, story)
+
+
+def swap_out(amount: int, r_in: int, r_out: int) -> int:
+    """contracts/README.md: fee = ceil(in * bps / 10^4); out = floor((in - fee) * R_out /
+    (R_in + in - fee)); the whole ``in`` joins its reserve."""
+    fee = -(-amount * FEE_BPS // 10_000)
+    return (amount - fee) * r_out // (r_in + amount - fee)
+
+
+class SwapMarket:
+    """Two premined tokens, the AMM published for them and bob's liquidity, on the node's
+    chain; then swaps that each spend bob's one token coin, with the pool's reserves kept
+    by hand (``reserves``) so a test can say what the indexed storage must hold."""
+
+    def __init__(self, node: NodeRpc, name: str) -> None:
+        self.node = node
+        self.alice = Wallet(node, Key.derive(f"{name}-alice"))
+        self.bob = Wallet(node, Key.derive(f"{name}-bob"))
+        self.alice.fund(1)
+        self.scene = Scene(node, self.alice, [self.bob])
+        to_bob = [TxOut(DUST, self.bob.p2tr_script)]
+        deploys = [
+            self.scene.add(
+                self.alice.op_return(
+                    message(deploy_issuer(t, 10**12, 1, PREMINE, 1)), extra_outputs=to_bob
+                )
+            )
+            for t in ("SWA", "SWB")
+        ]
+        self.scene.mine()
+        self.token_a, self.token_b = (token_of(node, d) for d in deploys)
+        init = amm_init(self.token_a, self.token_b, FEE_BPS)
+        published = publish_contract(self.alice, example_module("amm"), init=init)
+        self.scene.add(*published.txs)
+        self.scene.mine()
+        self.amm = contract_of(node, published.carrier_tx)
+        coins = [self.bob.coins[d.outpoint(1)] for d in deploys]
+        assets: list[tuple[AssetRef, int]] = [
+            (self.token_a, LIQUIDITY[0]),
+            (self.token_b, LIQUIDITY[1]),
+        ]
+        add = call_contract(
+            self.alice, self.amm, amm_add(1, 0), assets=assets, spend=coins, outputs=to_bob
+        )
+        self.scene.add(*add.txs)
+        self.scene.mine()
+        self.bob_coin = add.carrier_tx
+        self.reserves = LIQUIDITY
+
+    def swap(self, amount: int, *, a_to_b: bool, min_out: int = 1) -> Tx:
+        """A swap for the next block (pending in the scene); a ``min_out`` above what the
+        pool pays makes it fail (abort 104), leaving the reserves as they were."""
+        coin = self.bob.coins[self.bob_coin.outpoint(0)]
+        token = self.token_a if a_to_b else self.token_b
+        txs = call_contract(
+            self.alice,
+            self.amm,
+            amm_swap(min_out, 0),
+            assets=[(token, amount)],
+            spend=[coin],
+            outputs=[TxOut(DUST, self.bob.p2tr_script)],
+        )
+        self.scene.add(*txs.txs)
+        self.bob_coin = txs.carrier_tx
+        ra, rb = self.reserves
+        out = swap_out(amount, ra, rb) if a_to_b else swap_out(amount, rb, ra)
+        if out >= min_out:
+            self.reserves = (ra + amount, rb - out) if a_to_b else (ra - out, rb + amount)
+        return txs.carrier_tx
+
+    def saved(self) -> tuple[dict[Wallet, dict[OutPoint, Coin]], Tx, tuple[int, int]]:
+        coins = {wallet: dict(wallet.coins) for wallet in self.scene.wallets}
+        return coins, self.bob_coin, self.reserves
+
+    def restore(
+        self, saved: tuple[dict[Wallet, dict[OutPoint, Coin]], Tx, tuple[int, int]]
+    ) -> None:
+        coins, self.bob_coin, self.reserves = saved
+        for wallet, held in coins.items():
+            wallet.coins = dict(held)
