@@ -10,9 +10,10 @@ from api.context import context
 from api.errors import bad_request, not_found
 from api.params import choice, encode_cursor, page, parse_cursor, parse_limit, parse_token_ref
 from api.render import Json, render_script, render_token
-from indexer.store_schema import TOKEN_ID_LEN, TOKEN_RANK
+from indexer.store_schema import TOKEN_RANK
 from indexer.store_view import StoreView
 from protocol.contracts.token import TokenRecord
+from protocol.contracts.wasm.records import ASSET_ID_LEN, wide_asset
 from protocol.fields import format_token_id
 from protocol.state import TOKEN_KEY_LEN, TOKEN_PREFIX, ticker_key, token_key
 
@@ -24,7 +25,7 @@ _CURSOR_KINDS = {
     ("holders", "desc"): 4,
 }
 HOLDERS_CURSOR = 5
-HOLDER_KEY_LEN = TOKEN_ID_LEN + 16 + 32
+HOLDER_KEY_LEN = ASSET_ID_LEN + 16 + 32  # the holders index key (indexer.store)
 
 
 def resolve_token(view: StoreView, text: str) -> tuple[bytes, TokenRecord]:
@@ -83,7 +84,7 @@ async def token_holders(request: Request) -> Response:
     with ctx.reader.read() as view:
         token, record = resolve_token(view, request.path_params["token"])
         after = parse_cursor(request, HOLDERS_CURSOR, HOLDER_KEY_LEN)
-        if after is not None and after[:TOKEN_ID_LEN] != token:
+        if after is not None and after[:ASSET_ID_LEN] != wide_asset(token):
             raise bad_request("invalid_cursor", "the cursor belongs to another token's holders")
         taken, more = page(view.holders(token, after), limit)
         stats = view.token_stats(token)

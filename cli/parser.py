@@ -27,6 +27,8 @@ SETTING_FLAGS = (
     ("api_max_page_size", int, "most items per page of an API listing"),
     ("api_max_body_bytes", int, "largest API request body"),
     ("api_ready_lag_blocks", int, "blocks behind the node /readyz still accepts"),
+    ("wasm_backend", str, "contract engine back end: cranelift or pulley"),
+    ("module_cache_bytes", int, "bound of the on-disk compiled-module cache (0: off)"),
 )
 
 COMMANDS = (

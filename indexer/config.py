@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from engine.config import WasmtimeConfig
+from indexer.module_cache import ModuleCacheConfig
 from protocol.params import ACTIVATION_HEIGHTS, Network
 
 ENV_PREFIX = "ROOTSTATE_"
@@ -54,6 +56,8 @@ class Config:
     api_max_page_size: int = 1000  # most items one page of a listing holds
     api_max_body_bytes: int = 1 << 20  # largest request body accepted
     api_ready_lag_blocks: int = 2  # /readyz fails when further behind the node than this
+    wasm_backend: str = "cranelift"  # cranelift (native code) | pulley (wasmtime's interpreter)
+    module_cache_bytes: int = 256 << 20  # on-disk compiled contract modules; 0 turns it off
 
     def __post_init__(self) -> None:
         _check(self.rest in ("auto", "on", "off"), "rest", self.rest, "one of auto, on, off")
@@ -80,6 +84,18 @@ class Config:
             "api_ready_lag_blocks",
             self.api_ready_lag_blocks,
             "0 or more blocks",
+        )
+        _check(
+            self.wasm_backend in ("cranelift", "pulley"),
+            "wasm_backend",
+            self.wasm_backend,
+            "cranelift or pulley",
+        )
+        _check(
+            self.module_cache_bytes == 0 or self.module_cache_bytes >= 1 << 20,
+            "module_cache_bytes",
+            self.module_cache_bytes,
+            "0 (off) or at least 1 MiB (1048576)",
         )
         for origin in self.cors_origins:
             parts = urlsplit(origin)
@@ -118,6 +134,17 @@ class Config:
     def store_path(self) -> Path:
         return self.data_dir / self.network.value
 
+    @property
+    def engine_config(self) -> WasmtimeConfig:
+        """How contracts run (no setting here changes a result, only speed)."""
+        return WasmtimeConfig(backend="pulley" if self.wasm_backend == "pulley" else "cranelift")
+
+    @property
+    def module_cache(self) -> ModuleCacheConfig:
+        """Compiled modules on disk, shared by the networks of one data directory (the
+        engine fingerprint in each key keeps different engines apart)."""
+        return ModuleCacheConfig(self.data_dir / "modules", self.module_cache_bytes)
+
 
 def _check(ok: bool, name: str, value: object, expected: str) -> None:
     if not ok:
@@ -137,6 +164,7 @@ _CONVERTERS: dict[str, Any] = {
     "api_max_page_size": int,
     "api_max_body_bytes": int,
     "api_ready_lag_blocks": int,
+    "module_cache_bytes": int,
     "cors_origins": lambda v: (
         tuple(str(o) for o in v)
         if isinstance(v, list)

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from indexer.config import Config
+from indexer.contract_engine import CachedEngine, contract_engine, contract_machine
 from indexer.follow import Follower, FollowSettings
 from indexer.node import NodeChainError, NodeSettings
 from indexer.node_thread import NodeThread
@@ -14,7 +15,6 @@ from indexer.progress import Progress
 from indexer.store import Store, open_store
 from indexer.store_config import ChainIdentity, StoreConfig
 from indexer.store_reader import open_reader
-from protocol.contracts import v1_machine
 from protocol.params import PROTOCOL_VERSION, Network
 
 #: ``getblockchaininfo``'s ``chain`` for each network: Bitcoin Core's name, then btcd's.
@@ -78,14 +78,27 @@ def open_existing(config: Config) -> Store:
     return open_store(store_config(config), identity(config, genesis))
 
 
-def follower(config: Config, store: Store, node: NodeThread, progress: Progress) -> Follower:
+def engine_for(config: Config) -> CachedEngine:
+    """The wasmtime engine of ``config``, behind its on-disk compiled-module cache."""
+    return contract_engine(config.engine_config, config.module_cache)
+
+
+def follower(
+    config: Config,
+    store: Store,
+    node: NodeThread,
+    progress: Progress,
+    engine: CachedEngine | None = None,
+) -> Follower:
+    """The follow loop applying blocks with the v2 machine (tokens and contracts)."""
     settings = FollowSettings(
         start_height=config.start_height,
         prefetch=config.prefetch,
         batch_blocks=config.batch_blocks,
         poll_seconds=config.poll_seconds,
     )
-    return Follower(store, node, v1_machine(), settings, progress)
+    machine = contract_machine(engine or engine_for(config))
+    return Follower(store, node, machine, settings, progress)
 
 
 @contextmanager

@@ -17,9 +17,14 @@ database       key                                    value
 =============  =====================================  =========================================
 meta           ASCII name, see below                  see below
 state          protocol key, exactly as in            canonical CBOR, exactly as the machine
-               :mod:`protocol.state`: 0x01 + outpoint  wrote it; so a store compares byte for
-               (37), 0x02 + token id (9),              byte with ``MemoryState.items()``
-               0x03 + ticker (13)
+               :mod:`protocol.state`: 0x01 + outpoint  wrote it (a code entry holds the module
+               (37), 0x02 + token id (9),              bytes, a storage entry raw bytes); so a
+               0x03 + ticker (13); contracts           store compares byte for byte with
+               (spec/CONTRACTS.md §14.3): 0x04 +       ``MemoryState.items()``. Contract state
+               contract id (9), 0x05 + code hash       takes per-block undo like the rest
+               (33), 0x06 + contract id + storage
+               key (41), 0x07 + contract id + asset
+               id (21), 0x08 + asset id (13)
 blocks         height u32 (4)                         block hash (32) + state hash (32) +
                                                       events hash (32) + event count u32 (100)
 block_heights  block hash (32)                        height u32 (4)
@@ -34,18 +39,22 @@ scripts        sha256(scriptPubKey) (32) +            empty; present iff ``outpu
 
 Derived indexes (:mod:`indexer.store_index`), functions of the databases above, kept in each
 block's transaction with undo entries. A *holder* is a distinct scriptPubKey whose live
-outpoints hold a non-zero balance of the token (authorities do not count). u128 is 16 bytes.
+outpoints hold a non-zero balance of the asset (authorities do not count). u128 is 16 bytes.
+An *asset id* is always 12 bytes here (CONTRACTS.md §14.2): a v1 token id followed by four
+zero bytes, or a contract asset's id, so the keys stay fixed-width for both kinds.
 
 ===============  ===================================  =======================================
 database         key                                  value
 ===============  ===================================  =======================================
-script_balances  sha256(script) (32) + token id (8)   the script's total balance, u128;
+script_balances  sha256(script) (32) + asset id (12)  the script's total balance, u128;
                                                       present iff non-zero
-holders          token id (8) + (2^128-1 - balance)   the scriptPubKey; one per holder, so a
+holders          asset id (12) + (2^128-1 - balance)  the scriptPubKey; one per holder, so a
                  u128 (16) + sha256(script) (32)      prefix scan lists holders richest first
-token_stats      token id (8)                         holders u32 + asset-carrying outpoints
+token_stats      asset id (12)                        holders u32 + asset-carrying outpoints
                                                       u32; present for every deployed token
-token_rank       holders u32 (4) + token id (8)       empty; one per ``token_stats`` entry
+                                                      and every issued contract asset
+token_rank       holders u32 (4) + token id (8)       empty; one per v1 token's
+                                                      ``token_stats`` entry (the token list)
 txs              txid (32) + height u32 (4)           first event index u32 + event count u32
                                                       + has-payload u8 + the payload of its one
                                                       well-formed carrier; for every tx with

@@ -37,10 +37,14 @@ from indexer.store_schema import (
 from indexer.store_undo import UndoEntry, UndoTarget
 from indexer.store_view import Database, Databases, Txn
 from protocol.carrier import find_carriers
+from protocol.contracts.wasm.records import NO_SUB, TOKEN_ID_LEN, wide_asset
 from protocol.records import UtxoAssets
-from protocol.state import TOKEN_PREFIX, UTXO_PREFIX, BlockEffects
+from protocol.state import ASSET_PREFIX, TOKEN_PREFIX, UTXO_PREFIX, BlockEffects
 from protocol.tx import Transaction
 
+#: A token record (spec §9.2) or a contract-asset record (CONTRACTS.md §14.3): an asset
+#: that gets holder statistics from the block creating it.
+_ASSET_RECORDS = (TOKEN_PREFIX, ASSET_PREFIX)
 # spec §10.1: the event keys the indexes read.
 _EVENT_TXID, _EVENT_OUTPOINT = 1, 2
 
@@ -121,8 +125,8 @@ def prepare(
             old = None if prior is None else _balances(prior, where)
             new = None if write.value is None else _balances(write.value, where)
             changes.append(UtxoChange(outpoint, old, new))
-        elif prefix == TOKEN_PREFIX and prior is None and write.value is not None:
-            new_tokens.append(write.key[1:])
+        elif prefix in _ASSET_RECORDS and prior is None and write.value is not None:
+            new_tokens.append(wide_asset(write.key[1:]))
     events = tuple(_event_refs(raw, where) for raw in effects.events)
     return BlockIndexInput(
         effects.height, tuple(changes), tuple(new_tokens), events, messages, scripts
@@ -208,7 +212,8 @@ def _index_balances(writer: IndexWriter, block: BlockIndexInput, script_before: 
                 raise CorruptStoreError(
                     f"outpoint {change.outpoint.hex()} holds a UTXO record but no output script"
                 )
-            for token, amount in balances:
+            for asset, amount in balances:
+                token = wide_asset(asset)
                 deltas[script, token] = deltas.get((script, token), 0) + sign * amount
                 utxo_deltas[token] = utxo_deltas.get(token, 0) + sign
     holder_deltas: dict[bytes, int] = {}
@@ -260,6 +265,9 @@ def _set_stats(
     if holders < 0 or utxos < 0:
         raise CorruptStoreError(f"token {token.hex()} would have a negative holder count")
     writer.set(UndoTarget.TOKEN_STATS, token, TOKEN_STATS.pack(holders, utxos))
+    if token[TOKEN_ID_LEN:] != NO_SUB:
+        return  # the token listing ranks v1 tokens; contract assets have no token record
+    token = token[:TOKEN_ID_LEN]
     if previous_holders is not None and previous_holders != holders:
         writer.set(UndoTarget.TOKEN_RANK, TOKEN_RANK.pack(previous_holders, token), None)
     writer.set(UndoTarget.TOKEN_RANK, TOKEN_RANK.pack(holders, token), b"")

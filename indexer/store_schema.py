@@ -6,10 +6,11 @@ import hashlib
 import struct
 from dataclasses import dataclass
 
+from protocol.contracts.wasm.records import ASSET_ID_LEN, wide_asset
 from protocol.state import UTXO_KEY_LEN, UTXO_PREFIX
 
 #: Bumped whenever a layout below changes; a store of another version refuses to open.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 DB_META = b"meta"
 DB_STATE = b"state"
@@ -134,13 +135,14 @@ def decode_u128(value: bytes) -> int:
     return int(high << 64 | low)
 
 
-def holder_key(token: bytes, balance: int, script_hash: bytes) -> bytes:
-    """Ordered by token, then balance descending (the complement sorts ascending)."""
-    return token + encode_u128(U128_MAX - balance) + script_hash
+def holder_key(asset: bytes, balance: int, script_hash: bytes) -> bytes:
+    """Ordered by asset (its 12-byte form), then balance descending (the complement sorts
+    ascending)."""
+    return wide_asset(asset) + encode_u128(U128_MAX - balance) + script_hash
 
 
 def holder_balance(key: bytes) -> int:
-    return U128_MAX - decode_u128(key[TOKEN_ID_LEN : TOKEN_ID_LEN + 16])
+    return U128_MAX - decode_u128(key[ASSET_ID_LEN : ASSET_ID_LEN + 16])
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from indexer.store_schema import (
     holder_balance,
     script_prefix,
 )
+from protocol.contracts.wasm.records import narrow_asset, wide_asset
 
 # py-lmdb types these generics only in its stubs, hence the string aliases.
 Database: TypeAlias = "lmdb._Database"
@@ -208,16 +209,18 @@ class StoreView:
             yield key[-OUTPOINT_LEN:]
 
     def script_balances(self, script: bytes) -> list[tuple[bytes, int]]:
-        """(token id, total balance) the script's live outpoints hold, by token id."""
+        """(asset id, total balance) the script's live outpoints hold, by asset id (8 bytes
+        for a token, 12 for a contract asset)."""
         prefix = script_prefix(script)
         return [
-            (key[len(prefix) :], decode_u128(value))
+            (narrow_asset(key[len(prefix) :]), decode_u128(value))
             for key, value in iter_prefix(self._source.txn, self._dbs.script_balances, prefix)
         ]
 
     def token_stats(self, token: bytes) -> tuple[int, int] | None:
-        """(holders, asset-carrying outpoints) of a deployed token, or None."""
-        value = self._source.txn.get(token, db=self._dbs.token_stats)
+        """(holders, asset-carrying outpoints) of a deployed token or issued contract
+        asset, or None."""
+        value = self._source.txn.get(wide_asset(token), db=self._dbs.token_stats)
         if value is None:
             return None
         holders, utxos = TOKEN_STATS.unpack(value)
@@ -226,8 +229,10 @@ class StoreView:
     def holders(
         self, token: bytes, after: bytes | None = None
     ) -> Iterator[tuple[bytes, bytes, int]]:
-        """(index key, scriptPubKey, balance) per holder of ``token``, richest first."""
-        for key, script in iter_after(self._source.txn, self._dbs.holders, token, after):
+        """(index key, scriptPubKey, balance) per holder of ``token`` (or contract asset),
+        richest first."""
+        prefix = wide_asset(token)
+        for key, script in iter_after(self._source.txn, self._dbs.holders, prefix, after):
             yield key, script, holder_balance(key)
 
     def tokens_by_holders(

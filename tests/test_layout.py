@@ -1,8 +1,10 @@
 """The import arrows between the top-level packages, read from the source with ``ast``.
 
-regtest -> indexer -> protocol and api -> indexer -> protocol; ``cli`` (the command) and
-``bench`` (benchmarks) may import anything and nothing imports them; ``protocol`` imports none
-of the others; the vector generator never imports the code whose vectors it writes.
+regtest -> indexer -> protocol and api -> indexer -> protocol; ``engine`` (the only importer
+of wasmtime) sits between: indexer -> engine -> protocol and api -> engine; ``cli`` (the
+command) and ``bench`` (benchmarks) may import anything and nothing imports them;
+``protocol`` imports none of the others (an engine is injected into it); the vector
+generator never imports the code whose vectors it writes.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("protocol", "indexer", "api", "regtest", "cli", "bench")
+PACKAGES = ("protocol", "engine", "indexer", "api", "regtest", "cli", "bench")
 EVERYTHING = frozenset(PACKAGES)
 #: Which of our packages each package (or sub-tree of tests) may import.
 ALLOWED: dict[str, frozenset[str]] = {
     "protocol": frozenset({"protocol"}),
-    "indexer": frozenset({"indexer", "protocol"}),
-    "api": frozenset({"api", "indexer", "protocol"}),
+    "engine": frozenset({"engine", "protocol"}),
+    "indexer": frozenset({"indexer", "engine", "protocol"}),
+    "api": frozenset({"api", "indexer", "engine", "protocol"}),
     "regtest": frozenset({"regtest", "indexer", "protocol"}),
     "cli": EVERYTHING,
     "bench": EVERYTHING,
@@ -65,9 +68,15 @@ def test_imports_follow_the_arrows(tree: str) -> None:
 
 
 def test_nothing_imports_cli_or_bench() -> None:
-    for tree in ("protocol", "indexer", "api", "regtest"):
+    for tree in ("protocol", "engine", "indexer", "api", "regtest"):
         for path in (ROOT / tree).rglob("*.py"):
             assert not imported_packages(path.read_text()) & {"cli", "bench"}, path
+
+
+def test_only_engine_imports_wasmtime() -> None:
+    for tree in ("protocol", "indexer", "api", "regtest", "cli"):
+        for path in (ROOT / tree).rglob("*.py"):
+            assert "wasmtime" not in imported_packages(path.read_text()), path
 
 
 def test_a_wrong_arrow_is_reported() -> None:

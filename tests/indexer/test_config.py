@@ -50,6 +50,9 @@ def test_flags_override_environment_which_overrides_file(tmp_path: Path) -> None
         ({"ROOTSTATE_API_READY_LAG_BLOCKS": "-1"}, "api_ready_lag_blocks=-1 is invalid"),
         ({"ROOTSTATE_CORS_ORIGINS": "wallet.example"}, "cors_origins='wallet.example'"),
         ({"ROOTSTATE_CORS_ORIGINS": "https://a.example/app"}, "no path"),
+        ({"ROOTSTATE_WASM_BACKEND": "v8"}, "wasm_backend='v8' is invalid"),
+        ({"ROOTSTATE_MODULE_CACHE_BYTES": "4096"}, "module_cache_bytes=4096 is invalid"),
+        ({"ROOTSTATE_MODULE_CACHE_BYTES": "-1"}, "module_cache_bytes=-1 is invalid"),
     ],
 )
 def test_bad_settings_name_themselves(env: dict[str, str], message: str) -> None:
@@ -101,6 +104,12 @@ def test_api_settings_from_every_source(tmp_path: Path) -> None:
     assert config.cors_origins == ("https://a.example", "http://localhost:3000")
     assert (config.api_max_page_size, config.api_max_body_bytes) == (250, 4096)
     assert config.api_ready_lag_blocks == 0
+    engine = load_config(
+        environ={**CREDS, "ROOTSTATE_WASM_BACKEND": "pulley", "ROOTSTATE_MODULE_CACHE_BYTES": "0"}
+    )
+    assert engine.engine_config.backend == "pulley"
+    assert engine.module_cache.max_bytes == 0
+    assert engine.module_cache.directory == engine.data_dir / "modules"
     listed = load_config(environ={**CREDS, "ROOTSTATE_CORS_ORIGINS": "*, https://b.example"})
     assert listed.cors_origins == ("*", "https://b.example")
 

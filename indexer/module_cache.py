@@ -1,0 +1,162 @@
+"""The on-disk cache of compiled contract modules, so a restart does not recompile them.
+
+Each file holds one engine artefact (wasmtime's serialized machine code) under the engine's
+cache key, which is the code hash followed by the engine fingerprint (wasmtime release,
+engine configuration, instrumentation version): a new engine or configuration never reads
+an older artefact, it compiles and writes its own. File layout (``<key hex>.cwasm``)::
+
+    magic (8, b"RSMOD\\x00\\x00\\x01") | cache key (64) | sha256(artefact) (32) | artefact
+
+Loading checks all three before the engine sees a byte, so a truncated, corrupted or
+renamed file is dropped and the module recompiled: never a crash, never another module's
+code. The artefact is trusted native code once the checks pass, so the directory must be
+as private as the store. Writes go to a temporary file renamed into place (a crash leaves
+the old file or none). The directory is bounded: above ``max_bytes`` the least recently
+used files (by modification time, refreshed on every load) are deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MAGIC = b"RSMOD\x00\x00\x01"
+KEY_LEN = 64
+_HEAD_LEN = len(MAGIC) + KEY_LEN + 32
+SUFFIX = ".cwasm"
+_TMP_PREFIX = ".tmp-"
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleCacheConfig:
+    directory: Path
+    max_bytes: int  # the directory's bound; 0 disables the cache
+
+    def __post_init__(self) -> None:
+        if self.max_bytes < 0:
+            raise ValueError("max_bytes must be 0 (off) or more")
+
+
+class ModuleCache:
+    """Artefacts by cache key in one directory; see the module docstring."""
+
+    def __init__(self, config: ModuleCacheConfig) -> None:
+        self.config = config
+        self._sizes: dict[str, int] = {}  # file name -> size of the files we know of
+        self._enabled = config.max_bytes > 0
+        if self._enabled:
+            try:
+                config.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+                for path in config.directory.iterdir():
+                    if path.name.startswith(_TMP_PREFIX):
+                        path.unlink(missing_ok=True)  # left by a crash mid-write
+                    elif path.suffix == SUFFIX:
+                        self._sizes[path.name] = path.stat().st_size
+            except OSError as exc:
+                log.warning(
+                    "module cache %s unusable, compiling instead: %s", config.directory, exc
+                )
+                self._enabled = False
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(self._sizes.values())
+
+    def _path(self, key: bytes) -> Path:
+        if len(key) != KEY_LEN:
+            raise ValueError(f"a cache key is {KEY_LEN} bytes, not {len(key)}")
+        return self.config.directory / (key.hex() + SUFFIX)
+
+    def load(self, key: bytes) -> bytes | None:
+        """The artefact stored under ``key``, or None (absent, or dropped as damaged)."""
+        if not self.enabled:
+            return None
+        path = self._path(key)
+        try:
+            raw = path.read_bytes()
+        except OSError:  # absent, or the directory is unreadable: compile instead
+            self._sizes.pop(path.name, None)
+            return None
+        artefact = raw[_HEAD_LEN:]
+        if (
+            raw[: len(MAGIC)] != MAGIC
+            or raw[len(MAGIC) : len(MAGIC) + KEY_LEN] != key
+            or raw[len(MAGIC) + KEY_LEN : _HEAD_LEN] != hashlib.sha256(artefact).digest()
+        ):
+            log.warning("dropping the damaged compiled-module file %s; recompiling", path.name)
+            self.discard(key)
+            return None
+        os.utime(path)  # the eviction order is least recently used
+        return artefact
+
+    def discard(self, key: bytes) -> None:
+        path = self._path(key)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not remove %s from the module cache: %s", path, exc)
+        self._sizes.pop(path.name, None)
+
+    def store(self, key: bytes, artefact: bytes) -> None:
+        """Write atomically, then evict down to the bound. An OSError (full disk, read-only
+        directory) only costs a recompile later, so it is logged, not raised."""
+        if not self.enabled:
+            return
+        path = self._path(key)
+        data = MAGIC + key + hashlib.sha256(artefact).digest() + artefact
+        if len(data) > self.config.max_bytes:
+            log.warning(
+                "a compiled module of %s bytes exceeds the module cache's %s bytes; not cached",
+                f"{len(data):,}",
+                f"{self.config.max_bytes:,}",
+            )
+            return
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=self.config.directory)
+            try:
+                with os.fdopen(fd, "wb") as file:
+                    file.write(data)
+                    file.flush()
+                    os.fsync(file.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            log.warning("could not write the compiled-module cache %s: %s", path, exc)
+            return
+        self._sizes[path.name] = len(data)
+        self._evict(keep=path.name)
+
+    def _evict(self, keep: str) -> None:
+        total = self.total_bytes
+        if total <= self.config.max_bytes:
+            return
+        ages = []
+        for name in self._sizes:
+            try:
+                ages.append(((self.config.directory / name).stat().st_mtime_ns, name))
+            except FileNotFoundError:
+                ages.append((0, name))
+        for _, name in sorted(ages):
+            if total <= self.config.max_bytes:
+                break
+            if name == keep:
+                continue
+            try:
+                (self.config.directory / name).unlink(missing_ok=True)
+            except OSError as exc:
+                log.warning("could not evict %s from the module cache: %s", name, exc)
+                continue
+            total -= self._sizes.pop(name)
+            log.info("evicted compiled module %s from the module cache", name[:16])
