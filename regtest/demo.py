@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from regtest.client import NodeRpc
+from regtest.demo_contracts import AmmActivity, make_amm_activity, simulate_curl
 from regtest.demo_options import DemoOptions, parse
 from regtest.keys import Key
 from regtest.mining import Block, Miner
@@ -179,7 +180,11 @@ def make_activity(node: NodeRpc, index: RootstateRun) -> Activity:
 
 
 def summary(
-    options: DemoOptions, info: NodeInfo, index: RootstateRun, activity: Activity
+    options: DemoOptions,
+    info: NodeInfo,
+    index: RootstateRun,
+    activity: Activity,
+    amm: AmmActivity,
 ) -> list[str]:
     status = index.status()
     indexed, reorg = status["indexed"], status["last_reorg"]
@@ -194,6 +199,9 @@ def summary(
         f"GOLD {token_text(activity.gold)} (issuer; carol holds its authority)",
         "  activity  2 deploys, 3 mints, 1 transfer, then a reorg "
         f"(depth {reorg['depth']}) replaced a 4,000 GOLD transfer with one of 1,500",
+        f"  contract  AMM {amm.amm_text} (contracts/examples/amm.ts) for USDX "
+        f"{token_text(amm.token_a)} / EURX {token_text(amm.token_b)}, published by envelope: "
+        "liquidity added, a swap each way",
         f"  indexed   height {indexed['height']:,}, state hash {indexed['state_hash']}",
         "",
         f"API  {url}",
@@ -201,6 +209,10 @@ def summary(
         "",
         "Try:",
         *(f"  curl -s {u}" for u in tries),
+        "",
+        f"Simulate swapping {amm.simulate_body['assets'][0]['amount']} USDX on the AMM "
+        "(input: op 2 swap, min_out 1, vout 0; see contracts/README.md):",
+        f"  {simulate_curl(url, amm)}",
         "",
     ]
 
@@ -279,7 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         node = NodeRpc.connect(info)
         index = RootstateRun(info, workdir, options.api_port or free_loopback_ports(1)[0])
         activity = make_activity(node, index)
-        print("\n".join(summary(options, info, index, activity)), flush=True)
+        amm = make_amm_activity(node, index.wait_for)
+        print("\n".join(summary(options, info, index, activity, amm)), flush=True)
         if options.once:
             print(check_urls(index, activity), flush=True)
         serve(options, node, index)

@@ -19,8 +19,10 @@ Quickstart: a private regtest chain, indexed by rootstate and served by its API.
 Starts a regtest node (btcd unless --node bitcoind) in a temporary directory, then `rootstate
 run` (the indexer and the HTTP API in one process) against it, then makes sample activity:
 an open-mint token deployed by OP_RETURN, an issuer token deployed by a taproot envelope,
-mints, a transfer, and a one-block reorg that replaces a transfer with another. It prints the
-API's URLs and three requests to try, then keeps serving, mining an empty block every few
+mints, a transfer, a one-block reorg that replaces a transfer with another, and the example
+AMM contract published by envelope for two tokens, with liquidity added and a swap each way.
+It prints the API's URLs, three requests to try and a curl that simulates one more swap
+(POST /v1/contracts/ID/simulate), then keeps serving, mining an empty block every few
 seconds, until Ctrl-C or SIGTERM, which stop the node and the indexer and delete the
 temporary directory. With --once it checks that every printed URL answers, then stops
 everything and exits: the URLs do not answer afterwards (a smoke test, not a server).

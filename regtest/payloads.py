@@ -1,4 +1,4 @@
-"""rootstate messages for tests and demos, written from the tables of spec §5 and §6.
+"""rootstate messages for tests and demos, written from the tables of spec §5, §6 and §16.
 
 Encoded with cbor2's canonical (RFC 8949 deterministic) encoder, never with the protocol
 package, so a test that builds a payload here does not share a constant with the code it
@@ -8,6 +8,7 @@ key, say) before encoding.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import cbor2
@@ -15,12 +16,17 @@ import cbor2
 from regtest.client import NodeRpc
 from regtest.tx import Tx
 
-# spec §6: operation codes.
+# spec §6 and §16: operation codes.
 OP_DEPLOY, OP_MINT, OP_TRANSFER, OP_BURN = 1, 2, 3, 4
+OP_PUBLISH, OP_INSTANTIATE, OP_CALL = 5, 6, 7
 
 Operation = dict[int, Any]
 #: A token as (deploy height, deploy transaction index): spec §2.4.
 TokenRef = tuple[int, int]
+#: A contract as (creating height, creating transaction index): spec §14.1.
+ContractRef = tuple[int, int]
+#: spec §14.2: a token ``(height, index)`` or a contract asset ``(height, index, sub)``.
+AssetRef = tuple[int, int] | tuple[int, int, int]
 
 
 def message(*operations: Operation, pointer: int | None = None, version: int = 1) -> bytes:
@@ -72,6 +78,51 @@ def burn(token: TokenRef, amount: int) -> Operation:
     return {0: OP_BURN, 1: list(token), 2: amount}
 
 
+def _creation(op: Operation, init: bytes | None, fuel: int | None) -> Operation:
+    """The optional fields §16.1 and §16.2 share: key 2 the init input, key 4 its fuel."""
+    if init is not None:
+        op[2] = init
+    if fuel is not None:
+        op[4] = fuel
+    return op
+
+
+def publish(code: bytes, init: bytes | None = None, fuel: int | None = None) -> Operation:
+    """spec §16.1: ``{0: 5, 1: module, 2: init input, 4: fuel of init}``."""
+    return _creation({0: OP_PUBLISH, 1: code}, init, fuel)
+
+
+def instantiate(
+    template: ContractRef, init: bytes | None = None, fuel: int | None = None
+) -> Operation:
+    """spec §16.2: a new contract running the code of ``template``."""
+    return _creation({0: OP_INSTANTIATE, 1: list(template)}, init, fuel)
+
+
+def call(
+    contract: ContractRef,
+    data: bytes | None = None,
+    assets: Sequence[tuple[AssetRef, int]] = (),
+    fuel: int | None = None,
+) -> Operation:
+    """spec §16.3: ``{0: 7, 1: contract, 2: input, 3: [[asset, amount], ...], 4: fuel}``;
+    the assets move from the transaction's pool into the contract's custody."""
+    op: Operation = {0: OP_CALL, 1: list(contract)}
+    if data is not None:
+        op[2] = data
+    if assets:
+        op[3] = [[list(ref), amount] for ref, amount in assets]
+    if fuel is not None:
+        op[4] = fuel
+    return op
+
+
+def asset_id(ref: AssetRef) -> bytes:
+    """spec §14.2: the 8-byte token id, or the 12-byte contract asset id (sub u32 BE)."""
+    head = ref[0].to_bytes(4, "big") + ref[1].to_bytes(4, "big")
+    return head if len(ref) == 2 else head + ref[2].to_bytes(4, "big")
+
+
 def token_text(token: TokenRef) -> str:
     """spec §2.4: ``HEIGHT:INDEX``."""
     return f"{token[0]}:{token[1]}"
@@ -82,3 +133,8 @@ def token_of(node: NodeRpc, tx: Tx) -> TokenRef:
     block_hash = node.call("getrawtransaction", tx.txid_hex, 1)["blockhash"]
     height = int(node.header(block_hash)["height"])
     return height, node.block_tx_ids(block_hash).index(tx.txid_hex)
+
+
+def contract_of(node: NodeRpc, tx: Tx) -> ContractRef:
+    """spec §14.1: a contract's id is its creating transaction's, as for a token."""
+    return token_of(node, tx)

@@ -9,13 +9,10 @@ boundary of the reference chain.
 from __future__ import annotations
 
 import logging
-import os
-import random
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -35,14 +32,12 @@ from regtest.wallet import Wallet
 from tests.regtest.e2e import (
     IndexSnapshot,
     LocalIndexer,
-    RootstateProcess,
     fresh_index,
     module_node,
-    run_to_height,
     snapshot,
-    store_tip,
     wait_until,
 )
+from tests.regtest.e2e_kill import kill_during_catch_up
 
 pytestmark = pytest.mark.regtest
 
@@ -104,57 +99,10 @@ def crash_chain(
         node.close()
 
 
-def _above(data_dir: Path, height: int) -> bool:
-    tip = store_tip(data_dir)
-    return tip is not None and tip.height > height
-
-
-def _seed() -> int:
-    """ROOTSTATE_E2E_SEED replays a run; otherwise a new seed, printed with every failure."""
-    return int(os.environ.get("ROOTSTATE_E2E_SEED") or random.SystemRandom().randrange(2**32))
-
-
 def test_kill_9_during_catch_up_always_resumes_to_the_same_state(
     crash_chain: CrashChain, tmp_path: Path
 ) -> None:
-    reference = crash_chain.reference
-    seed = _seed()
-    print(f"kill -9 schedule: ROOTSTATE_E2E_SEED={seed}")
-    rng = random.Random(seed)
-    process = RootstateProcess(
-        crash_chain.regtest.info, tmp_path, flags=(f"--batch-blocks={rng.choice([1, 3])}",)
-    )
-    previous = 0
-    moments = []
-    for kill in range(1, KILLS + 1):
-        process.start()
-        started = time.monotonic()
-        # A quarter of the kills land anywhere in start-up (opening or creating the store,
-        # loading live outpoints); the rest right after a commit, or a few blocks later.
-        if rng.random() < 0.25:
-            time.sleep(rng.uniform(0.0, 0.4))
-        else:
-            wait_until(
-                partial(_above, tmp_path, previous),
-                timeout=30,
-                what=f"progress past height {previous:,} (kill {kill}, seed {seed})",
-                interval=0.005,
-            )
-            time.sleep(rng.uniform(0.0, 0.05))
-        process.kill()
-        moments.append(round(time.monotonic() - started, 3))
-        tip = store_tip(tmp_path)
-        where = f"after kill {kill} (seed {seed}, moments {moments})"
-        if tip is None:
-            assert previous == 0, f"the store lost its blocks {where}"
-            continue
-        assert tip.height < reference.tip.height, f"catch-up finished before kill {kill}"
-        assert tip.height >= previous, f"the store went back from {previous:,} {where}"
-        assert tip.state_hash == reference.state_hashes[tip.height - 1], f"wrong state {where}"
-        previous = tip.height
-    assert previous > 0, f"no kill came after a commit (seed {seed})"
-    final = run_to_height(process, reference.tip.height)
-    assert final == reference, f"seed {seed}, kill moments {moments}"
+    kill_during_catch_up(crash_chain.regtest.info, crash_chain.reference, tmp_path, KILLS)
 
 
 class PauseAt(Progress):

@@ -4,6 +4,7 @@ behind; ``--help`` answers before anything is installed."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -66,8 +67,8 @@ def test_demo_prints_urls_that_answer_and_stops_on_sigterm() -> None:
                 break
         output = "\n".join(lines)
         assert lines and lines[-1].startswith("Serving for"), output
-        urls = URL.findall(output.split("\nAPI ", 1)[1])
-        tries = [line.split()[-1] for line in lines if line.strip().startswith("curl -s ")]
+        urls = URL.findall(output.split("\nAPI ", 1)[1].split("\nSimulate ", 1)[0])
+        tries = [line.split()[-1] for line in lines if line.strip().startswith("curl -s http")]
         assert len(tries) == 3 and set(tries) <= set(urls), output
         for url in urls:
             response = httpx.get(url, timeout=10)
@@ -80,6 +81,7 @@ def test_demo_prints_urls_that_answer_and_stops_on_sigterm() -> None:
         assert [b["amount"] for b in carol["balances"] if b["ticker"] == "GOLD"] == ["1500"]
         status = httpx.get(urls[0], timeout=10).json()
         assert status["last_reorg"]["depth"] == 1
+        _check_amm(lines, urls[0].removesuffix("/v1/status"))
     finally:
         # SIGTERM to the demo alone (a supervisor's stop, unlike a terminal's Ctrl-C that
         # reaches the whole group): it must stop `rootstate run` and the node itself.
@@ -96,6 +98,30 @@ def test_demo_prints_urls_that_answer_and_stops_on_sigterm() -> None:
             httpx.get(gone, timeout=5)
 
 
+def _check_amm(lines: list[str], api: str) -> None:
+    """The printed simulate request names the AMM and the trader, whose balances show the
+    liquidity added and both swaps accepted: amounts worked out by hand from
+    contracts/README.md (fee 30 bps, premines of 10^9, liquidity 10^6 USDX + 4*10^6 EURX)."""
+    posts = [line.split() for line in lines if line.strip().startswith("curl -s -X POST")]
+    assert len(posts) == 1, lines
+    target, body = posts[0][-1], json.loads(posts[0][-2].strip("'"))
+    amm = re.fullmatch(re.escape(api) + r"/v1/contracts/(\d+:\d+)/simulate", target)
+    assert amm, target
+    assert body["input"] == "02" + "01" + "00" * 15 + "00" * 4  # swap, min_out 1, vout 0
+    assert [a["amount"] for a in body["assets"]] == ["5000"]
+    trader = body["outputs"][0]["address"]
+    # Swap 10,000 USDX: fee 30, out = floor(9,970 * 4,000,000 / 1,009,970) = 39,486.
+    # Then 30,000 EURX: fee 90, reserves 1,010,000 / 3,960,514:
+    # out = floor(29,910 * 1,010,000 / 3,990,424) = 7,570.
+    assert 9_970 * 4_000_000 // 1_009_970 == 39_486
+    assert 29_910 * 1_010_000 // (3_960_514 + 29_910) == 7_570
+    usdx = 10**9 - 1_000_000 - 10_000 + 7_570
+    eurx = 10**9 - 4_000_000 + 39_486 - 30_000
+    balances = httpx.get(f"{api}/v1/addresses/{trader}/balances", timeout=10).json()["balances"]
+    held = {b["ticker"]: b["amount"] for b in balances if b.get("ticker")}
+    assert held == {"USDX": str(usdx), "EURX": str(eurx)}, balances
+
+
 def test_demo_once_checks_its_urls_then_says_they_stop() -> None:
     require_binary(NodeKind.BTCD)
     demo = subprocess.run(
@@ -105,7 +131,7 @@ def test_demo_once_checks_its_urls_then_says_they_stop() -> None:
     said = " ".join(demo.stdout.split())
     assert "--once: all 7 URLs above answered 200." in said
     assert "the URLs stop answering" in said
-    urls = URL.findall(demo.stdout.split("\nAPI ", 1)[1])
+    urls = URL.findall(demo.stdout.split("\nAPI ", 1)[1].split("\nSimulate ", 1)[0])
     with pytest.raises(httpx.TransportError):
         httpx.get(urls[0], timeout=5)
     workdir = WORKDIR.search(demo.stdout)
