@@ -3,7 +3,10 @@
 LMDB write transactions belong to the thread that opened them, and scanning and applying
 a block is CPU work, so the follow loop runs synchronously on one thread. Block fetching
 runs here, on another, with ``prefetch`` blocks in flight: their network I/O proceeds while
-the follow loop applies the block before them.
+the follow loop applies the block before them. A long range (a catch-up) is fetched by a child
+process instead (:mod:`indexer.fetch_process`): on a thread the fetch competes with the
+follow loop for the GIL. A short one (following the tip) stays here, where starting a process
+would cost more than the blocks.
 """
 
 from __future__ import annotations
@@ -13,12 +16,16 @@ import queue
 import threading
 from collections.abc import Coroutine, Generator
 from concurrent.futures import Future
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+from indexer.fetch_process import FetchedBlock, fetch_blocks_in_process
 from indexer.node import NodeClient, NodeSettings
 
 T = TypeVar("T")
 _DONE = object()
+#: From this many blocks on, a range is fetched by a child process (starting one takes
+#: about half a second; a big block takes 10-20 ms to fetch and as long to scan).
+PROCESS_MIN_BLOCKS = 64
 
 
 class NodeThread:
@@ -28,6 +35,7 @@ class NodeThread:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="node", daemon=True)
         self._thread.start()
+        self._settings = settings
         self.client: NodeClient = self._run(self._make_client(settings))
 
     async def _make_client(self, settings: NodeSettings) -> NodeClient:
@@ -51,10 +59,26 @@ class NodeThread:
     def blocks(
         self, first: int, last: int, window: int
     ) -> Generator[tuple[int, bytes, bytes], None, None]:
-        """(height, hash, raw block) for ``first..last`` in order, fetched ``window`` ahead.
+        """(height, hash, raw block) for ``first..last`` in order, fetched ``window`` ahead."""
+        for block in self.fetch(first, last, window, layout=False):
+            yield block.height, block.block_hash, block.raw
 
-        Closing the iterator early (a reorg, a stop request) cancels the fetches in flight.
+    def fetch(
+        self, first: int, last: int, window: int, *, layout: bool = True
+    ) -> Generator[FetchedBlock, None, None]:
+        """The blocks ``first..last`` in order, fetched ``window`` ahead.
+
+        With ``layout``, a long range comes with each block's scan.BlockLayout, walked by
+        the fetching process. Closing the iterator early (a reorg, a stop request) cancels
+        the fetches in flight.
         """
+        if last - first + 1 >= PROCESS_MIN_BLOCKS:
+            return fetch_blocks_in_process(self._settings, first, last, window, layout=layout)
+        return self._fetch_here(first, last, window)
+
+    def _fetch_here(
+        self, first: int, last: int, window: int
+    ) -> Generator[FetchedBlock, None, None]:
         out: queue.Queue[object] = queue.Queue(maxsize=window)
         stop = threading.Event()
 
@@ -82,7 +106,8 @@ class NodeThread:
                     return
                 if isinstance(item, BaseException):
                     raise item
-                yield item  # type: ignore[misc]
+                height, block_hash, raw = cast(tuple[int, bytes, bytes], item)
+                yield FetchedBlock(height, block_hash, raw, None)
         finally:
             stop.set()
             future.cancel()
