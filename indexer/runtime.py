@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-import signal
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 
 from indexer.config import Config
 from indexer.follow import Follower, FollowSettings
@@ -19,8 +15,6 @@ from indexer.store import Store, open_store
 from indexer.store_config import ChainIdentity, StoreConfig
 from protocol.contracts import v1_machine
 from protocol.params import PROTOCOL_VERSION
-
-log = logging.getLogger("rootstate")
 
 
 def node_settings(config: Config, retry_deadline: float | None = None) -> NodeSettings:
@@ -63,20 +57,3 @@ def opened(config: Config, path: Path | None = None) -> Iterator[tuple[NodeThrea
     """The node connection and the store for its chain, both closed on the way out."""
     with NodeThread(node_settings(config)) as node, open_for(config, node, path) as store:
         yield node, store
-
-
-def stop_on_signals(stop: threading.Event | None = None) -> threading.Event:
-    """SIGINT and SIGTERM set ``stop``, so the indexer finishes its batch and closes the store.
-
-    uvicorn handles these signals while it serves, then restores the handlers found here and
-    raises the signal again: with the default handlers that would kill the process mid-batch.
-    """
-    stop = stop or threading.Event()
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        log.info("signal %s: finishing the current batch, then stopping", signum)
-        stop.set()
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
-    return stop

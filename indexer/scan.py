@@ -49,7 +49,7 @@ test only once there is something to watch, so most transactions cost just the w
 
 The scanner always walks the whole block, even when ``live`` is empty and the magic occurs
 nowhere (when nothing could be relevant): the walk is what proves the bytes are one complete
-block, and it already runs at hundreds of MB/s (``python -m indexer.bench_scan``). Blocks
+block, and it already runs at hundreds of MB/s (``python -m bench.scan``). Blocks
 after activation are scanned with a non-empty live set almost always, so a shortcut for the
 empty set would save little and would let a truncated block pass unnoticed.
 """

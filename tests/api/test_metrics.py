@@ -9,9 +9,9 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
-from api.commands import node_height
 from api.context import ApiContext, ApiSettings
 from api.server import ServerThread
+from api.wiring import node_height
 from indexer.config import load_config
 from protocol.params import Network
 from regtest.node import free_loopback_ports

@@ -48,7 +48,7 @@ DEBIT, CREDIT, BURN, AUTHORITY, REJECTED = 1, 2, 5, 6, 7
 E_TYPE, E_OUTPOINT, E_AMOUNT, E_CAUSE, E_REASON = 0, 2, 4, 10, 11
 UTXO_PREFIX, TOKEN_PREFIX, TICKER_PREFIX = b"\x01", b"\x02", b"\x03"
 
-#: The console script `pip install` made for indexer.cli:main, beside this interpreter.
+#: The console script `pip install` made for cli.main:main, beside this interpreter.
 ROOTSTATE_COMMAND = Path(sys.executable).with_name("rootstate")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.cli import main
+from cli.main import main
 from regtest.client import NodeRpc
 from regtest.keys import Key
 from regtest.launch import NodeKind

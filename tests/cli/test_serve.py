@@ -13,7 +13,7 @@ import httpx
 from regtest.node import free_loopback_ports
 from tests.api.world import build_world
 
-ROOTSTATE = [sys.executable, "-m", "indexer.cli"]
+ROOTSTATE = [sys.executable, "-m", "cli"]
 
 
 def serve(data_dir: Path, api_port: int, rpc_port: int) -> subprocess.Popen[str]:

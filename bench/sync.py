@@ -1,6 +1,6 @@
 """Benchmark: end-to-end catch-up from a real regtest node, against its two bounds.
 
-    python -m indexer.bench_sync --blocks 200          # btcd; ~5 min to build the chain
+    python -m bench.sync --blocks 200          # btcd; ~5 min to build the chain
 
 Builds ``--blocks`` big mainnet-like blocks (about 1 MB, thousands of transactions,
 witness-heavy; a token deploy, then two open mints per block, one per carriage) on a fresh
@@ -48,7 +48,7 @@ from regtest.launch import NodeKind
 from regtest.mining import Miner
 from regtest.node import NodeConfig, RegtestNode
 
-log = logging.getLogger("bench_sync")
+log = logging.getLogger("bench.sync")
 
 
 def _message(operation: dict[int, object]) -> bytes:
@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 [
                     sys.executable,
                     "-m",
-                    "indexer.bench_sync",
+                    "bench.sync",
                     "--child",
                     "--rpc-url",
                     info.rpc_url,
@@ -213,7 +213,9 @@ def _live_set(store_path: Path) -> frozenset[bytes]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.sync", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--blocks", type=int, default=200)
     parser.add_argument("--target-size", type=int, default=1_000_000)
     parser.add_argument("--kind", choices=[k.value for k in NodeKind], default="btcd")

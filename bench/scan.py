@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python -m indexer.bench_scan [--repeat N] [BLOCK_FILE ...]
+    .venv/bin/python -m bench.scan [--repeat N] [BLOCK_FILE ...]
 
 Without files it reads both shared mainnet blocks (``../shared/data/blocks``). For each block
 it prints the median seconds per pass and MB/s of :func:`indexer.scan.scan_block` with an
@@ -64,7 +64,7 @@ def bench_block(path: Path, repeat: int, live: frozenset[bytes]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m indexer.bench_scan", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.scan", description=__doc__)
     parser.add_argument("files", type=Path, nargs="*", help="raw block files")
     parser.add_argument("--repeat", type=int, default=40, metavar="N", help="passes per figure")
     args = parser.parse_args(argv)

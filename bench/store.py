@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python -m indexer.bench_store [--blocks N] [--utxos-per-block K] [--batch B]
+    .venv/bin/python -m bench.store [--blocks N] [--utxos-per-block K] [--batch B]
 
 Every block spends K/2 UTXO records of earlier blocks (once there are enough) and creates K
 new ones, each with an address-index entry, a credit event and the derived indexes: the
@@ -74,7 +74,9 @@ def timed(run: Callable[[], object]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.store", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--blocks", type=int, default=2_000)
     parser.add_argument("--utxos-per-block", type=int, default=50)
     parser.add_argument("--batch", type=int, default=100)

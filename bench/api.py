@@ -2,7 +2,7 @@
 
 Run from the repository root (needs ``wrk``: ``apt-get install wrk``)::
 
-    .venv/bin/python -m api.bench [--blocks N] [--seconds S] [--connections C]
+    .venv/bin/python -m bench.api [--blocks N] [--seconds S] [--connections C]
 
 It builds a store of real protocol transactions (an issuer token whose bank output pays 62
 new holders per block), then runs three processes on loopback: the API (``rootstate
@@ -146,7 +146,9 @@ def _lua_batch(body: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.api", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--blocks", type=int, default=100, help="blocks in the store at start")
     parser.add_argument(
         "--extra-blocks", type=int, default=5_000, help="most blocks written during the run"
@@ -171,7 +173,7 @@ def main() -> None:
         )
         return
     if shutil.which("wrk") is None:
-        sys.exit("api.bench needs wrk as the load generator: apt-get install wrk")
+        sys.exit("bench.api needs wrk as the load generator: apt-get install wrk")
     with tempfile.TemporaryDirectory(prefix="rootstate-bench-") as tmp:
         _bench(Path(tmp), args)
 
@@ -185,7 +187,7 @@ def _bench(tmp: Path, args: argparse.Namespace) -> None:
         f"store: {args.blocks:,} blocks, {len(outpoints):,} token-carrying outpoints, "
         f"built in {time.perf_counter() - started:.1f} s"
     )
-    me = [sys.executable, "-m", "api.bench", "--blocks", str(args.blocks), "--port", str(args.port)]
+    me = [sys.executable, "-m", "bench.api", "--blocks", str(args.blocks), "--port", str(args.port)]
     api = subprocess.Popen([*me, "--serve", str(path)])
     writer = None
     try:

@@ -6,52 +6,23 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Awaitable, Callable
 
 import uvicorn
 
 from api.app import create_app
-from api.context import ApiContext, ApiSettings, IndexerLink
+from api.context import ApiContext, IndexerLink
 from api.server import uvicorn_config
+from api.wiring import api_settings, node_height
+from cli.signals import stop_on_signals
 from indexer.config import Config
-from indexer.node import NodeClient
 from indexer.progress import Progress
-from indexer.runtime import follower, node_settings, opened, stop_on_signals, store_config
+from indexer.runtime import follower, opened, store_config
 from indexer.store_reader import open_reader
 
 log = logging.getLogger("rootstate.api")
 
 #: How long `run` waits for the indexer to finish its batch after the API stops.
 STOP_WAIT_SECONDS = 60.0
-
-
-def api_settings(config: Config) -> ApiSettings:
-    return ApiSettings(
-        network=config.network,
-        undo_depth=config.undo_depth,
-        max_page_size=config.api_max_page_size,
-        default_page_size=min(100, config.api_max_page_size),
-        max_body_bytes=config.api_max_body_bytes,
-        cors_origins=config.cors_origins,
-        ready_lag_blocks=config.api_ready_lag_blocks,
-        node_poll_seconds=max(config.poll_seconds, 1.0),
-    )
-
-
-def node_height(config: Config) -> Callable[[], Awaitable[int]]:
-    """Asks the node for its height without retrying: the monitor asks again on its own.
-
-    The client is made on first use, inside the server's event loop that it will live in.
-    """
-    client: NodeClient | None = None
-
-    async def fetch() -> int:
-        nonlocal client
-        if client is None:
-            client = NodeClient(node_settings(config, retry_deadline=0.0))
-        return await client.tip_height()
-
-    return fetch
 
 
 def cmd_serve(config: Config) -> int:

@@ -11,12 +11,13 @@ from collections.abc import Callable, Sequence
 from contextlib import closing
 from pathlib import Path
 
-from api.commands import cmd_run, cmd_serve
+from cli.serve import cmd_run, cmd_serve
+from cli.signals import stop_on_signals
 from indexer.config import Config, ConfigError, load_config
 from indexer.node import NodeError
 from indexer.node_thread import NodeThread
 from indexer.progress import Progress
-from indexer.runtime import follower, node_settings, opened, stop_on_signals, store_config
+from indexer.runtime import follower, node_settings, opened, store_config
 from indexer.store_errors import RollbackTooDeepError, StoreError
 from indexer.store_reader import open_reader
 from indexer.tip_signal import TipSignal
