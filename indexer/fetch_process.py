@@ -34,8 +34,10 @@ import signal
 import struct
 import subprocess
 import sys
+import threading
 from collections.abc import Generator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, NamedTuple
 
 from indexer.node import NodeClient, NodeError, NodeSettings
@@ -74,8 +76,53 @@ class FetchRequest:
     layout: bool
 
 
+class FetchStoppedError(NodeError):
+    """:meth:`Fetchers.stop` ended the fetch process while the follow loop waited for it."""
+
+
+class Fetchers:
+    """The fetch processes running for one node connection, so that a stop request can end
+    them from any thread: the follow loop may be waiting for a block from a child that
+    retries a node which is down, and only the child's end wakes that wait."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self._stopped = False
+
+    def add(self, child: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._running.add(child)
+            if not self._stopped:
+                return
+        child.terminate()
+
+    def discard(self, child: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._running.discard(child)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    def stop(self) -> None:
+        """End every fetch process now and any started later; their readers raise
+        :class:`FetchStoppedError`."""
+        with self._lock:
+            self._stopped = True
+            running = list(self._running)
+        for child in running:
+            child.terminate()
+
+
 def fetch_blocks_in_process(
-    settings: NodeSettings, first: int, last: int, window: int, *, layout: bool
+    settings: NodeSettings,
+    first: int,
+    last: int,
+    window: int,
+    *,
+    layout: bool,
+    fetchers: Fetchers | None = None,
 ) -> Generator[FetchedBlock, None, None]:
     """The blocks ``first..last`` in order, fetched (and with ``layout``, walked) by a child.
 
@@ -83,19 +130,29 @@ def fetch_blocks_in_process(
     generator early (a reorg, a stop request) terminates the child. A block the child could
     not walk comes without a layout: the follow loop's own scan then says what is wrong.
     """
+    fetchers = fetchers or Fetchers()
     request = FetchRequest(settings, first, last, window, os.getpid(), layout)
+    # The child imports this very package, wherever the parent found it.
+    root = str(Path(__file__).resolve().parents[1])
+    path = os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))
     child = subprocess.Popen(
         [sys.executable, "-m", "indexer.fetch_process"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": path},
     )
     assert child.stdin is not None and child.stdout is not None
+    fetchers.add(child)
     try:
         _grow_pipe(child.stdout)
         child.stdin.write(pickle.dumps(request))
         child.stdin.close()
-        yield from _read_blocks(child.stdout, child)
+        yield from _read_blocks(child.stdout, child, fetchers)
+    except BrokenPipeError:
+        # The child died before reading its request (stopped at once).
+        raise FetchStoppedError("the block fetch process was stopped") from None
     finally:
+        fetchers.discard(child)
         child.stdout.close()
         if child.poll() is None:
             child.terminate()
@@ -107,29 +164,33 @@ def fetch_blocks_in_process(
 
 
 def _read_blocks(
-    stream: IO[bytes], child: subprocess.Popen[bytes]
+    stream: IO[bytes], child: subprocess.Popen[bytes], fetchers: Fetchers
 ) -> Generator[FetchedBlock, None, None]:
     while True:
         tag = stream.read(1)
         if tag == _END:
             return
         if tag == _ERROR:
-            (size,) = struct.unpack(">I", _read_exactly(stream, 4, child))
-            raise pickle.loads(_read_exactly(stream, size, child))
+            (size,) = struct.unpack(">I", _read_exactly(stream, 4, child, fetchers))
+            raise pickle.loads(_read_exactly(stream, size, child, fetchers))
         if tag != _BLOCK:
-            _read_exactly(stream, 1, child)  # raises with the exit code: the child died
-        rest = _read_exactly(stream, _HEAD.size - 1, child)
+            _read_exactly(stream, 1, child, fetchers)  # raises with the exit code: the child died
+        rest = _read_exactly(stream, _HEAD.size - 1, child, fetchers)
         block_hash, height, size, layout_size = _HEAD_REST.unpack(rest)
-        raw = _read_exactly(stream, size, child)
+        raw = _read_exactly(stream, size, child, fetchers)
         layout = None
         if layout_size:
-            layout = BlockLayout.from_bytes(_read_exactly(stream, layout_size, child))
+            layout = BlockLayout.from_bytes(_read_exactly(stream, layout_size, child, fetchers))
         yield FetchedBlock(height, block_hash, raw, layout)
 
 
-def _read_exactly(stream: IO[bytes], size: int, child: subprocess.Popen[bytes]) -> bytes:
+def _read_exactly(
+    stream: IO[bytes], size: int, child: subprocess.Popen[bytes], fetchers: Fetchers
+) -> bytes:
     data = stream.read(size)
     if len(data) != size:
+        if fetchers.stopped:
+            raise FetchStoppedError("the block fetch process was stopped")
         try:
             code = child.wait(_STOP_SECONDS)
         except subprocess.TimeoutExpired:

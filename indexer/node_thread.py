@@ -18,7 +18,7 @@ from collections.abc import Coroutine, Generator
 from concurrent.futures import Future
 from typing import Any, TypeVar, cast
 
-from indexer.fetch_process import FetchedBlock, fetch_blocks_in_process
+from indexer.fetch_process import FetchedBlock, Fetchers, fetch_blocks_in_process
 from indexer.node import NodeClient, NodeSettings
 
 T = TypeVar("T")
@@ -36,6 +36,7 @@ class NodeThread:
         self._thread = threading.Thread(target=self._loop.run_forever, name="node", daemon=True)
         self._thread.start()
         self._settings = settings
+        self._fetchers = Fetchers()
         self.client: NodeClient = self._run(self._make_client(settings))
 
     async def _make_client(self, settings: NodeSettings) -> NodeClient:
@@ -73,8 +74,17 @@ class NodeThread:
         the fetches in flight.
         """
         if last - first + 1 >= PROCESS_MIN_BLOCKS:
-            return fetch_blocks_in_process(self._settings, first, last, window, layout=layout)
+            return fetch_blocks_in_process(
+                self._settings, first, last, window, layout=layout, fetchers=self._fetchers
+            )
         return self._fetch_here(first, last, window)
+
+    def stop_fetching(self) -> None:
+        """End the fetch processes of long ranges, now and from now on; safe from any thread.
+
+        A reader waiting on one raises :class:`~indexer.fetch_process.FetchStoppedError`.
+        """
+        self._fetchers.stop()
 
     def _fetch_here(
         self, first: int, last: int, window: int
