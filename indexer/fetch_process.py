@@ -8,6 +8,9 @@ loop then ran at 0.3 of the slower of fetching alone and scanning alone, its CPU
 thirds of the time. In a child process the client runs on the other core, and a block crosses
 to the follow loop in a few large pipe reads, during which the GIL is released.
 
+From a node that serves REST (Bitcoin Core), the child fetches with the standard library
+(:mod:`indexer.rest_fetch`: httpx costs as much CPU per block as the walk), falling back to
+the NodeClient for any block REST did not serve cleanly; from btcd, with the NodeClient.
 With ``layout``, the child also walks each block (:func:`indexer.scan.layout_block`, most of
 a scan) and sends the :class:`~indexer.scan.BlockLayout` along: the follow loop then only
 tests inputs against its live set, and the walk runs on the child's core.
@@ -35,12 +38,17 @@ import struct
 import subprocess
 import sys
 import threading
+import time
+from collections import deque
 from collections.abc import Generator
+from concurrent.futures import Future
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NamedTuple
 
 from indexer.node import NodeClient, NodeError, NodeSettings
+from indexer.rest_fetch import RestBlocks
 from indexer.scan import BlockLayout, BlockParseError, layout_block
 
 log = logging.getLogger(__name__)
@@ -209,6 +217,7 @@ def _child_main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     request: FetchRequest = pickle.loads(sys.stdin.buffer.read())
+    threading.Thread(target=_exit_without_parent, args=(request.parent_pid,), daemon=True).start()
     out = sys.stdout.buffer
     try:
         asyncio.run(_pump(request, out))
@@ -218,23 +227,61 @@ def _child_main() -> None:
 
 
 async def _pump(request: FetchRequest, out: IO[bytes]) -> None:
-    watchdog = asyncio.create_task(_exit_without_parent(request.parent_pid))
     try:
         async with NodeClient(request.settings) as client:
-            blocks = client.blocks(request.first, request.last, request.window)
-            async for height, block_hash, raw in blocks:
-                layout = _layout_bytes(raw) if request.layout else b""
-                # Blocking writes: a full pipe pauses the fetches too, which bounds memory.
-                out.write(_HEAD.pack(_BLOCK, block_hash, height, len(raw), len(layout)))
-                out.write(raw)
-                out.write(layout)
-                out.flush()
+            rest = _rest_blocks(request)
+            if rest is None:
+                blocks = client.blocks(request.first, request.last, request.window)
+                async for height, block_hash, raw in blocks:
+                    _send(out, request, height, block_hash, raw)
+            else:
+                with closing(rest):
+                    await _pump_rest(request, out, client, rest)
         out.write(_END)
     except NodeError as exc:
         error = pickle.dumps(exc)
         out.write(_ERROR_HEAD.pack(_ERROR, len(error)) + error)
-    finally:
-        watchdog.cancel()
+
+
+def _rest_blocks(request: FetchRequest) -> RestBlocks | None:
+    """The lean REST client when the node serves REST and the settings allow it."""
+    settings = request.settings
+    if settings.rest == "off" or not settings.rpc_url.startswith("http://"):
+        return None
+    rest = RestBlocks(settings.rpc_url, settings.timeout, request.window)
+    if rest.available():
+        return rest
+    rest.close()
+    return None
+
+
+async def _pump_rest(
+    request: FetchRequest, out: IO[bytes], client: NodeClient, rest: RestBlocks
+) -> None:
+    """``window`` blocks in flight on REST's threads; this thread walks and writes. A block
+    REST did not serve cleanly is asked of the NodeClient, with its retries and errors."""
+    pending: deque[Future[tuple[bytes, bytes] | None]] = deque()
+    next_height = request.first
+    for height in range(request.first, request.last + 1):
+        while next_height <= request.last and next_height < height + request.window:
+            pending.append(rest.submit(next_height))
+            next_height += 1
+        fetched = pending.popleft().result()
+        if fetched is None:
+            block_hash = await client.block_hash(height)
+            fetched = block_hash, await client.raw_block(block_hash)
+        _send(out, request, height, *fetched)
+
+
+def _send(
+    out: IO[bytes], request: FetchRequest, height: int, block_hash: bytes, raw: bytes
+) -> None:
+    layout = _layout_bytes(raw) if request.layout else b""
+    # Blocking writes: a full pipe pauses the fetches too, which bounds memory.
+    out.write(_HEAD.pack(_BLOCK, block_hash, height, len(raw), len(layout)))
+    out.write(raw)
+    out.write(layout)
+    out.flush()
 
 
 def _layout_bytes(raw: bytes) -> bytes:
@@ -244,11 +291,11 @@ def _layout_bytes(raw: bytes) -> bytes:
         return b""
 
 
-async def _exit_without_parent(parent_pid: int) -> None:
+def _exit_without_parent(parent_pid: int) -> None:
     """A parent killed with SIGKILL cannot terminate us; a child waiting on a node that is
     down would otherwise retry forever."""
     while True:
-        await asyncio.sleep(_PARENT_CHECK_SECONDS)
+        time.sleep(_PARENT_CHECK_SECONDS)
         if os.getppid() != parent_pid:
             os._exit(0)
 
