@@ -8,12 +8,13 @@ from types import TracebackType
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 #: uvicorn's access log costs more than a balance lookup; metrics count requests instead.
 ACCESS_LOG = False
 
 
-def uvicorn_config(app: Starlette, host: str, port: int, **options: object) -> uvicorn.Config:
+def uvicorn_config(app: ASGIApp, host: str, port: int, **options: object) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=host,

@@ -1,23 +1,39 @@
 """``rootstate serve`` (the API over a store another process indexes) and ``rootstate run``
-(indexer and API in one process)."""
+(indexer and API in one process).
+
+The listening socket is bound first, before anything waits for the node, so a port in use
+fails at once with its own exit code, and "API on ..." is logged only once it is true.
+uvicorn's own signal handling is switched off: the command's :class:`Shutdown` handles
+SIGINT and SIGTERM from its first moment and stops the server with everything else.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
+import socket
 import threading
+from collections.abc import Iterator
+from contextlib import closing
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from api.app import create_app
 from api.context import ApiContext, IndexerLink
+from api.gate import Gate
 from api.server import uvicorn_config
 from api.wiring import api_settings, node_height
-from cli.signals import stop_on_signals
+from cli.exits import ApiBindError
+from cli.signals import Shutdown
 from indexer.config import Config
+from indexer.node_thread import StopRequestedError
 from indexer.progress import Progress
 from indexer.runtime import follower, opened, store_config
 from indexer.store_reader import open_reader
+from indexer.tip_signal import TipSignal
 
 log = logging.getLogger("rootstate.api")
 
@@ -25,54 +41,117 @@ log = logging.getLogger("rootstate.api")
 STOP_WAIT_SECONDS = 60.0
 
 
-def cmd_serve(config: Config) -> int:
+class Server(uvicorn.Server):
+    """uvicorn without its signal handlers: :class:`Shutdown` owns SIGINT and SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def bind_api(config: Config) -> socket.socket:
+    """The API's listening socket, bound and listening; ApiBindError says why not."""
+    try:
+        infos = socket.getaddrinfo(
+            config.api_host, config.api_port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise ApiBindError(f"cannot listen on {config.api_host}:{config.api_port}: {exc}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            why = "the port is in use; set api_port (--api-port) to a free port"
+        else:
+            why = f"{exc.strerror}; check api_host and api_port"
+        raise ApiBindError(f"cannot listen on {config.api_host}:{config.api_port}: {why}") from None
+    return sock
+
+
+def _server(app: ASGIApp, config: Config, shutdown: Shutdown) -> Server:
+    server = Server(uvicorn_config(app, config.api_host, config.api_port))
+
+    def stop() -> None:
+        server.should_exit = True
+
+    shutdown.on_stop(stop)
+    return server
+
+
+def cmd_serve(config: Config, shutdown: Shutdown) -> int:
     """The API alone, reading the store the indexer (another process) writes."""
-    stop_on_signals()
     reader = open_reader(store_config(config))
     try:
+        sock = bind_api(config)
         ctx = ApiContext(reader, api_settings(config), node_height=node_height(config))
-        app = create_app(ctx)
+        server = _server(create_app(ctx), config, shutdown)
         log.info("API on http://%s:%s (store %s)", config.api_host, config.api_port, reader.path)
-        uvicorn.Server(uvicorn_config(app, config.api_host, config.api_port)).run()
+        server.run(sockets=[sock])
     finally:
         reader.close()
     return 0
 
 
-def cmd_run(config: Config) -> int:
-    """The indexer on a thread and the API in the foreground, sharing one open store."""
-    with opened(config) as (node, store):
-        follow = follower(config, store, node, Progress())
-        stop = threading.Event()
-        stop_on_signals(stop)
-        failed: list[BaseException] = []
-        server: uvicorn.Server | None = None
+def cmd_run(config: Config, shutdown: Shutdown) -> int:
+    """The API in the foreground, answering ``not_ready`` until the indexer, on a thread, has
+    reached the node and opened the store; then the two share that store."""
+    sock = bind_api(config)
+    gate = Gate(f"waiting for the node at {config.rpc_url}; see the log")
+    server = _server(gate, config, shutdown)
+    api_stopped = threading.Event()
+    failed: list[BaseException] = []
 
-        def index() -> None:
-            try:
-                follow.follow(stop)
-            except BaseException as exc:
-                log.exception("the indexer stopped")
-                failed.append(exc)
-                if server is not None:
-                    server.should_exit = True
-
-        thread = threading.Thread(target=index, name="indexer", daemon=True)
-        link = IndexerLink(follow.stats, thread.is_alive)
-        ctx = ApiContext(store, api_settings(config), node_height=node_height(config), indexer=link)
-        server = uvicorn.Server(uvicorn_config(create_app(ctx), config.api_host, config.api_port))
-        thread.start()
-        log.info("indexer started; API on http://%s:%s", config.api_host, config.api_port)
+    def index() -> None:
         try:
-            server.run()
-        finally:
-            stop.set()
-            thread.join(timeout=STOP_WAIT_SECONDS)
-        if thread.is_alive():
-            # Closing the store under a running write would be unsafe; LMDB is
-            # crash-safe, so leaving mid-batch only loses the batch.
-            log.error("the indexer did not stop within %s s; exiting", STOP_WAIT_SECONDS)
-            os._exit(1)
-        if failed:
-            raise failed[0]
+            with (
+                opened(config, watch=lambda node: shutdown.on_stop(node.interrupt)) as (
+                    node,
+                    store,
+                ),
+                closing(TipSignal(config.zmq_url)) as tips,
+            ):
+                shutdown.on_stop(tips.wake)
+                follow = follower(config, store, node, Progress())
+                link = IndexerLink(follow.stats, thread.is_alive)
+                ctx = ApiContext(
+                    store, api_settings(config), node_height=node_height(config), indexer=link
+                )
+                gate.open(create_app(ctx))
+                log.info("indexer started")
+                try:
+                    follow.follow(shutdown.requested, tips)
+                finally:
+                    # The API reads this store: close it only once the API has stopped.
+                    server.should_exit = True
+                    api_stopped.wait()
+        except StopRequestedError:
+            if not shutdown.requested.is_set():
+                failed.append(RuntimeError("the node connection was interrupted"))
+        except BaseException as exc:
+            failed.append(exc)
+            server.should_exit = True
+
+    thread = threading.Thread(target=index, name="indexer", daemon=True)
+    thread.start()
+    log.info(
+        "API on http://%s:%s (not ready until the store is open)", config.api_host, config.api_port
+    )
+    try:
+        server.run(sockets=[sock])
+    finally:
+        api_stopped.set()
+        shutdown.request()
+        thread.join(timeout=STOP_WAIT_SECONDS)
+    if thread.is_alive():
+        # Closing the store under a running write would be unsafe; LMDB is
+        # crash-safe, so leaving mid-batch only loses the batch.
+        log.error("the indexer did not stop within %s s; exiting", STOP_WAIT_SECONDS)
+        os._exit(1)
+    if failed:
+        raise failed[0]
     return 0

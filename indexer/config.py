@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 from protocol.params import ACTIVATION_HEIGHTS, Network
 
 ENV_PREFIX = "ROOTSTATE_"
+#: ``ROOTSTATE_*`` names that are not settings: the regtest harness's node binaries
+#: (regtest/README.md). Commands run beside them (the demo, the tests) must not refuse them.
+ENV_NOT_SETTINGS = frozenset({"ROOTSTATE_BTCD", "ROOTSTATE_BITCOIND"})
 DEFAULT_RPC_PORTS = {
     Network.MAINNET: 8332,
     Network.TESTNET4: 48332,
@@ -182,7 +185,7 @@ def load_config(
                 raise ConfigError(f"config file {toml_file}: unknown setting {key!r}")
             values[key] = _convert(key, value, str(toml_file))
     for env_key, value in sorted((environ if environ is not None else os.environ).items()):
-        if env_key.startswith(ENV_PREFIX):
+        if env_key.startswith(ENV_PREFIX) and env_key not in ENV_NOT_SETTINGS:
             key = env_key[len(ENV_PREFIX) :].lower()
             if key not in known:
                 raise ConfigError(f"environment: unknown setting {env_key}")

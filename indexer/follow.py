@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 from indexer.node import BlockNotFoundError
-from indexer.node_thread import NodeThread
+from indexer.node_thread import NodeThread, StopRequestedError
 from indexer.progress import Progress
 from indexer.scan import BlockLayout, scan_block, select_relevant
 from indexer.store import Batch, Store
@@ -25,6 +25,10 @@ from protocol.params import GENESIS_STATE_HASH
 from protocol.tx import parse_transaction
 
 log = logging.getLogger(__name__)
+
+
+def blocks_text(count: int) -> str:
+    return f"{count:,} block" if count == 1 else f"{count:,} blocks"
 
 
 class NodeInconsistencyError(RuntimeError):
@@ -109,9 +113,9 @@ class Follower:
         depth = tip.height - height
         if depth:
             log.warning(
-                "reorg: the node's best chain leaves ours above height %s; rolling back %s blocks",
+                "reorg: the node's best chain leaves ours above height %s; rolling back %s",
                 f"{height:,}",
-                f"{depth:,}",
+                blocks_text(depth),
             )
             self.store.rollback_to(height)
             self.stats.reorgs += 1
@@ -160,6 +164,11 @@ class Follower:
                                 f"{first + applied:,}",
                             )
                             return applied, False
+                        except StopRequestedError:
+                            if not stop.is_set():
+                                raise
+                            # A stop request: keep the blocks of this batch applied so far.
+                            return applied, False
                         if item is None:
                             done = True
                             break
@@ -196,8 +205,18 @@ class Follower:
         return True
 
     def follow(self, stop: threading.Event, signal: TipSignal | None = None) -> None:
-        """Catch up, then wait for new blocks (ZMQ or polling) until ``stop`` is set."""
-        signal = signal or TipSignal(None)
+        """Catch up, then wait for new blocks (ZMQ or polling) until ``stop`` is set.
+
+        Whoever sets ``stop`` also wakes ``signal`` and interrupts the node, so no wait
+        outlasts the request; an interrupted node call then ends the loop quietly.
+        """
+        try:
+            self._follow(stop, signal or TipSignal(None))
+        except StopRequestedError:
+            if not stop.is_set():
+                raise
+
+    def _follow(self, stop: threading.Event, signal: TipSignal) -> None:
         while not stop.is_set():
             self.catch_up(stop)
             known = self.store.tip()

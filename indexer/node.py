@@ -37,6 +37,10 @@ class NodeUnavailableError(NodeError):
     """Raised only when retries are exhausted (a bounded deadline was given)."""
 
 
+class NodeChainError(NodeError):
+    """The node follows another chain than the configured network."""
+
+
 class BlockPrunedError(NodeError):
     pass
 

@@ -7,18 +7,28 @@ the follow loop applies the block before them. A long range (a catch-up) is fetc
 process instead (:mod:`indexer.fetch_process`): on a thread the fetch competes with the
 follow loop for the GIL. A short one (following the tip) stays here, where starting a process
 would cost more than the blocks.
+
+A stop request must not wait for a node that is down (retried forever) or slow: ``interrupt``
+cancels every call in flight, ends the fetch processes and refuses new calls, each raising
+:class:`StopRequestedError`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import queue
 import threading
 from collections.abc import Coroutine, Generator
 from concurrent.futures import Future
 from typing import Any, TypeVar, cast
 
-from indexer.fetch_process import FetchedBlock, Fetchers, fetch_blocks_in_process
+from indexer.fetch_process import (
+    FetchedBlock,
+    Fetchers,
+    FetchStoppedError,
+    fetch_blocks_in_process,
+)
 from indexer.node import NodeClient, NodeSettings
 
 T = TypeVar("T")
@@ -26,12 +36,21 @@ _DONE = object()
 #: From this many blocks on, a range is fetched by a child process (starting one takes
 #: about half a second; a big block takes 10-20 ms to fetch and as long to scan).
 PROCESS_MIN_BLOCKS = 64
+#: How long ``close`` waits for cancelled calls to unwind and the connections to close.
+CLOSE_SECONDS = 10.0
+#: How often a consumer waiting for the next block looks for an interrupt.
+INTERRUPT_POLL_SECONDS = 0.2
+
+
+class StopRequestedError(Exception):
+    """A stop request cancelled this call to the node (see :meth:`NodeThread.interrupt`)."""
 
 
 class NodeThread:
     """Owns a NodeClient and the event loop it runs on; every method blocks the caller."""
 
     def __init__(self, settings: NodeSettings) -> None:
+        self._interrupted = threading.Event()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="node", daemon=True)
         self._thread.start()
@@ -43,7 +62,32 @@ class NodeThread:
         return NodeClient(settings)
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+        try:
+            return self._submit(coro).result()
+        except concurrent.futures.CancelledError:
+            raise StopRequestedError("stopped while waiting for the node") from None
+
+    def _submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
+        async def guarded() -> T:
+            # Checked on the loop, where interrupt() cancels: a call starting after the
+            # cancellation pass sees the flag, one starting before it is cancelled by it.
+            if self._interrupted.is_set():
+                coro.close()
+                raise asyncio.CancelledError
+            return await coro
+
+        return asyncio.run_coroutine_threadsafe(guarded(), self._loop)
+
+    def interrupt(self) -> None:
+        """Cancel every call in flight and refuse new ones; safe from any thread."""
+        self._interrupted.set()
+        self._fetchers.stop()
+        if not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._cancel_all)
+
+    def _cancel_all(self) -> None:
+        for task in asyncio.all_tasks(self._loop):
+            task.cancel()
 
     def call(self, method: str, *params: Any) -> Any:
         return self._run(self.client.call(method, *params))
@@ -56,6 +100,11 @@ class NodeThread:
 
     def genesis_hash(self) -> bytes:
         return self.block_hash(0)
+
+    def chain(self) -> str:
+        """The node's chain name from ``getblockchaininfo`` (Core: main, test, testnet4,
+        signet, regtest; btcd: mainnet, testnet3, signet, regtest, simnet)."""
+        return str(self.call("getblockchaininfo")["chain"])
 
     def blocks(
         self, first: int, last: int, window: int
@@ -74,10 +123,18 @@ class NodeThread:
         the fetches in flight.
         """
         if last - first + 1 >= PROCESS_MIN_BLOCKS:
-            return fetch_blocks_in_process(
+            return self._fetch_in_process(first, last, window, layout)
+        return self._fetch_here(first, last, window)
+
+    def _fetch_in_process(
+        self, first: int, last: int, window: int, layout: bool
+    ) -> Generator[FetchedBlock, None, None]:
+        try:
+            yield from fetch_blocks_in_process(
                 self._settings, first, last, window, layout=layout, fetchers=self._fetchers
             )
-        return self._fetch_here(first, last, window)
+        except FetchStoppedError:
+            raise StopRequestedError("stopped while fetching blocks") from None
 
     def stop_fetching(self) -> None:
         """End the fetch processes of long ranges, now and from now on; safe from any thread.
@@ -92,28 +149,41 @@ class NodeThread:
         out: queue.Queue[object] = queue.Queue(maxsize=window)
         stop = threading.Event()
 
+        async def deliver(item: object) -> bool:
+            """Hand ``item`` to the consumer; False once it has gone (closed the iterator).
+            Never a blocking put: that would stall every other call on this loop."""
+            while not stop.is_set():
+                try:
+                    out.put_nowait(item)
+                    return True
+                except queue.Full:
+                    await asyncio.sleep(0.005)
+            return False
+
         async def pump() -> None:
             try:
                 async for item in self.client.blocks(first, last, window):
-                    while not stop.is_set():
-                        try:
-                            out.put_nowait(item)
-                            break
-                        except queue.Full:
-                            await asyncio.sleep(0.005)
-                    if stop.is_set():
+                    if not await deliver(item):
                         return
             except BaseException as exc:  # delivered to the consumer, re-raised there
-                out.put(exc)
+                await deliver(exc)
                 return
-            out.put(_DONE)
+            await deliver(_DONE)
 
-        future: Future[None] = asyncio.run_coroutine_threadsafe(pump(), self._loop)
+        future: Future[None] = self._submit(pump())
         try:
             while True:
-                item = out.get()
+                try:
+                    item = out.get(timeout=INTERRUPT_POLL_SECONDS)
+                except queue.Empty:
+                    # However the pump ended on an interrupt, the consumer stops too.
+                    if self._interrupted.is_set():
+                        raise StopRequestedError("stopped while fetching blocks") from None
+                    continue
                 if item is _DONE:
                     return
+                if isinstance(item, asyncio.CancelledError):
+                    raise StopRequestedError("stopped while fetching blocks")
                 if isinstance(item, BaseException):
                     raise item
                 height, block_hash, raw = cast(tuple[int, bytes, bytes], item)
@@ -129,8 +199,19 @@ class NodeThread:
         self.close()
 
     def close(self) -> None:
+        """Cancel what is still running, close the connections, stop the loop: no task is
+        left pending for the garbage collector to complain about."""
         try:
-            self._run(self.client.close())
+            asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(CLOSE_SECONDS)
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=5)
+            if not self._thread.is_alive():
+                self._loop.close()
+
+    async def _shutdown(self) -> None:
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+        await self.client.close()

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from indexer.config import Config
 from indexer.follow import Follower, FollowSettings
-from indexer.node import NodeSettings
+from indexer.node import NodeChainError, NodeSettings
 from indexer.node_thread import NodeThread
 from indexer.progress import Progress
 from indexer.store import Store, open_store
 from indexer.store_config import ChainIdentity, StoreConfig
+from indexer.store_reader import open_reader
 from protocol.contracts import v1_machine
-from protocol.params import PROTOCOL_VERSION
+from protocol.params import PROTOCOL_VERSION, Network
+
+#: ``getblockchaininfo``'s ``chain`` for each network: Bitcoin Core's name, then btcd's.
+NODE_CHAINS: dict[Network, frozenset[str]] = {
+    Network.MAINNET: frozenset({"main", "mainnet"}),
+    Network.TESTNET4: frozenset({"testnet4"}),
+    Network.SIGNET: frozenset({"signet"}),
+    Network.REGTEST: frozenset({"regtest"}),
+}
+#: The other way round, to name the network a node is on in the error message.
+NETWORK_OF_CHAIN = {name: network for network, names in NODE_CHAINS.items() for name in names}
 
 
 def node_settings(config: Config, retry_deadline: float | None = None) -> NodeSettings:
@@ -37,9 +48,34 @@ def store_config(config: Config, path: Path | None = None) -> StoreConfig:
     return StoreConfig(path=path or config.store_path, undo_depth=config.undo_depth)
 
 
+def check_chain(config: Config, node: NodeThread) -> None:
+    """Refuse a node on another chain than ``config.network`` before any store is made:
+    a forgotten ``--network`` would otherwise create an empty store and index nothing."""
+    chain = node.chain()
+    if chain in NODE_CHAINS[config.network]:
+        return
+    known = NETWORK_OF_CHAIN.get(chain)
+    hint = (
+        f"set --network {known.value}" if known else "rootstate does not index that chain"
+    ) + " or point --rpc-url at a node of the configured network"
+    raise NodeChainError(
+        f"the node at {config.rpc_url} is on chain {chain!r}, but network is "
+        f"{config.network.value}: {hint}"
+    )
+
+
 def open_for(config: Config, node: NodeThread, path: Path | None = None) -> Store:
     """Open (or create) the store for the chain the node is on."""
     return open_store(store_config(config, path), identity(config, node.genesis_hash()))
+
+
+def open_existing(config: Config) -> Store:
+    """The store at ``config.store_path`` opened for writing without asking a node: its
+    chain is the one it was created for, checked against the configuration. Raises
+    StoreNotFoundError, creating nothing, when there is no store."""
+    with open_reader(store_config(config)) as reader:
+        genesis = reader.identity.genesis_hash
+    return open_store(store_config(config), identity(config, genesis))
 
 
 def follower(config: Config, store: Store, node: NodeThread, progress: Progress) -> Follower:
@@ -53,7 +89,18 @@ def follower(config: Config, store: Store, node: NodeThread, progress: Progress)
 
 
 @contextmanager
-def opened(config: Config, path: Path | None = None) -> Iterator[tuple[NodeThread, Store]]:
-    """The node connection and the store for its chain, both closed on the way out."""
-    with NodeThread(node_settings(config)) as node, open_for(config, node, path) as store:
-        yield node, store
+def opened(
+    config: Config,
+    path: Path | None = None,
+    *,
+    watch: Callable[[NodeThread], object] | None = None,
+) -> Iterator[tuple[NodeThread, Store]]:
+    """The node connection (its chain checked) and the store for its chain, both closed on
+    the way out. ``watch`` sees the node first, before anything waits for it: a stop
+    request can then interrupt it."""
+    with NodeThread(node_settings(config)) as node:
+        if watch is not None:
+            watch(node)
+        check_chain(config, node)
+        with open_for(config, node, path) as store:
+            yield node, store

@@ -64,6 +64,10 @@ class TipSignal:
         self._event.clear()
         return announced
 
+    def wake(self) -> None:
+        """End the current wait at once (a stop request); safe from any thread."""
+        self._event.set()
+
     def close(self) -> None:
         """Stop listening; a wait in progress returns at once."""
         self._stop.set()

@@ -2,18 +2,12 @@
 
     python -m regtest.demo [--api-port PORT] [--mine-every SECONDS] [--once | --exit-after S]
 
-Starts a regtest node (btcd unless ``--node bitcoind``) in a temporary directory, then
-``rootstate run`` (the indexer and the HTTP API in one process) against it, then makes sample
-activity with the regtest wallet while the indexer follows: an open-mint token deployed by
-OP_RETURN, an issuer token deployed by a taproot envelope, mints, a transfer, and a one-block
-reorg that replaces a transfer with another. It prints the API's URLs and three requests to
-try, then keeps running, mining an empty block every few seconds, until Ctrl-C; ``--once``
-exits right after printing, ``--exit-after`` after serving that many seconds.
+What it does and how it ends: :data:`regtest.demo_options.DESCRIPTION` (``--help``).
+SIGTERM stops it as Ctrl-C does: the node, ``rootstate run`` and the temporary directory go.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import shutil
@@ -25,13 +19,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import httpx
 
 from regtest.client import NodeRpc
+from regtest.demo_options import DemoOptions, parse
 from regtest.keys import Key
-from regtest.launch import NodeKind
 from regtest.mining import Block, Miner
 from regtest.node import NodeConfig, NodeInfo, RegtestNode, free_loopback_ports
 from regtest.payloads import (
@@ -59,15 +54,6 @@ ANYONE_CAN_SPEND = b"\x51"
 
 
 @dataclass(frozen=True)
-class DemoOptions:
-    node: NodeKind
-    api_port: int
-    mine_every: float
-    #: None: until Ctrl-C.
-    exit_after: float | None
-
-
-@dataclass(frozen=True)
 class Activity:
     """What the sample activity made, for the summary and the requests to try."""
 
@@ -77,23 +63,6 @@ class Activity:
     carol: str
     replaced: Tx
     kept: Tx
-
-
-def _parse(argv: Sequence[str] | None) -> DemoOptions:
-    parser = argparse.ArgumentParser(prog="python -m regtest.demo", description=__doc__)
-    parser.add_argument("--node", choices=[k.value for k in NodeKind], default="btcd")
-    parser.add_argument("--api-port", type=int, default=0, help="default: a free port")
-    parser.add_argument("--mine-every", type=float, default=10.0, metavar="SECONDS")
-    ending = parser.add_mutually_exclusive_group()
-    ending.add_argument("--once", action="store_true", help="exit once the URLs are printed")
-    ending.add_argument("--exit-after", type=float, metavar="SECONDS", help="serve, then exit")
-    args = parser.parse_args(argv)
-    if not 0 <= args.api_port < 65536 or args.mine_every < 0:
-        parser.error("--api-port must be a TCP port (0: any free one), --mine-every >= 0")
-    exit_after = 0.0 if args.once else args.exit_after
-    if exit_after is not None and exit_after < 0:
-        parser.error("--exit-after must be >= 0")
-    return DemoOptions(NodeKind(args.node), args.api_port, args.mine_every, exit_after)
 
 
 class RootstateRun:
@@ -131,9 +100,12 @@ class RootstateRun:
     def indexed_hash(self) -> str | None:
         self.check_running()
         try:
-            indexed = self.http.get("/v1/status").json()["indexed"]
-        except (httpx.TransportError, ValueError):
+            response = self.http.get("/v1/status")
+        except httpx.TransportError:
             return None  # still starting
+        if response.status_code == 503:
+            return None  # not_ready: still reaching the node
+        indexed = response.json()["indexed"]
         return None if indexed is None else str(indexed["hash"])
 
     def wait_for(self, block: Block | str) -> None:
@@ -212,7 +184,7 @@ def summary(
     status = index.status()
     indexed, reorg = status["indexed"], status["last_reorg"]
     url = index.url
-    bob_balances = f"{url}/v1/addresses/{activity.bob}/balances"
+    urls, tries = demo_urls(url, activity)
     return [
         "rootstate demo: a private regtest chain, indexed and served",
         "",
@@ -225,24 +197,53 @@ def summary(
         f"  indexed   height {indexed['height']:,}, state hash {indexed['state_hash']}",
         "",
         f"API  {url}",
-        f"  {url}/v1/status",
-        f"  {url}/v1/tokens",
-        f"  {bob_balances}",
-        f"  {url}/openapi.json",
+        *(f"  {u}" for u in urls),
         "",
         "Try:",
-        f"  curl -s {url}/v1/tokens/GOLD",
-        f"  curl -s {url}/v1/addresses/{activity.carol}/balances",
-        f"  curl -s {url}/v1/txs/{activity.kept.txid_hex}",
+        *(f"  curl -s {u}" for u in tries),
         "",
     ]
 
 
+def demo_urls(url: str, activity: Activity) -> tuple[list[str], list[str]]:
+    """The URLs the summary lists, and the three it suggests to try with curl."""
+    urls = [
+        f"{url}/v1/status",
+        f"{url}/v1/tokens",
+        f"{url}/v1/addresses/{activity.bob}/balances",
+        f"{url}/openapi.json",
+    ]
+    tries = [
+        f"{url}/v1/tokens/GOLD",
+        f"{url}/v1/addresses/{activity.carol}/balances",
+        f"{url}/v1/txs/{activity.kept.txid_hex}",
+    ]
+    return urls, tries
+
+
+def check_urls(index: RootstateRun, activity: Activity) -> str:
+    """``--once``: every printed URL must answer 200 before the demo stops them all."""
+    urls, tries = demo_urls(index.url, activity)
+    for url in urls + tries:
+        status = index.http.get(url).status_code
+        if status != 200:
+            raise RuntimeError(f"{url} answered HTTP {status}; see {index.log_path}")
+    return (
+        f"--once: all {len(urls + tries)} URLs above answered 200. Stopping the node, the "
+        "indexer and the API now: the URLs stop answering (run without --once to keep them)."
+    )
+
+
 def serve(options: DemoOptions, node: NodeRpc, index: RootstateRun) -> None:
     """Keep everything up, mining an empty block every ``mine_every`` seconds."""
+    if options.once:
+        return
     if options.exit_after is None:
         every = f"an empty block every {options.mine_every:g} s; " if options.mine_every else ""
-        print(f"Running ({every}Ctrl-C stops the node, the indexer and the API).", flush=True)
+        print(
+            f"Running ({every}Ctrl-C or SIGTERM stops the node, the indexer and the API).",
+            flush=True,
+        )
     else:
         print(f"Serving for {options.exit_after:g} s, then exiting.", flush=True)
     miner = Miner(node, ANYONE_CAN_SPEND)
@@ -259,7 +260,15 @@ def serve(options: DemoOptions, node: NodeRpc, index: RootstateRun) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    options = _parse(argv)
+    options = parse(argv)
+    terminated: list[int] = []
+
+    def on_sigterm(signum: int, _frame: FrameType | None) -> None:
+        # Unlike a terminal's Ctrl-C, SIGTERM reaches the demo alone: it stops the rest.
+        terminated.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     workdir = Path(tempfile.mkdtemp(prefix="rootstate-demo-"))
     regtest: RegtestNode | None = None
     index: RootstateRun | None = None
@@ -271,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         index = RootstateRun(info, workdir, options.api_port or free_loopback_ports(1)[0])
         activity = make_activity(node, index)
         print("\n".join(summary(options, info, index, activity)), flush=True)
+        if options.once:
+            print(check_urls(index, activity), flush=True)
         serve(options, node, index)
     except KeyboardInterrupt:
         interrupted = True
@@ -281,9 +292,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"demo: {exc}{kept}", file=sys.stderr)
         return 1
     finally:
+        # Cleanup must run to its end: a second Ctrl-C or SIGTERM would leave the node behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         # Ctrl-C reaches `rootstate run` too (same process group); it stops on its own.
         if index is not None:
-            index.stop(signalled=interrupted)
+            index.stop(signalled=interrupted and not terminated)
         if regtest is not None:
             regtest.stop()
         if not keep_logs:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from cli.exits import Exit
 from regtest.node import free_loopback_ports
 from tests.api.world import build_world
 
@@ -60,5 +61,5 @@ def test_serve_without_a_store_says_so(tmp_path: Path) -> None:
     api_port, rpc_port = free_loopback_ports(2)
     process = serve(tmp_path, api_port, rpc_port)
     _, err = process.communicate(timeout=30)
-    assert process.returncode == 1
+    assert process.returncode == Exit.NO_STORE
     assert "no store at" in err and "the indexer creates it" in err

@@ -103,3 +103,13 @@ def test_api_settings_from_every_source(tmp_path: Path) -> None:
     assert config.api_ready_lag_blocks == 0
     listed = load_config(environ={**CREDS, "ROOTSTATE_CORS_ORIGINS": "*, https://b.example"})
     assert listed.cors_origins == ("*", "https://b.example")
+
+
+def test_the_harness_node_binaries_are_not_settings() -> None:
+    """regtest/README.md documents ROOTSTATE_BTCD and ROOTSTATE_BITCOIND; a command started
+    beside them (the demo's `rootstate run`) must not refuse them as unknown settings."""
+    harness = {"ROOTSTATE_BTCD": "/opt/btcd", "ROOTSTATE_BITCOIND": "/opt/bitcoind"}
+    config = load_config(environ={**CREDS, **harness})
+    assert config == load_config(environ=CREDS)
+    with pytest.raises(ConfigError, match="unknown setting ROOTSTATE_BTCD_PATH"):
+        load_config(environ={**CREDS, "ROOTSTATE_BTCD_PATH": "/opt/btcd"})

@@ -1,37 +1,61 @@
 """The README's quickstart: ``regtest/demo`` starts a node, the indexer and the API, makes
-sample activity, and prints URLs that answer; Ctrl-C stops all of it."""
+sample activity, and prints URLs that answer; SIGTERM stops all of it and leaves nothing
+behind; ``--help`` answers before anything is installed."""
 
 from __future__ import annotations
 
 import os
 import re
-import signal
+import shutil
 import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
-from regtest.launch import NodeKind
+from regtest.launch import BINARY_ENV, NodeKind, find_binary
 from tests.regtest.conftest import require_binary
 
 pytestmark = pytest.mark.regtest
 
-DEMO = Path(__file__).resolve().parents[2] / "regtest" / "demo"
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "regtest" / "demo"
 URL = re.compile(r"http://127\.0\.0\.1:\d+/\S*")
+WORKDIR = re.compile(r"\(log: (\S+)/rootstate\.log\)")
 
 
-def test_demo_prints_urls_that_answer_and_stops_on_ctrl_c() -> None:
+def test_demo_help_installs_nothing(tmp_path: Path) -> None:
+    """In a copy of the checkout without .venv: the help (which says what --once does) and
+    a mistyped option's error come before any installing."""
+    for part in ("regtest", ".ci"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    demo = tmp_path / "regtest" / "demo"
+    shown = subprocess.run(
+        [str(demo), "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("usage: regtest/demo")
+    assert "the URLs do not answer afterwards" in " ".join(shown.stdout.split())
+    wrong = subprocess.run(
+        [str(demo), "--onse"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert wrong.returncode == 2 and "unrecognized arguments: --onse" in wrong.stderr
+    assert "installing" not in shown.stderr + wrong.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".ci", "regtest"]
+
+
+def test_demo_prints_urls_that_answer_and_stops_on_sigterm() -> None:
     require_binary(NodeKind.BTCD)
-    # Its own process group, so the test can press Ctrl-C as a terminal does: SIGINT to the
-    # demo and to `rootstate run` under it (the node runs in a session of its own).
+    btcd = find_binary(NodeKind.BTCD)
+    # The documented way to name the node binary; `rootstate run` inherits it too.
+    env = {**os.environ, BINARY_ENV[NodeKind.BTCD]: str(btcd)}
     demo = subprocess.Popen(
         [str(DEMO), "--exit-after", "300", "--mine-every", "1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         text=True,
-        start_new_session=True,
+        env=env,
     )
     assert demo.stdout is not None
     lines: list[str] = []
@@ -57,10 +81,32 @@ def test_demo_prints_urls_that_answer_and_stops_on_ctrl_c() -> None:
         status = httpx.get(urls[0], timeout=10).json()
         assert status["last_reorg"]["depth"] == 1
     finally:
-        if demo.poll() is None:
-            os.killpg(demo.pid, signal.SIGINT)
+        # SIGTERM to the demo alone (a supervisor's stop, unlike a terminal's Ctrl-C that
+        # reaches the whole group): it must stop `rootstate run` and the node itself.
+        demo.terminate()
         rest, _ = demo.communicate(timeout=120)
     assert demo.returncode == 0, output + rest
     assert rest.rstrip().endswith("Stopped."), rest
+    node_rpc = re.search(r"RPC (http://\S+)", output)
+    workdir = WORKDIR.search(output)
+    assert node_rpc and workdir, output
+    assert not Path(workdir.group(1)).exists()  # the temporary directory is gone
+    for gone in (urls[0], node_rpc.group(1)):  # so are the API and the node
+        with pytest.raises(httpx.TransportError):
+            httpx.get(gone, timeout=5)
+
+
+def test_demo_once_checks_its_urls_then_says_they_stop() -> None:
+    require_binary(NodeKind.BTCD)
+    demo = subprocess.run(
+        [str(DEMO), "--once"], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    said = " ".join(demo.stdout.split())
+    assert "--once: all 7 URLs above answered 200." in said
+    assert "the URLs stop answering" in said
+    urls = URL.findall(demo.stdout.split("\nAPI ", 1)[1])
     with pytest.raises(httpx.TransportError):
         httpx.get(urls[0], timeout=5)
+    workdir = WORKDIR.search(demo.stdout)
+    assert workdir and not Path(workdir.group(1)).exists()
