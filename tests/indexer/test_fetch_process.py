@@ -18,7 +18,10 @@ def children() -> set[int]:
     """This process's live child processes (Linux: /proc/self/task/*/children)."""
     pids: set[int] = set()
     for task in Path("/proc/self/task").iterdir():
-        text = (task / "children").read_text()
+        try:
+            text = (task / "children").read_text()
+        except FileNotFoundError:
+            continue  # a thread that ended while we looked
         pids.update(int(pid) for pid in text.split())
     return pids
 
