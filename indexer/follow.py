@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from indexer.node import BlockNotFoundError
 from indexer.node_thread import NodeThread, StopRequestedError
 from indexer.progress import Progress
-from indexer.scan import scan_block
+from indexer.scan import BlockLayout, scan_block, select_relevant
 from indexer.store import Batch, Store
 from indexer.tip_signal import TipSignal
 from protocol.machine import Machine
@@ -147,7 +147,7 @@ class Follower:
     def _apply_range(self, first: int, last: int, stop: threading.Event) -> tuple[int, bool]:
         """Apply ``first..last`` in batches; stop early at a broken link (a reorg under way)."""
         applied = 0
-        blocks = self.node.blocks(first, last, self.settings.prefetch)
+        blocks = self.node.fetch(first, last, self.settings.prefetch)
         try:
             done = False
             while not done and not stop.is_set():
@@ -181,8 +181,11 @@ class Follower:
             blocks.close()
         return applied, True
 
-    def _apply_one(self, batch: Batch, height: int, block_hash: bytes, raw: bytes) -> bool:
-        scanned = scan_block(raw, self.store.live_outpoints)
+    def _apply_one(
+        self, batch: Batch, height: int, block_hash: bytes, raw: bytes, layout: BlockLayout | None
+    ) -> bool:
+        live = self.store.live_outpoints
+        scanned = scan_block(raw, live) if layout is None else select_relevant(raw, layout, live)
         if scanned.header.hash != block_hash:
             raise NodeInconsistencyError(
                 f"the node named block {block_hash[::-1].hex()} for height {height:,} "

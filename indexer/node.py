@@ -105,6 +105,7 @@ class NodeClient:
             event_hooks={"response": [_raise_transport_status]},
         )
         self._http: httpx.AsyncClient = self._rpc.client
+        self._auth = _credentials(settings)
         self._rest_probe = asyncio.Lock()  # concurrent prefetches probe REST once
         self._rest: bool | None = {"on": True, "off": False}.get(settings.rest)
 
@@ -136,6 +137,8 @@ class NodeClient:
                 return await attempt()
             except httpx.HTTPStatusError as exc:
                 status = exc.response.status_code
+                if status in (401, 403) and self._reload_cookie():
+                    continue  # the node restarted and wrote a new cookie: retry at once
                 if status in (401, 403):
                     raise NodeAuthError(
                         f"the node at {self.url} rejected the RPC credentials (HTTP {status}); "
@@ -177,6 +180,25 @@ class NodeClient:
             await asyncio.sleep(delay)
             waited += delay
             delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+
+    def _reload_cookie(self) -> bool:
+        """Re-read the cookie file after a refusal; True when it holds new credentials.
+
+        Bitcoin Core writes a new cookie every time it starts, so a node restarted under a
+        running indexer refuses the old one.
+        """
+        if self._settings.cookie_file is None:
+            return False
+        try:
+            fresh = _credentials(self._settings)
+        except NodeAuthError:
+            return False
+        if fresh == self._auth:
+            return False
+        log.info("the node's RPC cookie changed (the node restarted); using the new one")
+        self._auth = fresh
+        self._http.auth = httpx.BasicAuth(*fresh)
+        return True
 
     async def tip_height(self) -> int:
         return int(await self.call("getblockcount"))

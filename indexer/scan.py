@@ -57,10 +57,13 @@ empty set would save little and would let a truncated block pass unnoticed.
 from __future__ import annotations
 
 import struct
+from array import array
+from bisect import bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import IntFlag
 from hashlib import sha256
+from heapq import heapify, heappop, heappush
 from typing import NamedTuple
 
 from protocol.params import ENVELOPE_HEAD, MAGIC, MAGIC_PUSH
@@ -89,8 +92,16 @@ class Relevance(IntFlag):
     SPENDS_IN_BLOCK = 4
 
 
+_CARRIER_CANDIDATE = int(Relevance.CARRIER_CANDIDATE)
 _SPENDS_LIVE = int(Relevance.SPENDS_LIVE)
 _SPENDS_IN_BLOCK = int(Relevance.SPENDS_IN_BLOCK)
+#: BlockLayout.txs holds, per transaction: start, body_start, body_end, end (a TxSpan), the
+#: index of its first input in BlockLayout.prevouts, and its output count.
+_TX_FIELDS = 6
+_FIRST_INPUT, _N_OUTPUTS = 4, 5
+#: The coinbase's first input is input 0, so tx 1's first input is the coinbase's count.
+_N_INPUTS = _TX_FIELDS + _FIRST_INPUT
+_LAYOUT_HEAD = struct.Struct("=III")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +148,41 @@ class ScannedBlock:
     relevant: tuple[RelevantTx, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class BlockLayout:
+    """Where every transaction and input of a block lies, and which transactions are carrier
+    candidates: all the scanner learns without the live set, in flat u32 arrays.
+
+    The follow loop may receive it from the process that fetched the block
+    (:mod:`indexer.fetch_process`), which then did the walk, the bulk of a scan, on another
+    core. :meth:`to_bytes` is in native byte order: for another process on the same machine.
+    """
+
+    tx_count: int
+    #: _TX_FIELDS values per transaction, coinbase first.
+    txs: array[int]
+    #: The offset of every input's prevout, transactions in order, coinbase included.
+    prevouts: array[int]
+    #: Indexes of the transactions that pass the carrier test, coinbase excluded.
+    candidates: array[int]
+
+    def to_bytes(self) -> bytes:
+        head = _LAYOUT_HEAD.pack(self.tx_count, len(self.txs), len(self.candidates))
+        parts = (self.txs, self.candidates, self.prevouts)
+        return head + b"".join(part.tobytes() for part in parts)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> BlockLayout:
+        tx_count, n_fields, n_candidates = _LAYOUT_HEAD.unpack_from(data)
+        txs, prevouts, candidates = array("I"), array("I"), array("I")
+        split = _LAYOUT_HEAD.size + n_fields * txs.itemsize
+        txs.frombytes(data[_LAYOUT_HEAD.size : split])
+        end = split + n_candidates * candidates.itemsize
+        candidates.frombytes(data[split:end])
+        prevouts.frombytes(data[end:])
+        return cls(tx_count, txs, prevouts, candidates)
+
+
 class TxSpan(NamedTuple):
     """Where one transaction lies in the block.
 
@@ -170,20 +216,87 @@ def scan_block(block: bytes, live: Collection[bytes] = _NO_OUTPOINTS) -> Scanned
     container of 36-byte serialized outpoints (see the module docstring); it is only read.
     Raises :class:`BlockParseError` when ``block`` is not one serialized block.
     """
-    if not isinstance(block, bytes):
-        raise TypeError(f"scan_block needs bytes, got {type(block).__name__}")
-    header = parse_header(block)
+    header = _checked_header(block)
+    return select_relevant(block, layout_block(block), live, header)
+
+
+def layout_block(block: bytes) -> BlockLayout:
+    """The live-set-independent half of :func:`scan_block`: walk every transaction.
+
+    Raises :class:`BlockParseError` when ``block`` is not one serialized block.
+    """
+    _checked_header(block)
     tx_count, first_tx = _read_tx_count(block)
-    relevant = _walk(block, first_tx, tx_count, live, None)
-    return ScannedBlock(header, tx_count, tuple(relevant))
+    return _walk(block, first_tx, tx_count)
+
+
+def select_relevant(
+    block: bytes,
+    layout: BlockLayout,
+    live: Collection[bytes] = _NO_OUTPOINTS,
+    header: BlockHeader | None = None,
+) -> ScannedBlock:
+    """The other half of :func:`scan_block`: which transactions the protocol must read.
+
+    ``layout`` must be ``layout_block(block)``, possibly computed in another process. The
+    inputs are tested in bulk, not transaction by transaction: most blocks spend nothing
+    live, and then only the carrier candidates cost Python work.
+    """
+    header = header or parse_header(block)
+    txs, prevouts = layout.txs, layout.prevouts
+    if layout.tx_count == 1:
+        return ScannedBlock(header, 1, ())  # the coinbase is never returned
+    coinbase_inputs = txs[_N_INPUTS]
+    inputs = prevouts[coinbase_inputs:]
+    hits = (
+        [key for offset in inputs if (key := block[offset : offset + 36]) in live] if live else []
+    )
+    if not hits and not layout.candidates:
+        return ScannedBlock(header, layout.tx_count, ())
+    keys = [block[offset : offset + 36] for offset in inputs]
+    spender = dict(zip(keys, range(coinbase_inputs, len(prevouts)), strict=True))
+    first_inputs = txs[_FIRST_INPUT::_TX_FIELDS]
+    reasons: dict[int, int] = dict.fromkeys(layout.candidates, _CARRIER_CANDIDATE)
+    for key in hits:
+        index = bisect_right(first_inputs, spender[key]) - 1
+        reasons[index] = reasons.get(index, 0) | _SPENDS_LIVE
+    queue = list(reasons)
+    heapify(queue)
+    relevant: list[RelevantTx] = []
+    while queue:
+        index = heappop(queue)
+        base = index * _TX_FIELDS
+        span = TxSpan(*txs[base : base + 4])
+        txid = txid_of(block, span)
+        relevant.append(
+            RelevantTx(index, txid, block[span.start : span.end], Relevance(reasons[index]))
+        )
+        # Outputs of a returned transaction may receive balances: their spenders matter too.
+        for vout in range(txs[base + _N_OUTPUTS]):
+            output = txid + _U32.pack(vout)
+            spent_by = spender.get(output)
+            if spent_by is None or output in live:
+                continue  # unspent here, or its spender is relevant already as live
+            later = bisect_right(first_inputs, spent_by) - 1
+            if later <= index:
+                continue  # spends an output before it exists: the node would not serve it
+            if later not in reasons:
+                heappush(queue, later)
+            reasons[later] = reasons.get(later, 0) | _SPENDS_IN_BLOCK
+    return ScannedBlock(header, layout.tx_count, tuple(relevant))
 
 
 def tx_spans(block: bytes) -> list[TxSpan]:
     """Where every transaction of ``block`` lies, coinbase first (for verification)."""
     tx_count, first_tx = _read_tx_count(block)
-    spans: list[TxSpan] = []
-    _walk(block, first_tx, tx_count, _NO_OUTPOINTS, spans)
-    return spans
+    txs = _walk(block, first_tx, tx_count).txs
+    return [TxSpan(*txs[base : base + 4]) for base in range(0, len(txs), _TX_FIELDS)]
+
+
+def _checked_header(block: bytes) -> BlockHeader:
+    if not isinstance(block, bytes):
+        raise TypeError(f"scan_block needs bytes, got {type(block).__name__}")
+    return parse_header(block)
 
 
 def txid_of(block: bytes, span: TxSpan) -> bytes:
@@ -247,25 +360,21 @@ def _wide_varint(block: bytes, pos: int, prefix: int) -> tuple[int, int]:
     return value, pos + layout.size
 
 
-def _walk(
-    block: bytes,
-    pos: int,
-    tx_count: int,
-    live: Collection[bytes],
-    spans: list[TxSpan] | None,
-) -> list[RelevantTx]:
+def _walk(block: bytes, pos: int, tx_count: int) -> BlockLayout:
     """Walk every transaction from ``pos``; the hot loop, hence one long function.
 
     Each loop iteration indexes the block at its current offset, which only grows, so
     garbage ends the walk with an IndexError within ``len(block)`` iterations.
     """
     size = len(block)
-    relevant: list[RelevantTx] = []
-    spent_in_block: set[bytes] = set()
-    watching = bool(live)
+    txs = array("I")
+    prevouts = array("I")
+    candidates = array("I")
+    first_input = 0
+    add_tx = txs.extend
+    add_prevout = prevouts.append
     next_magic = _find_or_end(block, MAGIC, pos)
     wide = _wide_varint
-    index = 0
     start = pos
     try:
         for index in range(tx_count):
@@ -281,27 +390,14 @@ def _walk(
             pos += 1
             if n_inputs >= 0xFD:
                 n_inputs, pos = wide(block, pos, n_inputs)
-            spends = 0
-            if watching and index:
-                for _ in range(n_inputs):
-                    if block[pos : pos + 36] in live:
-                        spends |= _SPENDS_LIVE
-                    elif spent_in_block and block[pos : pos + 36] in spent_in_block:
-                        spends |= _SPENDS_IN_BLOCK
-                    length = block[pos + 36]
-                    if length < 0xFD:
-                        pos += length + 41  # prevout, length byte, script, sequence
-                    else:
-                        length, pos = wide(block, pos + 37, length)
-                        pos += length + 4
-            else:
-                for _ in range(n_inputs):
-                    length = block[pos + 36]
-                    if length < 0xFD:
-                        pos += length + 41
-                    else:
-                        length, pos = wide(block, pos + 37, length)
-                        pos += length + 4
+            for _ in range(n_inputs):
+                add_prevout(pos)
+                length = block[pos + 36]
+                if length < 0xFD:
+                    pos += length + 41  # prevout, length byte, script, sequence
+                else:
+                    length, pos = wide(block, pos + 37, length)
+                    pos += length + 4
             outputs_start = pos
             n_outputs = block[pos]
             pos += 1
@@ -329,30 +425,25 @@ def _walk(
                             length, pos = wide(block, pos + 1, length)
                             pos += length
             pos += 4  # lock time
-            if spans is not None:
-                spans.append(TxSpan(start, body_start, body_end, pos))
-            if next_magic >= pos and not spends:
-                continue
-            span = TxSpan(start, body_start, body_end, pos)
-            reasons = Relevance(spends)
+            candidate = False
             if next_magic < pos:
                 next_magic = _find_or_end(block, MAGIC, pos)
-                if _has_carrier_head(block, span, outputs_start):
-                    reasons |= Relevance.CARRIER_CANDIDATE
-            if not reasons or not index or pos > size:
-                continue
-            txid = txid_of(block, span)
-            relevant.append(RelevantTx(index, txid, block[start:pos], reasons))
-            spent_in_block.update(txid + _U32.pack(vout) for vout in range(n_outputs))
-            watching = True
-    except (IndexError, struct.error) as exc:
+                candidate = _has_carrier_head(
+                    block, body_start - start == 6, outputs_start, body_end, pos
+                )
+            if candidate and index:
+                candidates.append(index)
+            add_tx((start, body_start, body_end, pos, first_input, n_outputs))
+            first_input += n_inputs
+    except (IndexError, struct.error, OverflowError) as exc:
+        index = len(txs) // _TX_FIELDS  # the transaction being walked
         raise BlockParseError(
             f"block truncated or malformed in transaction {index:,} starting at byte {start:,}"
         ) from exc
     if pos != size:
         what = "truncated" if pos > size else f"followed by {size - pos:,} extra bytes"
         raise BlockParseError(f"block {what} after {tx_count:,} transactions")
-    return relevant
+    return BlockLayout(tx_count, txs, prevouts, candidates)
 
 
 def _find_or_end(block: bytes, needle: bytes, pos: int) -> int:
@@ -360,11 +451,13 @@ def _find_or_end(block: bytes, needle: bytes, pos: int) -> int:
     return found if found >= 0 else len(block)
 
 
-def _has_carrier_head(block: bytes, span: TxSpan, outputs_start: int) -> bool:
+def _has_carrier_head(
+    block: bytes, has_witness: bool, outputs_start: int, body_end: int, end: int
+) -> bool:
     """The conservative carrier test of the module docstring, on one transaction."""
-    if block.find(OP_RETURN_HEAD, outputs_start, span.body_end) >= 0:
+    if block.find(OP_RETURN_HEAD, outputs_start, body_end) >= 0:
         return True
-    return span.has_witness and block.find(ENVELOPE_HEAD, span.body_end, span.end - 4) >= 0
+    return has_witness and block.find(ENVELOPE_HEAD, body_end, end - 4) >= 0
 
 
 if __name__ == "__main__":

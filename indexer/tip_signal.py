@@ -1,6 +1,10 @@
-"""Knowing when the node has a new block: ZMQ ``hashblock`` when published, else polling.
+"""Knowing when the node has a new block: ZMQ ``hashblock``/``rawblock`` when published,
+else polling.
 
-Bitcoin Core publishes ``hashblock`` on ``-zmqpubhashblock=tcp://...``; btcd publishes
+Bitcoin Core publishes ``hashblock`` on ``-zmqpubhashblock=tcp://...`` and ``rawblock`` on
+``-zmqpubrawblock=...``; the endpoint given may carry either or both, and either wakes the
+follower (a ``rawblock`` body is not used: the follower fetches what it indexes itself, so
+the block it applies is always the one the node names for the height). btcd publishes
 nothing, so there the follower polls ``getblockcount``. Either way a missed notification
 costs at most one poll interval: ZMQ only shortens the wait, it is never trusted alone.
 """
@@ -15,6 +19,8 @@ import zmq
 log = logging.getLogger(__name__)
 
 HASHBLOCK = b"hashblock"
+RAWBLOCK = b"rawblock"
+TOPICS = (HASHBLOCK, RAWBLOCK)
 
 
 class TipSignal:
@@ -26,7 +32,7 @@ class TipSignal:
         self._thread: threading.Thread | None = None
         if zmq_url is not None:
             self._thread = threading.Thread(
-                target=self._listen, args=(zmq_url,), name="zmq-hashblock", daemon=True
+                target=self._listen, args=(zmq_url,), name="zmq-tip", daemon=True
             )
             self._thread.start()
 
@@ -34,17 +40,18 @@ class TipSignal:
         context: zmq.Context[zmq.Socket[bytes]] = zmq.Context.instance()
         socket = context.socket(zmq.SUB)
         try:
-            socket.setsockopt(zmq.SUBSCRIBE, HASHBLOCK)
+            for topic in TOPICS:
+                socket.setsockopt(zmq.SUBSCRIBE, topic)
             socket.setsockopt(zmq.RCVTIMEO, 500)
             socket.connect(url)
-            log.info("listening for hashblock notifications on %s", url)
+            log.info("listening for hashblock/rawblock notifications on %s", url)
             while not self._stop.is_set():
                 try:
                     topic, body, *_ = socket.recv_multipart()
                 except zmq.Again:
                     continue
-                if topic == HASHBLOCK:
-                    log.debug("hashblock %s", body.hex())
+                if topic in TOPICS:
+                    log.debug("%s notification (%s bytes)", topic.decode(), f"{len(body):,}")
                     self._event.set()
         except zmq.ZMQError as exc:
             log.warning("ZMQ %s failed (%s); falling back to polling", url, exc)
@@ -62,6 +69,8 @@ class TipSignal:
         self._event.set()
 
     def close(self) -> None:
+        """Stop listening; a wait in progress returns at once."""
         self._stop.set()
+        self._event.set()
         if self._thread is not None:
             self._thread.join(timeout=2)

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from indexer.node import NodeSettings
-from indexer.node_thread import NodeThread, StopRequestedError
+from indexer.node_thread import PROCESS_MIN_BLOCKS, NodeThread, StopRequestedError
 from regtest.node import free_loopback_ports
 
 
@@ -18,7 +18,7 @@ def unreachable() -> NodeThread:
     return NodeThread(NodeSettings(f"http://127.0.0.1:{port}", "u", "p", None))
 
 
-@pytest.mark.parametrize("call", ["tip_height", "blocks"])
+@pytest.mark.parametrize("call", ["tip_height", "blocks", "long range"])
 def test_interrupt_ends_a_retrying_call_and_close_leaves_no_task(
     caplog: pytest.LogCaptureFixture, call: str
 ) -> None:
@@ -30,6 +30,8 @@ def test_interrupt_ends_a_retrying_call_and_close_leaves_no_task(
         try:
             if call == "blocks":
                 list(node.blocks(1, 5, 2))  # the prefetching generator of the follow loop
+            elif call == "long range":
+                list(node.fetch(1, PROCESS_MIN_BLOCKS, 2))  # from the block fetch process
             else:
                 node.tip_height()
         except BaseException as exc:
@@ -37,7 +39,7 @@ def test_interrupt_ends_a_retrying_call_and_close_leaves_no_task(
 
     caller = threading.Thread(target=ask)
     caller.start()
-    time.sleep(0.3)  # inside the back-off wait
+    time.sleep(0.3 if call != "long range" else 1.5)  # inside the back-off wait
     assert caller.is_alive()
     started = time.monotonic()
     node.interrupt()

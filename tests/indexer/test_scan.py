@@ -12,12 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.scan import (
+    BlockLayout,
     BlockParseError,
     Relevance,
+    layout_block,
     outpoint,
     outpoint_from_utxo_key,
     parse_header,
     scan_block,
+    select_relevant,
     tx_spans,
     txid_of,
     utxo_key_from_outpoint,
@@ -317,6 +320,30 @@ def test_outpoint_forms_convert_both_ways() -> None:
     assert outpoint_from_utxo_key(utxo_key) == scanner_form
     assert utxo_key_from_outpoint(scanner_form) == utxo_key
     assert outpoint(txid_bytes, 0x0102) == scanner_form
+
+
+def test_a_block_of_only_a_coinbase_has_nothing_relevant() -> None:
+    raw = block_bytes([coinbase(scripts=[op_return_script(b"rstate", b"x")])])
+    assert scan_block(raw, {outpoint(FUNDING, 0)}).relevant == ()
+    assert select_relevant(raw, layout_block(raw), {outpoint(FUNDING, 0)}).relevant == ()
+
+
+def test_a_layout_sent_as_bytes_selects_what_scan_block_finds() -> None:
+    """The fetch process walks a block and sends its layout; the follow loop selects."""
+    first = transaction([(FUNDING, 0), (WATCHED, 1)], [b"\x51", b"\x52"])
+    child = transaction([(txid(first), 1)])
+    txs = [first, CANDIDATES["envelope"], child, transaction([(FUNDING, 1)])]
+    raw = block_bytes([coinbase(), *txs])
+    live = {outpoint(WATCHED, 1)}
+    received = BlockLayout.from_bytes(layout_block(raw).to_bytes())
+    assert received == layout_block(raw)
+    selected = select_relevant(raw, received, live)
+    assert selected == scan_block(raw, live)
+    assert [(tx.index, tx.relevance) for tx in selected.relevant] == [
+        (1, Relevance.SPENDS_LIVE),
+        (2, Relevance.CARRIER_CANDIDATE),
+        (3, Relevance.SPENDS_IN_BLOCK),
+    ]
 
 
 # --- malformed input -----------------------------------------------------------------------

@@ -36,6 +36,7 @@ from indexer.store_errors import IncompatibleStoreError, StoreNotFoundError
 from indexer.store_reader import StoreReader, open_reader
 from indexer.store_schema import Tip
 from indexer.store_view import StoreView
+from indexer.tip_signal import TipSignal
 from protocol.params import Network
 from regtest.launch import NodeKind
 from regtest.node import NodeConfig, NodeInfo, RegtestNode, free_loopback_ports
@@ -108,6 +109,7 @@ class LocalIndexer:
         quiet = Progress(interval=3600.0)
         self.follower: Follower = follower(self.config, self.store, self.node, progress or quiet)
         self._thread: threading.Thread | None = None
+        self._signal: TipSignal | None = None
         self._stop = threading.Event()
         self.error: BaseException | None = None
 
@@ -117,12 +119,14 @@ class LocalIndexer:
         assert tip is not None, "the indexer applied no block"
         return tip
 
-    def start_following(self) -> None:
-        """Run Follower.follow on a thread until :meth:`stop_following`."""
+    def start_following(self, signal: TipSignal | None = None) -> None:
+        """Run Follower.follow on a thread until :meth:`stop_following`, which closes
+        ``signal`` so that a long wait for a notification ends at once."""
+        self._signal = signal
 
         def run() -> None:
             try:
-                self.follower.follow(self._stop)
+                self.follower.follow(self._stop, signal)
             except BaseException as exc:  # reported by stop_following
                 self.error = exc
 
@@ -145,6 +149,8 @@ class LocalIndexer:
 
     def stop_following(self) -> None:
         self._stop.set()
+        if self._signal is not None:
+            self._signal.close()
         if self._thread is not None:
             self._thread.join(30)
             assert not self._thread.is_alive(), "the follower did not stop"
