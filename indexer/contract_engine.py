@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from engine.config import WasmtimeConfig
 from engine.wasmtime_engine import WasmtimeEngine
@@ -16,6 +17,8 @@ from protocol.machine import Machine
 from protocol.wasm.engine import ExecutionResult, HostImport, ModuleSource
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class CachedEngine:
@@ -37,6 +40,10 @@ class CachedEngine:
         self._lock = threading.RLock()
         self.compiles = 0  # modules compiled by this process (the cache's misses)
         self.loads = 0  # modules loaded from the disk cache
+
+    def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on the engine's worker thread (see ``WasmtimeEngine.run``)."""
+        return self.engine.run(fn, *args)
 
     def execute(
         self,

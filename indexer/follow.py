@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from indexer.node import BlockNotFoundError
 from indexer.node_thread import NodeThread, StopRequestedError
@@ -25,6 +27,17 @@ from protocol.params import GENESIS_STATE_HASH
 from protocol.tx import parse_transaction
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class BlockRunner(Protocol):
+    """Where blocks are applied: the contract engine's worker thread, whose large native
+    stack lets every contract execution of a batch run inline (one thread hand-off per
+    batch instead of one per contract call). The batch's LMDB write transaction is opened,
+    used and committed on that one thread."""
+
+    def run(self, fn: Callable[..., T], *args: Any) -> T: ...
 
 
 def blocks_text(count: int) -> str:
@@ -61,8 +74,11 @@ class Follower:
         machine: Machine,
         settings: FollowSettings,
         progress: Progress | None = None,
+        *,
+        runner: BlockRunner | None = None,
     ) -> None:
         self.store = store
+        self.runner = runner
         self.node = node
         self.machine = machine
         self.settings = settings
@@ -137,7 +153,10 @@ class Follower:
             if first > target:
                 return applied
             self.progress.set_target(target)
-            count, linked = self._apply_range(first, target, stop)
+            if self.runner is None:
+                count, linked = self._apply_range(first, target, stop)
+            else:
+                count, linked = self.runner.run(self._apply_range, first, target, stop)
             applied += count
             top = self.store.tip()
             if linked and top is not None and top.height >= target:

@@ -97,8 +97,8 @@ def follower(
         batch_blocks=config.batch_blocks,
         poll_seconds=config.poll_seconds,
     )
-    machine = contract_machine(engine or engine_for(config))
-    return Follower(store, node, machine, settings, progress)
+    engine = engine or engine_for(config)
+    return Follower(store, node, contract_machine(engine), settings, progress, runner=engine)
 
 
 @contextmanager
