@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from api import (
     routes_compose,
+    routes_contracts,
     routes_history,
     routes_proofs,
     routes_status,
@@ -54,6 +55,7 @@ def all_routes() -> list[BaseRoute]:
         *routes_history.ROUTES,
         *sse.ROUTES,
         *routes_compose.ROUTES,
+        *routes_contracts.ROUTES,
         *METRICS_ROUTES,
         Route("/openapi.json", openapi, methods=["GET"]),
     ]
