@@ -40,7 +40,6 @@ from api.metrics import ApiMetrics, RequestMetrics
 from api.openapi import build_openapi
 from api.routes_status import StatusCache
 from api.stream_hub import StreamHub
-from protocol.contracts import v1_machine
 
 
 def all_routes() -> list[BaseRoute]:
@@ -76,7 +75,9 @@ def create_app(ctx: ApiContext) -> Starlette:
         )
     middleware.append(Middleware(BodyLimit, limit=settings.max_body_bytes))
 
-    heavy = HeavyWork(ctx.reader.config, settings.heavy_processes, settings.heavy_queue)
+    heavy = HeavyWork(
+        ctx.reader.config, settings.heavy_processes, settings.heavy_queue, settings.engine
+    )
     streams = StreamHub(ctx, heavy)
 
     @contextlib.asynccontextmanager
@@ -107,6 +108,5 @@ def create_app(ctx: ApiContext) -> Starlette:
     app.state.streams = streams
     app.state.status_cache = StatusCache()
     app.state.heavy = heavy
-    app.state.machine = v1_machine()
     app.state.openapi = build_openapi(settings)
     return app

@@ -6,21 +6,33 @@ from __future__ import annotations
 from typing import Any
 
 from api.openapi import (
+    ADDRESS_TEXT,
     AMOUNT,
+    AMOUNT_IN,
     ASSET_ID,
     CURSOR,
+    EVENT,
     HASH,
     HEX,
     NEXT,
+    NULLABLE_INT,
+    OUTPOINT,
+    SATS,
     SLOT,
     TOKEN_ID,
     TXID,
+    U32,
     Schema,
     array,
+    decimal_up_to,
     obj,
     op,
     path,
 )
+from api.routes_compose import MAX_SCRIPT_BYTES
+from api.simulate import MAX_INPUTS, MAX_OUTPUTS
+from protocol.contracts.wasm import limits
+from protocol.params import U32_MAX
 
 CONTRACT_PATH = path("contract", TOKEN_ID, "contract id HEIGHT:INDEX")
 CONTRACT = obj(
@@ -43,6 +55,70 @@ CONTRACT_DETAIL = {
 }
 NULLABLE_HEX = {"oneOf": [HEX, {"type": "null"}]}
 ENTRY = obj({"key": SLOT, "value": HEX})
+
+#: An asset sent into a call: a token id, or a contract asset id whose sub id is at least 1.
+ASSET_IN = {
+    "type": "string",
+    "pattern": f"^{U32}:{U32}(:{decimal_up_to(U32_MAX, zero=False)})?$",
+}
+CALL_OUTPUT = {
+    **obj(
+        {},
+        {
+            "value": SATS,
+            "script_pubkey": {
+                "type": "string",
+                "pattern": "^([0-9a-fA-F]{2})+$",
+                "maxLength": 2 * MAX_SCRIPT_BYTES,
+            },
+            "address": ADDRESS_TEXT,
+        },
+    ),
+    "anyOf": [{"required": ["script_pubkey"]}, {"required": ["address"]}],
+}
+SIMULATE_BODY = obj(
+    {},
+    {
+        "input": {
+            "type": "string",
+            "pattern": "^([0-9a-fA-F]{2})*$",
+            "maxLength": 2 * limits.MAX_INPUT,
+            "description": "the call's input bytes, hex",
+        },
+        "assets": array(
+            obj({"asset": ASSET_IN, "amount": AMOUNT_IN}), maxItems=limits.MAX_SENT_ASSETS
+        ),
+        "outputs": array(CALL_OUTPUT, maxItems=MAX_OUTPUTS),
+        "inputs": array(OUTPOINT, maxItems=MAX_INPUTS),
+        "fuel": {"type": "integer", "minimum": 1, "maximum": limits.MAX_CALL_FUEL},
+    },
+)
+SIMULATED = obj(
+    {
+        "contract": TOKEN_ID,
+        "height": {"type": "integer"},
+        "accepted": {"type": "boolean"},
+        "reason": {"type": ["object", "null"]},
+        "detail": NULLABLE_INT,
+        "fuel_limit": {"type": "integer"},
+        "fuel_used": NULLABLE_INT,
+        "credits": array(obj({"vout": {"type": "integer"}, "asset": ASSET_ID, "amount": AMOUNT})),
+        "custody": array(
+            obj({"contract": TOKEN_ID, "asset": ASSET_ID, "before": AMOUNT, "after": AMOUNT})
+        ),
+        "storage": array(
+            obj(
+                {
+                    "contract": TOKEN_ID,
+                    "key": SLOT,
+                    "before": NULLABLE_HEX,
+                    "after": NULLABLE_HEX,
+                }
+            )
+        ),
+        "events": array(EVENT),
+    }
+)
 
 
 def contract_paths(limit: Schema) -> dict[str, Any]:
@@ -82,6 +158,16 @@ def contract_paths(limit: Schema) -> dict[str, Any]:
                 obj({"contract": TOKEN_ID, "key": SLOT, "value": NULLABLE_HEX}),
                 params=[CONTRACT_PATH, path("key", SLOT, "32-byte storage key, hex")],
                 errors=(400, 404),
+            )
+        },
+        "/v1/contracts/{contract}/simulate": {
+            "post": op(
+                "Run a call on the tip's state without committing it: credits, custody and "
+                "storage changes, events and fuel, or the reason it would be rejected",
+                SIMULATED,
+                params=[CONTRACT_PATH],
+                body=SIMULATE_BODY,
+                errors=(400, 404, 422, 503),
             )
         },
     }

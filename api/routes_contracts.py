@@ -14,8 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.body import json_object
 from api.context import context
 from api.errors import bad_request, not_found, unprocessable
+from api.heavy import HeavyWork
 from api.params import (
     encode_cursor,
     format_txid,
@@ -25,6 +27,7 @@ from api.params import (
     parse_token_id_param,
 )
 from api.render import Json
+from api.simulate import parse_call, simulate_job
 from indexer.store_view import StoreView
 from protocol.contracts.wasm.records import (
     AssetRecord,
@@ -151,9 +154,18 @@ async def list_storage(request: Request) -> Response:
     )
 
 
+async def simulate_call(request: Request) -> Response:
+    ctx = context(request)
+    body = await json_object(request)
+    call = parse_call(request.path_params["contract"], body, ctx.settings.network)
+    heavy: HeavyWork = request.app.state.heavy
+    return Response(await heavy.run(simulate_job, call), media_type="application/json")
+
+
 ROUTES = [
     Route("/v1/contracts", list_contracts, methods=["GET"]),
     Route("/v1/contracts/{contract}", get_contract, methods=["GET"]),
     Route("/v1/contracts/{contract}/storage", list_storage, methods=["GET"]),
     Route("/v1/contracts/{contract}/storage/{key}", get_storage, methods=["GET"]),
+    Route("/v1/contracts/{contract}/simulate", simulate_call, methods=["POST"]),
 ]

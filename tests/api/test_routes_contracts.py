@@ -11,7 +11,9 @@ import pytest
 
 from tests.api.conftest import serve
 from tests.api.contract_world import SWAP_IN, SWAP_OUT, ContractWorld, build_contract_world
-from tests.contracts.sdk import code, slot
+from tests.api.test_openapi import schemathesis_run
+from tests.contracts import test_amm
+from tests.contracts.sdk import code, slot, u32, u128
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +130,102 @@ def test_bad_requests(http: httpx.Client, url: str, status: int, code: str) -> N
     response = http.get(url)
     assert response.status_code == status, response.text
     assert response.json()["error"]["code"] == code
+
+
+def swap_body(amount: int, min_out: int = 0, **extra: object) -> dict[str, object]:
+    """A swap of ``amount`` A for B paid to output 0 (contracts/README.md's AMM input)."""
+    data = bytes([test_amm.SWAP]) + u128(min_out) + u32(0)
+    return {"input": data.hex(), "assets": [{"asset": "", "amount": str(amount)}], **extra}
+
+
+def simulate(http: httpx.Client, cworld: ContractWorld, body: dict[str, object]) -> httpx.Response:
+    assets = body.get("assets")
+    if isinstance(assets, list) and assets and assets[0]["asset"] == "":
+        assets[0]["asset"] = ident(cworld.pool.a)
+    return http.post(f"/v1/contracts/{ident(cworld.pool.amm)}/simulate", json=body)
+
+
+def test_simulating_a_swap_shows_its_effects_and_writes_nothing(
+    http: httpx.Client, cworld: ContractWorld
+) -> None:
+    pool = cworld.pool
+    reserve_a, reserve_b = 10**9 + SWAP_IN, 10**9 - SWAP_OUT
+    # README: fee = ceil(5,000 * 30 / 10^4) = 15; out = floor(4,985 * Rb / (Ra + 4,985)).
+    expected_out = 4_985 * reserve_b // (reserve_a + 4_985)
+    assert expected_out == 4_984  # 4,985 * 0.999995... rounded down
+    with cworld.store.read() as view:
+        before = list(view.state_items(b""))
+    response = simulate(http, cworld, swap_body(5_000))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["accepted"] is True and body["reason"] is None
+    assert 0 < body["fuel_used"] <= body["fuel_limit"] == 10_000_000
+    assert body["credits"] == [{"vout": 0, "asset": ident(pool.b), "amount": str(expected_out)}]
+    custody = {c["asset"]: (c["before"], c["after"]) for c in body["custody"]}
+    assert custody == {
+        ident(pool.a): (str(reserve_a), str(reserve_a + 5_000)),
+        ident(pool.b): (str(reserve_b), str(reserve_b - expected_out)),
+    }
+    assert [s["key"] for s in body["storage"]] == [slot(2).hex()]
+    assert [e["type"] for e in body["events"]][-1] != "rejected"
+    with cworld.store.read() as view:
+        assert list(view.state_items(b"")) == before
+
+
+def test_a_call_that_aborts_reports_the_reason_and_returns_the_assets(
+    http: httpx.Client, cworld: ContractWorld
+) -> None:
+    body = simulate(http, cworld, swap_body(5_000, min_out=10**6)).json()
+    assert body["accepted"] is False
+    assert body["reason"]["name"] == "contract_abort" and body["detail"] == test_amm.E_SLIPPAGE
+    assert body["fuel_used"] is None and body["custody"] == [] and body["storage"] == []
+    # Settled as if there were no message: the stand-in input's A goes to output 0.
+    assert body["credits"] == [{"vout": 0, "asset": ident(cworld.pool.a), "amount": "5000"}]
+
+
+def test_little_fuel_runs_out(http: httpx.Client, cworld: ContractWorld) -> None:
+    body = simulate(http, cworld, swap_body(5_000, fuel=100)).json()
+    assert body["accepted"] is False and body["reason"]["name"] == "out_of_fuel"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (swap_body(5_000, fuel=10_000_001), 400, "invalid_fuel"),
+        (swap_body(5_000, fuel=0), 400, "invalid_fuel"),
+        ({"input": "ab" * 65_537}, 400, "invalid_input"),
+        ({"input": "abc"}, 400, "invalid_input"),
+        ({"assets": [{"asset": "1:1:0", "amount": 1}]}, 400, "invalid_asset"),
+        ({"assets": [{"asset": "1:1", "amount": 0}]}, 400, "invalid_amount"),
+        ({"assets": [{"asset": "1:1", "amount": 1}] * 2}, 422, "duplicate_asset"),
+        ({"outputs": [{"value": 1}]}, 400, "invalid_body"),
+        ({"inputs": ["zz"]}, 400, "invalid_outpoint"),
+        ({"assets": [{"asset": "9:9:1", "amount": 1}]}, 404, "asset_not_found"),
+    ],
+)
+def test_bad_simulations(
+    http: httpx.Client, cworld: ContractWorld, body: dict[str, object], status: int, code: str
+) -> None:
+    response = simulate(http, cworld, body)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
+
+
+def test_simulating_no_contract_or_no_json(http: httpx.Client) -> None:
+    missing = http.post("/v1/contracts/7:7/simulate", json={})
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "contract_not_found")
+    bad_id = http.post("/v1/contracts/x/simulate", json={})
+    assert (bad_id.status_code, bad_id.json()["error"]["code"]) == (400, "invalid_contract")
+    headers = {"content-type": "application/json"}
+    not_json = http.post("/v1/contracts/7:7/simulate", content=b"{", headers=headers)
+    assert (not_json.status_code, not_json.json()["error"]["code"]) == (400, "invalid_json")
+
+
+def test_schemathesis_on_the_contract_routes_of_a_world_with_a_contract(
+    http: httpx.Client,
+) -> None:
+    """The document's contract routes, every check, against a store where the contract
+    exists, so positive data reaches the engine (simulations that trap are answers, not
+    errors)."""
+    run = schemathesis_run(str(http.base_url).rstrip("/"), "--include-path-regex", "^/v1/contracts")
+    assert run.returncode == 0, run.stdout[-20_000:] + run.stderr[-5_000:]
