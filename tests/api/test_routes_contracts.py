@@ -132,9 +132,14 @@ def test_bad_requests(http: httpx.Client, url: str, status: int, code: str) -> N
     assert response.json()["error"]["code"] == code
 
 
+#: The swap input of README's simulate example.
+README_SWAP_INPUT = "02" + "00" * 20
+
+
 def swap_body(amount: int, min_out: int = 0, **extra: object) -> dict[str, object]:
     """A swap of ``amount`` A for B paid to output 0 (contracts/README.md's AMM input)."""
     data = bytes([test_amm.SWAP]) + u128(min_out) + u32(0)
+    assert min_out or data.hex() == README_SWAP_INPUT
     return {"input": data.hex(), "assets": [{"asset": "", "amount": str(amount)}], **extra}
 
 
