@@ -50,6 +50,11 @@ OUTPOINT = {"type": "string", "pattern": f"^[0-9a-fA-F]{{64}}:{U32}$"}
 TOKEN_ID = {"type": "string", "pattern": f"^{U32}:{U32}$"}
 #: CONTRACTS.md §14.2: a token id, or a contract asset id HEIGHT:INDEX:SUB.
 ASSET_ID = {"type": "string", "pattern": f"^{U32}:{U32}(:{U32})?$"}
+#: An asset named in a request: a token id, or a contract asset id with a sub id of 1 or more.
+ASSET_IN = {
+    "type": "string",
+    "pattern": f"^{U32}:{U32}(:{decimal_up_to(U32_MAX, zero=False)})?$",
+}
 TOKEN_REF = {
     "type": "string",
     "pattern": f"^({U32}:{U32}|{TICKER})$",
@@ -155,7 +160,7 @@ FUNDING = {
         {
             "script_pubkey": {**HEX_IN, "maxLength": 2 * MAX_SCRIPT_BYTES},
             "address": ADDRESS_TEXT,
-            "tokens": array(TOKEN_ID, maxItems=MAX_DECLARED_TOKENS),
+            "tokens": array(ASSET_IN, maxItems=MAX_DECLARED_TOKENS),
             "input_weight": {"type": "integer", "minimum": 1, "maximum": MAX_INPUT_WEIGHT},
             "prev_tx": HEX_IN,
         },

@@ -10,6 +10,7 @@ from api.openapi import (
     AMOUNT,
     AMOUNT_IN,
     ASSET_ID,
+    ASSET_IN,
     CURSOR,
     EVENT,
     HASH,
@@ -21,10 +22,8 @@ from api.openapi import (
     SLOT,
     TOKEN_ID,
     TXID,
-    U32,
     Schema,
     array,
-    decimal_up_to,
     obj,
     op,
     path,
@@ -32,7 +31,6 @@ from api.openapi import (
 from api.routes_compose import MAX_SCRIPT_BYTES
 from api.simulate import MAX_INPUTS, MAX_OUTPUTS
 from protocol.contracts.wasm import limits
-from protocol.params import U32_MAX
 
 CONTRACT_PATH = path("contract", TOKEN_ID, "contract id HEIGHT:INDEX")
 CONTRACT = obj(
@@ -56,11 +54,6 @@ CONTRACT_DETAIL = {
 NULLABLE_HEX = {"oneOf": [HEX, {"type": "null"}]}
 ENTRY = obj({"key": SLOT, "value": HEX})
 
-#: An asset sent into a call: a token id, or a contract asset id whose sub id is at least 1.
-ASSET_IN = {
-    "type": "string",
-    "pattern": f"^{U32}:{U32}(:{decimal_up_to(U32_MAX, zero=False)})?$",
-}
 CALL_OUTPUT = {
     **obj(
         {},

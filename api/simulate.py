@@ -20,7 +20,7 @@ import cbor2
 from api.compose import carrier_script
 from api.errors import ApiError, bad_request, not_found, unprocessable
 from api.heavy import Worker
-from api.params import is_u32, parse_outpoint, parse_token_id_param
+from api.params import parse_asset_id, parse_outpoint, parse_token_id_param
 from api.render import Json, json_bytes, render_event
 from api.routes_compose import MAX_SATS, _amount, _hex, _int, _script
 from protocol.cbor import encode_canonical
@@ -61,14 +61,6 @@ class CallRequest:
     outputs: tuple[tuple[int, bytes], ...]
     inputs: tuple[bytes, ...]  # spent outpoints; empty: one stand-in input holding the assets
     fuel: int
-
-
-def parse_asset_id(text: Any, where: str) -> bytes:
-    """§14.2: ``HEIGHT:INDEX`` (a token) or ``HEIGHT:INDEX:SUB`` with SUB >= 1."""
-    parts = text.split(":") if isinstance(text, str) else []
-    if len(parts) not in (2, 3) or not all(is_u32(part) for part in parts) or parts[2:] == ["0"]:
-        raise bad_request("invalid_asset", f"{where} is not HEIGHT:INDEX or HEIGHT:INDEX:SUB")
-    return b"".join(int(part).to_bytes(4, "big") for part in parts)
 
 
 def _list(body: dict[str, Any], name: str, most: int) -> list[Any]:

@@ -12,6 +12,7 @@ import pytest
 from tests.api.conftest import serve
 from tests.api.contract_world import SWAP_IN, SWAP_OUT, ContractWorld, build_contract_world
 from tests.api.test_openapi import schemathesis_run
+from tests.api.world import ALICE, BOB, address
 from tests.contracts import test_amm
 from tests.contracts.sdk import code, slot, u32, u128
 
@@ -234,3 +235,38 @@ def test_schemathesis_on_the_contract_routes_of_a_world_with_a_contract(
     errors)."""
     run = schemathesis_run(str(http.base_url).rstrip("/"), "--include-path-regex", "^/v1/contracts")
     assert run.returncode == 0, run.stdout[-20_000:] + run.stderr[-5_000:]
+
+
+def test_compose_spends_an_input_holding_contract_assets(
+    http: httpx.Client, cworld: ContractWorld
+) -> None:
+    """The wallet output holds A, B and the pool's LP shares (a 12-byte asset); a transfer of
+    A from it leaves B and the LP shares on the change, checked by the v2 machine's dry run."""
+    pool = cworld.pool
+    wallet = cworld.swap.outputs[0]
+    lp = ident((*pool.amm, 1))
+    body = {
+        "funding": [
+            {
+                "outpoint": f"{cworld.swap.txid[::-1].hex()}:0",
+                "value": wallet.value,
+                "script_pubkey": wallet.script.hex(),
+                "tokens": [ident(pool.a), ident(pool.b), lp],
+            },
+            {"outpoint": "cc" * 32 + ":0", "value": 100_000, "script_pubkey": ALICE.hex()},
+        ],
+        "transfers": [{"token": ident(pool.a), "amount": "100", "address": address(ALICE)}],
+        "change_address": address(BOB),
+        "fee_rate": 2,
+    }
+    response = http.post("/v1/compose/transfer", json=body)
+    assert response.status_code == 200, response.text
+    change = response.json()["outputs"][-1]
+    assert change["role"] == "change"
+    held = {b["token"]: b["amount"] for b in change["balances"]}
+    # README formulas: 10^9 LP minted, 1,000 locked; A: premine - 10^9 - 1,000 - 100 sent.
+    assert held == {
+        ident(pool.a): str(test_amm.PREMINE - 10**9 - SWAP_IN - 100),
+        ident(pool.b): str(test_amm.PREMINE - 10**9 + SWAP_OUT),
+        lp: str(10**9 - 1_000),
+    }
