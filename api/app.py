@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from api import (
+    compose_call,
     routes_compose,
     routes_contracts,
     routes_history,
@@ -55,6 +56,7 @@ def all_routes() -> list[BaseRoute]:
         *sse.ROUTES,
         *routes_compose.ROUTES,
         *routes_contracts.ROUTES,
+        *compose_call.ROUTES,
         *METRICS_ROUTES,
         Route("/openapi.json", openapi, methods=["GET"]),
     ]

@@ -487,7 +487,7 @@ def build_openapi(settings: ApiSettings | None = None) -> Schema:
     # A late import: that module builds on this one's schemas (and keeps this one short).
     from api.openapi_contracts import contract_paths  # noqa: PLC0415
 
-    paths.update(contract_paths(limit))
+    paths.update(contract_paths(limit, min_fee))
     return {
         "openapi": "3.1.0",
         "info": {

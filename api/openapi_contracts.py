@@ -11,6 +11,7 @@ from api.openapi import (
     AMOUNT_IN,
     ASSET_ID,
     ASSET_IN,
+    COMPOSED,
     CURSOR,
     EVENT,
     HASH,
@@ -24,6 +25,7 @@ from api.openapi import (
     TXID,
     Schema,
     array,
+    compose_body,
     obj,
     op,
     path,
@@ -114,7 +116,14 @@ SIMULATED = obj(
 )
 
 
-def contract_paths(limit: Schema) -> dict[str, Any]:
+def call_compose_body(min_fee_rate: float) -> Schema:
+    """compose's funding, change and fee rate, the contract, and a simulation's call fields
+    (its ``inputs`` aside: a composed call spends its funding)."""
+    call = {k: v for k, v in SIMULATE_BODY["properties"].items() if k != "inputs"}
+    return compose_body(min_fee_rate, {"contract": TOKEN_ID}, call)
+
+
+def contract_paths(limit: Schema, min_fee_rate: float) -> dict[str, Any]:
     """The paths, with the page-size parameter of the document's settings."""
 
     def paged(params: list[Schema]) -> list[Schema]:
@@ -160,6 +169,18 @@ def contract_paths(limit: Schema) -> dict[str, Any]:
                 SIMULATED,
                 params=[CONTRACT_PATH],
                 body=SIMULATE_BODY,
+                errors=(400, 404, 422, 503),
+            )
+        },
+        "/v1/compose/call": {
+            "post": op(
+                "Unsigned PSBT calling a contract, refused unless its simulation succeeds",
+                {
+                    **COMPOSED,
+                    "required": sorted([*COMPOSED["required"], "simulation"]),
+                    "properties": {**COMPOSED["properties"], "simulation": SIMULATED},
+                },
+                body=call_compose_body(min_fee_rate),
                 errors=(400, 404, 422, 503),
             )
         },

@@ -61,6 +61,7 @@ class CallRequest:
     outputs: tuple[tuple[int, bytes], ...]
     inputs: tuple[bytes, ...]  # spent outpoints; empty: one stand-in input holding the assets
     fuel: int
+    pointer: int | None = None  # §7.5: where what the call leaves in the pool settles
 
 
 def _list(body: dict[str, Any], name: str, most: int) -> list[Any]:
@@ -76,7 +77,12 @@ def _object(item: Any, where: str) -> dict[str, Any]:
     return item
 
 
-def parse_call(contract_text: str, body: dict[str, Any], network: Network) -> CallRequest:
+def parse_call(
+    contract_text: str,
+    body: dict[str, Any],
+    network: Network,
+    default_outputs: tuple[tuple[int, bytes], ...] = (DEFAULT_OUTPUT,),
+) -> CallRequest:
     contract = parse_token_id_param(contract_text, what="contract")
     data = b""
     if body.get("input", "") != "":
@@ -90,7 +96,7 @@ def parse_call(contract_text: str, body: dict[str, Any], network: Network) -> Ca
         if asset in assets:
             raise unprocessable("duplicate_asset", f"assets[{n}] names an asset a second time")
         assets[asset] = _amount(entry.get("amount"), f"assets[{n}].amount")
-    outputs = [] if "outputs" in body else [DEFAULT_OUTPUT]
+    outputs = [] if "outputs" in body else list(default_outputs)
     for n, item in enumerate(_list(body, "outputs", MAX_OUTPUTS)):
         entry = _object(item, f"outputs[{n}]")
         value = _int(entry.get("value", 0), f"outputs[{n}].value", 0, MAX_SATS)
@@ -119,7 +125,10 @@ def call_payload(request: CallRequest) -> bytes:
             [[int.from_bytes(a[i : i + 4], "big") for i in range(0, len(a), 4)], amount]
             for a, amount in request.assets
         ]
-    return encode_canonical({0: PROTOCOL_VERSION, 1: [operation]})
+    message: dict[int, object] = {0: PROTOCOL_VERSION, 1: [operation]}
+    if request.pointer is not None:
+        message[2] = request.pointer
+    return encode_canonical(message)
 
 
 def call_transaction(request: CallRequest) -> Transaction:
@@ -149,20 +158,31 @@ def _changes(state: Overlay, prefix: bytes) -> list[dict[str, Any]]:
     return out
 
 
-def simulate(view: StateView, machine: Machine, height: int, request: CallRequest) -> Json:
-    """Apply the call at ``height`` over ``view`` without writing; the effects as JSON."""
+def check_call(view: StateView, request: CallRequest) -> None:
+    """404 unless the contract and every asset sent in exist."""
     if view.get(CONTRACT_PREFIX + request.contract) is None:
         raise not_found("contract_not_found", f"no contract {format_token_id(request.contract)}")
     for asset, _ in request.assets:
-        # The stand-in input may hold only assets that exist, as every real output does.
         key = token_key(asset) if len(asset) == TOKEN_ID_LEN else asset_key(asset)
         if view.get(key) is None:
             raise not_found("asset_not_found", f"no asset {format_token_id(asset)} exists")
+
+
+def simulate(view: StateView, machine: Machine, height: int, request: CallRequest) -> Json:
+    """Apply the call at ``height`` over ``view`` without writing; the effects as JSON."""
+    check_call(view, request)
     state = Overlay(view)
     if not request.inputs:
+        # The stand-in input holds only assets that exist (checked), as every real output does.
         held = UtxoAssets(balances=tuple(sorted(request.assets)))
         state.put(utxo_key(STAND_IN_TXID, 0), held.encode() if request.assets else None)
-    tx = call_transaction(request)
+    return effects(state, machine, height, request, call_transaction(request))
+
+
+def effects(
+    state: Overlay, machine: Machine, height: int, request: CallRequest, tx: Transaction
+) -> Json:
+    """Apply ``tx`` (the call of ``request``) to ``state``, which is then thrown away."""
     # The machine's per-transaction step (no block around it, so no state root to compute).
     events = machine._apply_tx(state, height, 1, tx, scripts={}, block={})
     rendered = [render_event(height, n, encode_event(event)) for n, event in enumerate(events)]

@@ -11,8 +11,9 @@ import pytest
 
 from tests.api.conftest import serve
 from tests.api.contract_world import SWAP_IN, SWAP_OUT, ContractWorld, build_contract_world
+from tests.api.psbt_reader import read_psbt
 from tests.api.test_openapi import schemathesis_run
-from tests.api.world import ALICE, BOB, address
+from tests.api.world import ALICE, BOB, address, display
 from tests.contracts import test_amm
 from tests.contracts.sdk import code, slot, u32, u128
 
@@ -233,7 +234,9 @@ def test_schemathesis_on_the_contract_routes_of_a_world_with_a_contract(
     """The document's contract routes, every check, against a store where the contract
     exists, so positive data reaches the engine (simulations that trap are answers, not
     errors)."""
-    run = schemathesis_run(str(http.base_url).rstrip("/"), "--include-path-regex", "^/v1/contracts")
+    run = schemathesis_run(
+        str(http.base_url).rstrip("/"), "--include-path-regex", "^/v1/(contracts|compose/call)"
+    )
     assert run.returncode == 0, run.stdout[-20_000:] + run.stderr[-5_000:]
 
 
@@ -270,3 +273,72 @@ def test_compose_spends_an_input_holding_contract_assets(
         ident(pool.b): str(test_amm.PREMINE - 10**9 + SWAP_OUT),
         lp: str(10**9 - 1_000),
     }
+
+
+#: A swap asking for at least 10^6 out: the AMM aborts it (E_SLIPPAGE).
+SLIPPING_SWAP = bytes([test_amm.SWAP]) + u128(10**6) + u32(0)
+
+
+def call_body(cworld: ContractWorld, amount: int, min_out: int = 0) -> dict[str, object]:
+    """Compose a swap of ``amount`` A from the wallet output, paid to output 0 (the change)."""
+    pool, wallet = cworld.pool, cworld.swap.outputs[0]
+    data = bytes([test_amm.SWAP]) + u128(min_out) + u32(0)
+    return {
+        "contract": ident(pool.amm),
+        "input": data.hex(),
+        "assets": [{"asset": ident(pool.a), "amount": str(amount)}],
+        "funding": [
+            {
+                "outpoint": f"{cworld.swap.txid[::-1].hex()}:0",
+                "value": wallet.value,
+                "script_pubkey": wallet.script.hex(),
+                "tokens": [ident(pool.a), ident(pool.b), ident((*pool.amm, 1))],
+            },
+            {"outpoint": "cc" * 32 + ":0", "value": 100_000, "script_pubkey": ALICE.hex()},
+        ],
+        "change_address": address(BOB),
+        "fee_rate": 2,
+    }
+
+
+def test_compose_call_of_a_swap(http: httpx.Client, cworld: ContractWorld) -> None:
+    pool = cworld.pool
+    response = http.post("/v1/compose/call", json=call_body(cworld, 5_000))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [o["role"] for o in body["outputs"]] == ["change", "carrier"]
+    assert body["message"]["pointer"] == 0
+    assert body["simulation"]["accepted"] is True
+    held = {b["token"]: b["amount"] for b in body["outputs"][0]["balances"]}
+    # 4,984 B out, as in the simulation test (same reserves, same formula).
+    assert held == {
+        ident(pool.a): str(test_amm.PREMINE - 10**9 - SWAP_IN - 5_000),
+        ident(pool.b): str(test_amm.PREMINE - 10**9 + SWAP_OUT + 4_984),
+        ident((*pool.amm, 1)): str(10**9 - 1_000),
+    }
+    psbt = read_psbt(body["psbt"])
+    assert psbt.tx.outputs[0].script == BOB and psbt.tx.outputs[1].script[:1] == b"\x6a"
+    assert display(psbt.tx.txid) == body["txid"]
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        ({"input": SLIPPING_SWAP.hex()}, 422, "would_be_rejected"),
+        ({"assets": [{"asset": "", "amount": str(10**15)}]}, 422, "insufficient_token_balance"),
+        ({"contract": "7:7"}, 404, "contract_not_found"),
+        ({"contract": "7"}, 400, "invalid_contract"),
+        ({"fuel": 10_000_001}, 400, "invalid_fuel"),
+    ],
+)
+def test_compose_call_refusals(
+    http: httpx.Client, cworld: ContractWorld, change: dict[str, object], status: int, code: str
+) -> None:
+    body = {**call_body(cworld, 5_000), **change}
+    assets = body["assets"]
+    assert isinstance(assets, list)
+    if assets[0]["asset"] == "":
+        assets[0]["asset"] = ident(cworld.pool.a)
+    response = http.post("/v1/compose/call", json=body)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
