@@ -25,6 +25,7 @@ from api.render import Json, json_bytes, render_event
 from api.routes_compose import MAX_SATS, _amount, _hex, _int, _script
 from protocol.cbor import encode_canonical
 from protocol.contracts.wasm import limits
+from protocol.contracts.wasm.kind import OP_CALL
 from protocol.contracts.wasm.records import TOKEN_ID_LEN, asset_key, narrow_asset
 from protocol.events import EventType, Field, encode_event
 from protocol.fields import format_token_id
@@ -44,7 +45,6 @@ from protocol.tx import Transaction, TxInput, TxOutput
 
 MAX_OUTPUTS = 32
 MAX_INPUTS = 64
-OP_CALL = 7
 #: Without ``outputs``, one output stands for the caller's: vout 0, 0 sats, script OP_TRUE.
 DEFAULT_OUTPUT = (0, b"\x51")
 #: The stand-in input's outpoint: no real transaction has this txid (it is a hash of text).
@@ -184,6 +184,7 @@ def effects(
 ) -> Json:
     """Apply ``tx`` (the call of ``request``) to ``state``, which is then thrown away."""
     # The machine's per-transaction step (no block around it, so no state root to compute).
+    # It is private to Machine; a public ``apply_transaction`` there would be the cleaner seam.
     events = machine._apply_tx(state, height, 1, tx, scripts={}, block={})
     rendered = [render_event(height, n, encode_event(event)) for n, event in enumerate(events)]
     rejected = next((e for e in events if e[Field.TYPE] == EventType.REJECTED), None)
