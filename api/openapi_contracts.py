@@ -50,8 +50,16 @@ HELD = obj({"asset": ASSET_ID, "amount": AMOUNT})
 ISSUED = obj({"asset": ASSET_ID, "minted": AMOUNT, "burned": AMOUNT, "supply": AMOUNT})
 CONTRACT_DETAIL = {
     **CONTRACT,
-    "required": sorted([*CONTRACT["required"], "assets_held", "issued"]),
-    "properties": {**CONTRACT["properties"], "assets_held": array(HELD), "issued": array(ISSUED)},
+    "required": sorted([*CONTRACT["required"], "assets_held", "issued", "truncated"]),
+    "properties": {
+        **CONTRACT["properties"],
+        "assets_held": array(HELD),
+        "issued": array(ISSUED),
+        "truncated": {
+            "type": "boolean",
+            "description": "true when either list was cut at the server's page size",
+        },
+    },
 }
 NULLABLE_HEX = {"oneOf": [HEX, {"type": "null"}]}
 ENTRY = obj({"key": SLOT, "value": HEX})

@@ -71,19 +71,24 @@ def render_contract(view: StoreView, contract: bytes, record: ContractRecord) ->
     }
 
 
-def custody_of(view: StoreView, contract: bytes) -> list[Json]:
-    """§14.3 ``07``: what the contract holds, by asset id (8-byte ids narrowed back)."""
+def custody_of(view: StoreView, contract: bytes, most: int) -> tuple[list[Json], bool]:
+    """§14.3 ``07``: what the contract holds, by asset id (8-byte ids narrowed back), at most
+    ``most`` entries (anyone may deposit any asset), and whether there are more."""
     prefix = CUSTODY_PREFIX + contract
-    return [
+    taken, more = page(view.state_items(prefix), most)
+    held = [
         {"asset": format_token_id(narrow_asset(key[len(prefix) :])), "amount": str(cbor2.loads(v))}
-        for key, v in view.state_items(prefix)
+        for key, v in taken
     ]
+    return held, more
 
 
-def issued_by(view: StoreView, contract: bytes) -> list[Json]:
-    """§14.3 ``08``: the contract's own assets (their ids start with its id)."""
+def issued_by(view: StoreView, contract: bytes, most: int) -> tuple[list[Json], bool]:
+    """§14.3 ``08``: the contract's own assets (their ids start with its id), at most
+    ``most``, and whether there are more."""
     out = []
-    for key, raw in view.state_items(ASSET_PREFIX + contract):
+    taken, more = page(view.state_items(ASSET_PREFIX + contract), most)
+    for key, raw in taken:
         record = AssetRecord.decode(raw)
         out.append(
             {
@@ -93,7 +98,7 @@ def issued_by(view: StoreView, contract: bytes) -> list[Json]:
                 "supply": str(record.minted - record.burned),
             }
         )
-    return out
+    return out, more
 
 
 async def list_contracts(request: Request) -> Response:
@@ -114,7 +119,10 @@ async def get_contract(request: Request) -> Response:
     with ctx.reader.read() as view:
         contract, record = load(view, request.path_params["contract"])
         body = render_contract(view, contract, record)
-        body.update(assets_held=custody_of(view, contract), issued=issued_by(view, contract))
+        most = ctx.settings.max_page_size
+        held, more_held = custody_of(view, contract, most)
+        issued, more_issued = issued_by(view, contract, most)
+    body.update(assets_held=held, issued=issued, truncated=more_held or more_issued)
     return JSONResponse(body)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from api.routes_contracts import custody_of
 from tests.api.conftest import serve
 from tests.api.contract_world import SWAP_IN, SWAP_OUT, ContractWorld, build_contract_world
 from tests.api.psbt_reader import read_psbt
@@ -48,6 +49,11 @@ def test_contract_detail(http: httpx.Client, cworld: ContractWorld) -> None:
         ident(pool.b): str(10**9 - SWAP_OUT),
         ident((*pool.amm, 1)): "1000",
     }
+    assert body["truncated"] is False
+    with cworld.store.read() as view:
+        cut, more = custody_of(view, bytes.fromhex(f"{pool.amm[0]:08x}{pool.amm[1]:08x}"), 2)
+    listed = [entry["asset"] for entry in body["assets_held"]]
+    assert more is True and [c["asset"] for c in cut] == listed[:2]
     assert body["issued"] == [
         {"asset": ident((*pool.amm, 1)), "minted": str(10**9), "burned": "0", "supply": str(10**9)}
     ]
