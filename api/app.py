@@ -22,7 +22,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from api import (
+    compose_call,
     routes_compose,
+    routes_contracts,
     routes_history,
     routes_proofs,
     routes_status,
@@ -39,7 +41,6 @@ from api.metrics import ApiMetrics, RequestMetrics
 from api.openapi import build_openapi
 from api.routes_status import StatusCache
 from api.stream_hub import StreamHub
-from protocol.contracts import v1_machine
 
 
 def all_routes() -> list[BaseRoute]:
@@ -54,6 +55,8 @@ def all_routes() -> list[BaseRoute]:
         *routes_history.ROUTES,
         *sse.ROUTES,
         *routes_compose.ROUTES,
+        *routes_contracts.ROUTES,
+        *compose_call.ROUTES,
         *METRICS_ROUTES,
         Route("/openapi.json", openapi, methods=["GET"]),
     ]
@@ -74,7 +77,9 @@ def create_app(ctx: ApiContext) -> Starlette:
         )
     middleware.append(Middleware(BodyLimit, limit=settings.max_body_bytes))
 
-    heavy = HeavyWork(ctx.reader.config, settings.heavy_processes, settings.heavy_queue)
+    heavy = HeavyWork(
+        ctx.reader.config, settings.heavy_processes, settings.heavy_queue, settings.engine
+    )
     streams = StreamHub(ctx, heavy)
 
     @contextlib.asynccontextmanager
@@ -105,6 +110,5 @@ def create_app(ctx: ApiContext) -> Starlette:
     app.state.streams = streams
     app.state.status_cache = StatusCache()
     app.state.heavy = heavy
-    app.state.machine = v1_machine()
     app.state.openapi = build_openapi(settings)
     return app

@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from api.guard import ConnectionLimits
 from api.monitor import Monitor
+from engine.config import WasmtimeConfig
 from indexer.follow import FollowStats
 from indexer.store_reader import StoreReader
 from protocol.params import Network
@@ -48,6 +49,8 @@ class ApiSettings:
     heavy_processes: int = 1
     heavy_queue: int = 16
     limits: ConnectionLimits = field(default_factory=ConnectionLimits)
+    #: The contract engine heavy-work processes run calls with (compose, simulate).
+    engine: WasmtimeConfig = field(default_factory=WasmtimeConfig)
 
     def __post_init__(self) -> None:
         if not 1 <= self.default_page_size <= self.max_page_size:

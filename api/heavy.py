@@ -33,9 +33,11 @@ from dataclasses import dataclass
 from typing import Any, Concatenate, NoReturn, ParamSpec, TypeVar
 
 from api.errors import ApiError
+from engine.config import WasmtimeConfig
+from indexer.contract_engine import contract_engine, contract_machine
+from indexer.module_cache import ModuleCacheConfig
 from indexer.store_config import StoreConfig
 from indexer.store_reader import StoreReader, open_reader
-from protocol.contracts import v1_machine
 from protocol.machine import Machine
 
 log = logging.getLogger(__name__)
@@ -58,8 +60,13 @@ class Worker:
 _worker: list[Worker] = []
 
 
-def _start_worker(config: StoreConfig, parent: int) -> None:
-    _worker.append(Worker(open_reader(config), v1_machine()))
+def _start_worker(config: StoreConfig, parent: int, engine: WasmtimeConfig) -> None:
+    # The v2 machine, so compose can spend contract assets and simulate can run calls. No
+    # on-disk module cache: the indexer owns that directory (it evicts and cleans it), so a
+    # worker compiles a module once itself and keeps it in the engine's memory cache.
+    no_disk_cache = ModuleCacheConfig(config.path / "modules", 0)
+    machine = contract_machine(contract_engine(engine, no_disk_cache))
+    _worker.append(Worker(open_reader(config), machine))
     threading.Thread(target=_exit_with, args=(parent,), name="orphan-watch", daemon=True).start()
 
 
@@ -80,8 +87,15 @@ def _warm(worker: Worker) -> None:
 
 
 class HeavyWork:
-    def __init__(self, store: StoreConfig, processes: int, queue: int) -> None:
+    def __init__(
+        self,
+        store: StoreConfig,
+        processes: int,
+        queue: int,
+        engine: WasmtimeConfig | None = None,
+    ) -> None:
         self._store = store
+        self._engine = engine or WasmtimeConfig()
         self.processes = processes
         self.limit = processes + queue
         #: Jobs submitted and not finished (a job's process keeps working if its client left).
@@ -95,7 +109,7 @@ class HeavyWork:
                 self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(self._store, os.getpid()),
+                initargs=(self._store, os.getpid(), self._engine),
             )
         return self._pool
 

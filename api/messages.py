@@ -10,6 +10,7 @@ from typing import Any
 
 from protocol.cbor import CborValue
 from protocol.contracts import v1_kinds
+from protocol.contracts.wasm.kind import OPCODES
 from protocol.fields import format_token_id
 from protocol.message import decode_message
 from protocol.params import U32_MAX
@@ -29,10 +30,18 @@ _FIELDS: dict[int, dict[int, str]] = {
     2: {1: "token", 2: "amount", 3: "output"},
     3: {1: "token", 2: "amount", 3: "output"},
     4: {1: "token", 2: "amount"},
+    # CONTRACTS.md §16.1-§16.3
+    5: {1: "code", 2: "init_input", 4: "fuel"},
+    6: {1: "template", 2: "init_input", 4: "fuel"},
+    7: {1: "contract", 2: "input", 3: "assets", 4: "fuel"},
 }
+_IDS = {"token", "contract", "template"}
 _TERMS = {0: "amount", 1: "cap", 2: "start", 3: "end"}
 _AMOUNTS = {"amount", "max_supply", "premine"}
-_OPERATION_NAMES = {code: name for kind in v1_kinds() for code, name in kind.opcodes.items()}
+_OPERATION_NAMES = {
+    **{code: name for kind in v1_kinds() for code, name in kind.opcodes.items()},
+    **OPCODES,
+}
 #: Integers above this are shown as strings, since JSON readers often hold only doubles.
 _SAFE_INT = 2**53 - 1
 
@@ -53,7 +62,7 @@ def plain(value: CborValue) -> Any:
 
 
 def _field(name: str, value: CborValue) -> Any:
-    if name == "token" and isinstance(value, list) and len(value) == 2:
+    if name in _IDS and isinstance(value, list) and len(value) == 2:
         parts = [part for part in value if isinstance(part, int) and 0 <= part <= U32_MAX]
         if len(parts) == 2:
             return format_token_id(parts[0].to_bytes(4, "big") + parts[1].to_bytes(4, "big"))

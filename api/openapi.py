@@ -15,6 +15,7 @@ from api.routes_compose import (
     MAX_SCRIPT_BYTES,
     MAX_TRANSFERS,
 )
+from protocol.events import EventType
 from protocol.params import U32_MAX, U128_MAX
 
 Schema = dict[str, Any]
@@ -47,6 +48,13 @@ TICKER = "[A-Z][A-Z0-9]{2,11}"
 TXID = {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}
 OUTPOINT = {"type": "string", "pattern": f"^[0-9a-fA-F]{{64}}:{U32}$"}
 TOKEN_ID = {"type": "string", "pattern": f"^{U32}:{U32}$"}
+#: CONTRACTS.md §14.2: a token id, or a contract asset id HEIGHT:INDEX:SUB.
+ASSET_ID = {"type": "string", "pattern": f"^{U32}:{U32}(:{U32})?$"}
+#: An asset named in a request: a token id, or a contract asset id with a sub id of 1 or more.
+ASSET_IN = {
+    "type": "string",
+    "pattern": f"^{U32}:{U32}(:{decimal_up_to(U32_MAX, zero=False)})?$",
+}
 TOKEN_REF = {
     "type": "string",
     "pattern": f"^({U32}:{U32}|{TICKER})$",
@@ -91,7 +99,7 @@ def array(items: Schema, **limits: int) -> Schema:
 ERROR = obj({"error": obj({"code": {"type": "string"}, "message": {"type": "string"}})})
 BALANCE = obj(
     {
-        "token": TOKEN_ID,
+        "token": ASSET_ID,
         "ticker": {"type": ["string", "null"]},
         "decimals": NULLABLE_INT,
         "amount": AMOUNT,
@@ -122,7 +130,7 @@ EVENT = obj(
     {
         "height": {"type": "integer"},
         "index": {"type": "integer"},
-        "type": {"enum": ["debit", "credit", "deploy", "mint", "burn", "authority", "rejected"]},
+        "type": {"enum": [kind.label for kind in EventType]},
         "txid": TXID,
     }
 )
@@ -152,7 +160,7 @@ FUNDING = {
         {
             "script_pubkey": {**HEX_IN, "maxLength": 2 * MAX_SCRIPT_BYTES},
             "address": ADDRESS_TEXT,
-            "tokens": array(TOKEN_ID, maxItems=MAX_DECLARED_TOKENS),
+            "tokens": array(ASSET_IN, maxItems=MAX_DECLARED_TOKENS),
             "input_weight": {"type": "integer", "minimum": 1, "maximum": MAX_INPUT_WEIGHT},
             "prev_tx": HEX_IN,
         },
@@ -476,6 +484,10 @@ def build_openapi(settings: ApiSettings | None = None) -> Schema:
         },
         "/openapi.json": {"get": op("This document", {"type": "object"}, errors=())},
     }
+    # A late import: that module builds on this one's schemas (and keeps this one short).
+    from api.openapi_contracts import contract_paths  # noqa: PLC0415
+
+    paths.update(contract_paths(limit, min_fee))
     return {
         "openapi": "3.1.0",
         "info": {

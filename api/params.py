@@ -58,6 +58,14 @@ def is_u32(text: str) -> bool:
     return len(text) <= 10 and int(text) <= U32_MAX
 
 
+def parse_asset_id(text: object, where: str, code: str = "invalid_asset") -> bytes:
+    """CONTRACTS.md §14.2: ``HEIGHT:INDEX`` (a token) or ``HEIGHT:INDEX:SUB`` (SUB >= 1)."""
+    parts = text.split(":") if isinstance(text, str) else []
+    if len(parts) not in (2, 3) or not all(is_u32(part) for part in parts) or parts[2:] == ["0"]:
+        raise bad_request(code, f"{where} is not HEIGHT:INDEX or HEIGHT:INDEX:SUB")
+    return b"".join(int(part).to_bytes(4, "big") for part in parts)
+
+
 @dataclass(frozen=True)
 class TokenRef:
     """A token named by id (``HEIGHT:INDEX``) or by ticker."""

@@ -142,7 +142,29 @@ def render_event(height: int, index: int, raw: bytes) -> Json:
         out["cause"] = BurnCause(event[Field.CAUSE]).name.lower()
     if Field.REASON in event:
         out["reason"] = render_reason(event[Field.REASON])
+    render_contract_fields(event, out)
     return out
+
+
+#: CONTRACTS.md §20.1: the v2 event keys, with their JSON names; ids in text form, the rest hex.
+_CONTRACT_IDS = ((Field.CONTRACT, "contract"), (Field.FROM_CONTRACT, "from_contract"))
+_HEX_FIELDS = ((Field.CODE_HASH, "code_hash"), (Field.STORAGE_DIGEST, "storage_digest"))
+
+
+def render_contract_fields(event: dict[int, Any], out: Json) -> None:
+    """The keys a v2 event adds; ``detail`` (key 9) belongs to ``rejected`` events."""
+    for field, name in _CONTRACT_IDS:
+        if field in event:
+            out[name] = format_token_id(event[field])
+    for field, name in _HEX_FIELDS:
+        if field in event:
+            out[name] = bytes(event[field]).hex()
+    if Field.FUEL in event:
+        out["fuel_used"] = event[Field.FUEL]
+    if Field.DATA in event:
+        out["data"] = bytes(event[Field.DATA]).hex()
+    if Field.DETAIL in event:
+        out["detail"] = event[Field.DETAIL]
 
 
 def render_reason(code: int) -> Json:

@@ -35,6 +35,7 @@ from api.params import (
     format_outpoint,
     format_txid,
     parse_address,
+    parse_asset_id,
     parse_outpoint,
     parse_token_ref,
 )
@@ -42,7 +43,7 @@ from api.psbt import SpentOutput
 from api.render import Json, TokenNames, json_bytes, render_script
 from api.routes_tokens import resolve_token
 from indexer.store_view import StoreView
-from protocol.fields import format_token_id, parse_token_id
+from protocol.fields import format_token_id
 from protocol.params import U128_MAX, Network
 from protocol.tx import TransactionParseError, parse_transaction
 
@@ -142,10 +143,11 @@ def _funding(body: dict[str, Any], network: Network) -> tuple[Funding, ...]:
         declared = item.get("tokens", [])
         if not isinstance(declared, list) or len(declared) > MAX_DECLARED_TOKENS:
             raise bad_request("invalid_body", f"{where}tokens must be a list of token ids")
-        try:
-            tokens = frozenset(parse_token_id(_text(t, f"{where}tokens")) for t in declared)
-        except ValueError as exc:
-            raise bad_request("invalid_token", f"{where}tokens: {exc}") from None
+        # Token ids, or contract asset ids (HEIGHT:INDEX:SUB) such as an AMM's LP shares.
+        tokens = frozenset(
+            parse_asset_id(t, f"{where}tokens[{i}]", "invalid_token")
+            for i, t in enumerate(declared)
+        )
         weight = None
         if "input_weight" in item:
             weight = _int(item["input_weight"], f"{where}input_weight", 1, MAX_INPUT_WEIGHT)

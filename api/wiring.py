@@ -27,6 +27,7 @@ def api_settings(config: Config) -> ApiSettings:
         heavy_processes=config.api_heavy_processes,
         heavy_queue=config.api_heavy_queue,
         limits=connection_limits(config),
+        engine=config.engine_config,
     )
 
 

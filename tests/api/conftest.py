@@ -11,6 +11,7 @@ import pytest
 from api.app import create_app
 from api.context import ApiContext, ApiSettings
 from api.server import ServerThread
+from indexer.store import Store
 from protocol.params import Network
 from tests.api.world import World, build_world
 
@@ -26,10 +27,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     built.store.close()
 
 
-@pytest.fixture(scope="module")
-def client(world: World) -> Iterator[httpx.Client]:
+def serve(store: Store) -> Iterator[httpx.Client]:
+    """An HTTP client for the API over ``store``, served by uvicorn on a loopback port."""
     with (
-        ServerThread(create_app(ApiContext(world.store, SETTINGS))) as server,
+        ServerThread(create_app(ApiContext(store, SETTINGS))) as server,
         httpx.Client(base_url=server.url, timeout=30) as http,
     ):
         yield http
+
+
+@pytest.fixture(scope="module")
+def client(world: World) -> Iterator[httpx.Client]:
+    yield from serve(world.store)

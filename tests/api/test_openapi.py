@@ -54,37 +54,41 @@ def test_schemathesis_with_every_check_passes(world: World) -> None:
     """Schemathesis's full check set (``--checks all``: server errors, status codes, content
     types, response schemas, headers, positive data acceptance, negative data rejection,
     unsupported methods...) over real HTTP, with the connection guard in front."""
+    with ServerThread(create_app(ApiContext(world.store, SETTINGS))) as server:
+        # The stream never ends by itself (its refusals: test_sse.py).
+        run = schemathesis_run(server.url, "--exclude-path", "/v1/stream")
+    assert run.returncode == 0, run.stdout[-20_000:] + run.stderr[-5_000:]
+
+
+def schemathesis_run(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``st run`` with every check on the document served at ``url``."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "SCHEMATHESIS_HOOKS": "tests.api.schemathesis_hooks",
     }
-    with ServerThread(create_app(ApiContext(world.store, SETTINGS))) as server:
-        run = subprocess.run(
-            [
-                str(Path(sys.executable).parent / "st"),
-                "--config-file",
-                str(HERE / "schemathesis.toml"),
-                "run",
-                f"{server.url}/openapi.json",
-                "--checks",
-                "all",
-                "--max-examples",
-                str(MAX_EXAMPLES),
-                "--seed",
-                "11",
-                # The stream never ends by itself (its refusals: test_sse.py).
-                "--exclude-path",
-                "/v1/stream",
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            timeout=600,
-            check=False,
-        )
-    assert run.returncode == 0, run.stdout[-20_000:] + run.stderr[-5_000:]
+    return subprocess.run(
+        [
+            str(Path(sys.executable).parent / "st"),
+            "--config-file",
+            str(HERE / "schemathesis.toml"),
+            "run",
+            f"{url}/openapi.json",
+            "--checks",
+            "all",
+            "--max-examples",
+            str(MAX_EXAMPLES),
+            "--seed",
+            "11",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+        check=False,
+    )
 
 
 def test_the_document_follows_the_settings() -> None:
