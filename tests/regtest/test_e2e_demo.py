@@ -120,6 +120,15 @@ def _check_amm(lines: list[str], api: str) -> None:
     balances = httpx.get(f"{api}/v1/addresses/{trader}/balances", timeout=10).json()["balances"]
     held = {b["ticker"]: b["amount"] for b in balances if b.get("ticker")}
     assert held == {"USDX": str(usdx), "EURX": str(eurx)}, balances
+    # The printed request, sent: reserves are now 1,002,430 USDX (1,010,000 - 7,570) and
+    # 3,990,514 EURX; 5,000 USDX pays a fee of 15, so out = floor(4,985 * 3,990,514 /
+    # 1,007,415) = 19,746 EURX to output 0.
+    assert 4_985 * 3_990_514 // (1_002_430 + 4_985) == 19_746
+    simulated = httpx.post(target, json=body, timeout=30)
+    assert simulated.status_code == 200, simulated.text
+    answer = simulated.json()
+    assert answer["accepted"] is True, answer
+    assert [(c["vout"], c["amount"]) for c in answer["credits"]] == [(0, "19746")], answer
 
 
 def test_demo_once_checks_its_urls_then_says_they_stop() -> None:
