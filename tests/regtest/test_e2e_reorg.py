@@ -290,9 +290,17 @@ def test_reorg_ends_at_the_fresh_index_state(chain: Chain, depth: int, tmp_path:
         wait_until(lambda: len(api_poller.observations) > 1, 30, "the API poller's first looks")
         new_blocks = alice.miner.reorg(depth, txs=new.all)
         tip = indexer.wait_for(new_blocks[-1].hash_hex)
-        # One more complete look through the API once the store is at the new tip.
+        # Looks through the API until one reports a tip off the abandoned branch (/v1/status
+        # may be up to 100 ms old, so a count of looks alone may all predate the switch).
         looks = len(api_poller.observations)
-        wait_until(lambda: len(api_poller.observations) > looks + 1, 30, "the API's last looks")
+        wait_until(
+            lambda: any(
+                o.tip is not None and o.tip not in abandoned.block_hashes
+                for o in api_poller.observations[looks:]
+            ),
+            30,
+            "the API's look at the new tip",
+        )
     kept = _branch(new_blocks, new, ticker, dave)
     assert kept.token != abandoned.token
     store_poller.check_never_served(abandoned)
