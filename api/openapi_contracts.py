@@ -105,6 +105,7 @@ SIMULATED = obj(
         "detail": NULLABLE_INT,
         "fuel_limit": {"type": "integer"},
         "fuel_used": NULLABLE_INT,
+        "return_data": NULLABLE_HEX,
         "credits": array(obj({"vout": {"type": "integer"}, "asset": ASSET_ID, "amount": AMOUNT})),
         "custody": array(
             obj({"contract": TOKEN_ID, "asset": ASSET_ID, "before": AMOUNT, "after": AMOUNT})

@@ -185,7 +185,8 @@ def effects(
     """Apply ``tx`` (the call of ``request``) to ``state``, which is then thrown away."""
     # The machine's per-transaction step (no block around it, so no state root to compute).
     # It is private to Machine; a public ``apply_transaction`` there would be the cleaner seam.
-    events = machine._apply_tx(state, height, 1, tx, scripts={}, block={})
+    returned: list[bytes] = []
+    events = machine._apply_tx(state, height, 1, tx, scripts={}, block={}, returned=returned)
     rendered = [render_event(height, n, encode_event(event)) for n, event in enumerate(events)]
     rejected = next((e for e in events if e[Field.TYPE] == EventType.REJECTED), None)
     top = [
@@ -230,6 +231,10 @@ def effects(
         "detail": None if rejected is None else rejected.get(Field.DETAIL),
         "fuel_limit": request.fuel,
         "fuel_used": top[-1][Field.FUEL] if top and rejected is None else None,
+        # Not consensus (nothing records it): what the call handed back with return_data_set.
+        "return_data": returned[-1].hex()
+        if returned and returned[-1] and rejected is None
+        else None,
         "credits": credits,
         "custody": custody,
         "storage": storage,

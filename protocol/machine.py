@@ -57,6 +57,9 @@ class TxContext:
     block: dict[str, int] = field(default_factory=dict)
     #: The kind that owns an asset, or None (spec §6.0).
     owner: Callable[[Overlay, bytes], ContractKind | None] = lambda _state, _asset: None
+    #: Not consensus: where a simulator collects each top-level call's return data (None: no one
+    #: listens). Nothing here reaches state, events or the state root.
+    returned: list[bytes] | None = None
 
     @property
     def txid(self) -> bytes:
@@ -165,6 +168,7 @@ class Machine:
         *,
         scripts: dict[bytes, bytes],
         block: dict[str, int],
+        returned: list[bytes] | None = None,
     ) -> list[Event]:
         if tx.is_coinbase:
             return []  # spec §3.5
@@ -191,7 +195,7 @@ class Machine:
         ctx = self._context(
             state, height, tx_index, tx, pool=dict(pool), spent_authorities=spent_authorities
         )
-        ctx.drained, ctx.block = tuple(drained), block
+        ctx.drained, ctx.block, ctx.returned = tuple(drained), block, returned
         if carriers.has_message:
             try:
                 self._apply_message(ctx, carriers)

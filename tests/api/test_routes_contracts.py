@@ -173,6 +173,7 @@ def test_simulating_a_swap_shows_its_effects_and_writes_nothing(
     body = response.json()
     assert body["accepted"] is True and body["reason"] is None
     assert 0 < body["fuel_used"] <= body["fuel_limit"] == 10_000_000
+    assert body["return_data"] == u128(expected_out).hex()  # README: a swap returns its out
     assert body["credits"] == [{"vout": 0, "asset": ident(pool.b), "amount": str(expected_out)}]
     custody = {c["asset"]: (c["before"], c["after"]) for c in body["custody"]}
     assert custody == {
@@ -185,6 +186,16 @@ def test_simulating_a_swap_shows_its_effects_and_writes_nothing(
         assert list(view.state_items(b"")) == before
 
 
+def test_simulating_reserves_returns_them(http: httpx.Client, cworld: ContractWorld) -> None:
+    # contracts/README.md: op 4 returns reserve_a, reserve_b, lp_supply (u128), fee_bps (u16),
+    # little-endian; the pool of contract_world was made with a fee of 30 bps.
+    body = simulate(http, cworld, {"input": "04"}).json()
+    assert body["accepted"] is True and body["storage"] == [] and body["custody"] == []
+    reserves = (10**9 + SWAP_IN, 10**9 - SWAP_OUT, 10**9)
+    expected = b"".join(n.to_bytes(16, "little") for n in reserves) + (30).to_bytes(2, "little")
+    assert body["return_data"] == expected.hex()
+
+
 def test_a_call_that_aborts_reports_the_reason_and_returns_the_assets(
     http: httpx.Client, cworld: ContractWorld
 ) -> None:
@@ -192,6 +203,7 @@ def test_a_call_that_aborts_reports_the_reason_and_returns_the_assets(
     assert body["accepted"] is False
     assert body["reason"]["name"] == "contract_abort" and body["detail"] == test_amm.E_SLIPPAGE
     assert body["fuel_used"] is None and body["custody"] == [] and body["storage"] == []
+    assert body["return_data"] is None
     # Settled as if there were no message: the stand-in input's A goes to output 0.
     assert body["credits"] == [{"vout": 0, "asset": ident(cworld.pool.a), "amount": "5000"}]
 

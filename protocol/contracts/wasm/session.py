@@ -105,6 +105,8 @@ class Session:
             self.spend_block(limit)
             raise
         self.spend_block(used)
+        if self.ctx.returned is not None:
+            self.ctx.returned.append(frame.return_data)
 
     def execute(self, frame: Frame, export: str, fuel: int) -> int:
         """Run one call to completion; its fuel used, or Rejection on any trap (§19)."""
