@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from api import (
     compose_call,
+    compose_publish,
     routes_compose,
     routes_contracts,
     routes_history,
@@ -57,6 +58,7 @@ def all_routes() -> list[BaseRoute]:
         *routes_compose.ROUTES,
         *routes_contracts.ROUTES,
         *compose_call.ROUTES,
+        *compose_publish.ROUTES,
         *METRICS_ROUTES,
         Route("/openapi.json", openapi, methods=["GET"]),
     ]

@@ -125,6 +125,32 @@ SIMULATED = obj(
 )
 
 
+XONLY = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+MODULE_HEX = {"type": "string", "pattern": "^([0-9a-f]{2})+$"}
+SIGNED_LATER = obj(
+    {
+        "psbt": {"type": "string", "contentEncoding": "base64"},
+        "txid": TXID,
+        "fee": {"type": "integer"},
+        "vsize": {"type": "integer"},
+    }
+)
+PUBLISH_COMPOSED = obj(
+    {
+        "commit": SIGNED_LATER,
+        "reveal": SIGNED_LATER,
+        "commit_outpoint": OUTPOINT,
+        "commit_value": {"type": "integer"},
+        "leaf_script": HEX,
+        "control_block": HEX,
+        "internal_key": XONLY,
+        "tapleaf_hash": HEX,
+        "payload": HEX,
+        "events": array(EVENT),
+    }
+)
+
+
 def call_compose_body(min_fee_rate: float) -> Schema:
     """compose's funding, change and fee rate, the contract, and a simulation's call fields
     (its ``inputs`` aside: a composed call spends its funding)."""
@@ -179,6 +205,17 @@ def contract_paths(limit: Schema, min_fee_rate: float) -> dict[str, Any]:
                 params=[CONTRACT_PATH],
                 body=SIMULATE_BODY,
                 errors=(400, 404, 422, 503),
+            )
+        },
+        "/v1/compose/publish": {
+            "post": op(
+                "Unsigned commit and reveal PSBTs publishing a contract by taproot envelope, "
+                "refused unless the module is valid and the publish's simulation succeeds",
+                PUBLISH_COMPOSED,
+                body=compose_body(
+                    min_fee_rate, {"code": MODULE_HEX, "pubkey": XONLY}, {"init": HEX}
+                ),
+                errors=(400, 422, 503),
             )
         },
         "/v1/compose/call": {

@@ -1,0 +1,154 @@
+"""``POST /v1/compose/publish``: unsigned commit and reveal PSBTs of a publish by taproot
+envelope (spec/PROTOCOL.md §3.3, spec/CONTRACTS.md §16.1).
+
+The commit pays from the funding inputs to a P2TR output whose one leaf is the envelope
+under the caller's key (:mod:`api.envelope`), then the change. The reveal spends that output
+by script path to the change address; its fee is paid from the commit output, which holds
+exactly the reveal's fee plus a change above dust. The module is checked as the publish op
+checks it (§15), and the reveal, its witness stood in by a zero signature, is applied by the
+v2 machine to the tip's state with nothing written: refused unless the publish succeeds.
+"""
+
+from __future__ import annotations
+
+import base64
+from fractions import Fraction
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from api.body import json_object
+from api.compose import _short_of, _weight
+from api.context import context
+from api.envelope import envelope_output
+from api.errors import ApiError, bad_request, unprocessable
+from api.fees import compact_size_len, dust_threshold, fee_for, tx_weight, vsize
+from api.heavy import HeavyWork, Worker
+from api.psbt import SpentOutput, build_psbt, unsigned_tx
+from api.render import Json, json_bytes, render_event
+from api.routes_compose import _common, _field, _hex
+from protocol.cbor import encode_canonical
+from protocol.contracts.wasm import limits
+from protocol.contracts.wasm.kind import OP_PUBLISH
+from protocol.contracts.wasm.prepare import prepare_module
+from protocol.events import EventType, Field, encode_event
+from protocol.overlay import Overlay
+from protocol.params import PROTOCOL_VERSION
+from protocol.reasons import Rejection
+from protocol.tx import Transaction, TxInput, TxOutput, parse_transaction
+
+#: A BIP340 signature with the default sighash: what the signer adds to the reveal's witness.
+SIGNATURE_LEN = 64
+
+
+def _reveal_weight(leaf: bytes, control: bytes, change_script: bytes) -> int:
+    witness = 1 + sum(compact_size_len(len(i)) + len(i) for i in (bytes(64), leaf, control))
+    return tx_weight([(41 * 4 + witness, True)], [change_script])
+
+
+def compose_publish(worker: Worker, body: dict[str, Any], min_rate: Fraction) -> Json:
+    network = worker.store.identity.network
+    funding, change_script, rate = _common(network, body, min_rate)
+    code = _hex(_field(body, "code"), "code", "invalid_code")
+    init = _hex(body["init"], "init", "invalid_input") if body.get("init") else b""
+    if len(init) > limits.MAX_INPUT:
+        raise bad_request("invalid_input", f"init is over {limits.MAX_INPUT:,} bytes")
+    pubkey = _hex(_field(body, "pubkey"), "pubkey", "invalid_pubkey")
+    try:
+        prepare_module(code)
+    except Rejection as rejection:
+        raise unprocessable(
+            "invalid_module", f"the protocol would reject this module: {rejection.detail}"
+        ) from None
+    operation: dict[int, object] = {0: OP_PUBLISH, 1: code}
+    if init:
+        operation[2] = init
+    payload = encode_canonical({0: PROTOCOL_VERSION, 1: [operation]})
+    try:
+        envelope = envelope_output(pubkey, payload)
+    except ValueError:
+        raise bad_request(
+            "invalid_pubkey", "pubkey must be a 32-byte x-only key on the curve"
+        ) from None
+    leaf, control = envelope.leaf_script, envelope.control_block
+    reveal_weight = _reveal_weight(leaf, control, change_script)
+    reveal_fee = fee_for(reveal_weight, rate)
+    commit_value = reveal_fee + dust_threshold(change_script)
+    commit_script = envelope.script_pubkey
+    weight = tx_weight([_weight(f) for f in funding], [commit_script, change_script])
+    fee = fee_for(weight, rate)
+    total_in = sum(f.spent.value for f in funding)
+    change = total_in - commit_value - fee
+    if change < dust_threshold(change_script):
+        _short_of(total_in, fee + reveal_fee, dust_threshold(change_script) - change, rate)
+    spent = [f.spent for f in funding]
+    pairs = [(commit_value, commit_script), (change, change_script)]
+    commit = parse_transaction(unsigned_tx(spent, pairs))
+    point = commit.txid + bytes(4)
+    revealed = [(commit_value - reveal_fee, change_script)]
+    reveal_spent = [SpentOutput(point, commit_value, commit_script)]
+    reveal = parse_transaction(unsigned_tx(reveal_spent, revealed))
+    witness = (bytes(SIGNATURE_LEN), leaf, control)
+    reveal = Transaction(
+        reveal.txid,
+        (TxInput(commit.txid, 0, witness),),
+        tuple(TxOutput(v, s) for v, s in revealed),
+    )
+    with worker.store.read() as view:
+        tip = view.tip()
+        if tip is None:
+            raise ApiError(503, "not_synced", "no block is indexed yet; try again once one is")
+        height = tip.height + 1
+        state = Overlay(view)
+        events = worker.machine._apply_tx(state, height, 1, reveal, scripts={}, block={})
+    rendered = [render_event(height, n, encode_event(e)) for n, e in enumerate(events)]
+    rejected = next((r for r in rendered if r["type"] == EventType.REJECTED.label), None)
+    if rejected is not None or not any(e[Field.TYPE] == EventType.PUBLISH for e in events):
+        reason = "no publish" if rejected is None else rejected["reason"]["name"]
+        raise unprocessable(
+            "would_be_rejected",
+            f"the protocol would reject this publish: {reason}; nothing was composed",
+        )
+    return {
+        "commit": {
+            "psbt": _b64(build_psbt(spent, pairs)),
+            "txid": commit.txid[::-1].hex(),
+            "fee": fee,
+            "vsize": vsize(weight),
+        },
+        "reveal": {
+            "psbt": _b64(build_psbt(reveal_spent, revealed)),
+            "txid": reveal.txid[::-1].hex(),
+            "fee": reveal_fee,
+            "vsize": vsize(reveal_weight),
+        },
+        "commit_outpoint": f"{commit.txid[::-1].hex()}:0",
+        "commit_value": commit_value,
+        "leaf_script": leaf.hex(),
+        "control_block": control.hex(),
+        "internal_key": envelope.internal_key.hex(),
+        "tapleaf_hash": envelope.leaf_hash.hex(),
+        "payload": payload.hex(),
+        "events": rendered,
+    }
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def compose_publish_job(worker: Worker, body: dict[str, Any], min_rate: Fraction) -> bytes:
+    return json_bytes(compose_publish(worker, body, min_rate))
+
+
+async def compose_publish_endpoint(request: Request) -> Response:
+    body = await json_object(request)
+    heavy: HeavyWork = request.app.state.heavy
+    min_rate = context(request).settings.min_fee_rate
+    content = await heavy.run(compose_publish_job, body, min_rate)
+    return Response(content, media_type="application/json")
+
+
+ROUTES = [Route("/v1/compose/publish", compose_publish_endpoint, methods=["POST"])]
