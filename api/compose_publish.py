@@ -5,8 +5,9 @@ The commit pays from the funding inputs to a P2TR output whose one leaf is the e
 under the caller's key (:mod:`api.envelope`), then the change. The reveal spends that output
 by script path to the change address; its fee is paid from the commit output, which holds
 exactly the reveal's fee plus a change above dust. The module is checked as the publish op
-checks it (§15), and the reveal, its witness stood in by a zero signature, is applied by the
-v2 machine to the tip's state with nothing written: refused unless the publish succeeds.
+checks it (§15); funding inputs that carry assets are refused; and the reveal, its witness
+stood in by a zero signature, is applied by the v2 machine to the tip's state with nothing
+written: refused unless the publish succeeds.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.body import json_object
-from api.compose import _short_of, _weight
+from api.compose import _inputs, _short_of, _weight
 from api.context import context
 from api.envelope import envelope_output
 from api.errors import ApiError, bad_request, unprocessable
@@ -100,6 +101,14 @@ def compose_publish(worker: Worker, body: dict[str, Any], min_rate: Fraction) ->
         tip = view.tip()
         if tip is None:
             raise ApiError(503, "not_synced", "no block is indexed yet; try again once one is")
+        _, pool, authorities = _inputs(view, funding)
+        if pool or authorities:
+            # They would settle on the commit's envelope output (its default output, §7.4)
+            # and ride the reveal: refused rather than moved where the caller did not ask.
+            raise unprocessable(
+                "funding_carries_assets",
+                "a funding input carries assets; fund a publish with plain bitcoin",
+            )
         height = tip.height + 1
         state = Overlay(view)
         events = worker.machine._apply_tx(state, height, 1, reveal, scripts={}, block={})

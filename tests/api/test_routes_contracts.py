@@ -435,7 +435,12 @@ def test_compose_publish_of_the_amm(http: httpx.Client, cworld: ContractWorld) -
     ("change", "status", "code_"),
     [
         ({"code": "0061736d01000000ff"}, 422, "invalid_module"),
-        ({"init": ""}, 422, "would_be_rejected"),  # the AMM's init aborts on a short input
+        ({"init": ""}, 422, "would_be_rejected"),
+        (
+            {"funding": "assets"},
+            422,
+            "funding_carries_assets",
+        ),  # the AMM's init aborts on a short input
         ({"code": "zz"}, 400, "invalid_code"),
         ({"pubkey": "00" * 32}, 400, "invalid_pubkey"),
         ({"pubkey": "ab"}, 400, "invalid_pubkey"),
@@ -445,6 +450,14 @@ def test_compose_publish_of_the_amm(http: httpx.Client, cworld: ContractWorld) -
 def test_compose_publish_refusals(
     http: httpx.Client, cworld: ContractWorld, change: dict[str, object], status: int, code_: str
 ) -> None:
+    wallet = cworld.swap.outputs[0]  # holds A, B and the pool's LP shares
+    if change.get("funding") == "assets":
+        held = [ident(cworld.pool.a), ident(cworld.pool.b), ident((*cworld.pool.amm, 1))]
+        point = f"{cworld.swap.txid[::-1].hex()}:0"
+        script = wallet.script.hex()
+        change["funding"] = [
+            {"outpoint": point, "value": wallet.value, "script_pubkey": script, "tokens": held}
+        ]
     response = http.post("/v1/compose/publish", json=publish_body(cworld, **change))
     assert response.status_code == status, response.text
     assert response.json()["error"]["code"] == code_
