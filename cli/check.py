@@ -17,6 +17,7 @@ hides one is outvoted as long as another lists it.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 import cbor2
 import httpx
 
+from cli.exits import Exit
 from protocol.fields import format_token_id
 from protocol.records import UtxoAssets
 from protocol.state import UTXO_PREFIX, token_key
@@ -252,3 +254,14 @@ def run_check(indexers: Iterable[str], target: str, fetch: Fetch) -> Verified:
     if OUTPOINT.fullmatch(target):
         return checker.check_outpoints({base: [target] for base in checker._indexers})
     return checker.check_address(target)
+
+
+def cmd_check(indexers: list[str], target: str) -> int:
+    """Print balances proved against the root all ``indexers`` agree on; 1 if refused."""
+    try:
+        report = run_check(indexers, target, http_fetch())
+    except CheckRefusedError as exc:
+        print(f"check: refused: {exc}", file=sys.stderr)
+        return Exit.FAILED
+    print("\n".join(report.lines()))
+    return Exit.OK

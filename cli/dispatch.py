@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Callable
 
-from cli.check import CheckRefusedError, http_fetch, run_check
+from cli.check import cmd_check
 from cli.commands import cmd_index, cmd_rollback, cmd_status, cmd_verify
 from cli.exits import Exit
 from cli.failures import HANDLED, exit_code
@@ -61,14 +61,3 @@ def run(args: argparse.Namespace, shutdown: Shutdown) -> int:
         what = "stopped" if code is Exit.INTERRUPTED else "error"
         print(f"rootstate: {what}: {exc} (exit code {code.value})", file=sys.stderr)
         return code
-
-
-def cmd_check(indexers: list[str], target: str) -> int:
-    """Print balances proved against the root all ``indexers`` agree on; 1 if refused."""
-    try:
-        report = run_check(indexers, target, http_fetch())
-    except CheckRefusedError as exc:
-        print(f"check: refused: {exc}", file=sys.stderr)
-        return Exit.FAILED
-    print("\n".join(report.lines()))
-    return Exit.OK
