@@ -111,7 +111,7 @@ def compose_publish(worker: Worker, body: dict[str, Any], min_rate: Fraction) ->
             )
         height = tip.height + 1
         state = Overlay(view)
-        events = worker.machine._apply_tx(state, height, 1, reveal, scripts={}, block={})
+        events = worker.machine.apply_transaction(state, height, 1, reveal)
     rendered = [render_event(height, n, encode_event(e)) for n, e in enumerate(events)]
     rejected = next((r for r in rendered if r["type"] == EventType.REJECTED.label), None)
     if rejected is not None or not any(e[Field.TYPE] == EventType.PUBLISH for e in events):

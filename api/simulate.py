@@ -184,9 +184,8 @@ def effects(
 ) -> Json:
     """Apply ``tx`` (the call of ``request``) to ``state``, which is then thrown away."""
     # The machine's per-transaction step (no block around it, so no state root to compute).
-    # It is private to Machine; a public ``apply_transaction`` there would be the cleaner seam.
     returned: list[bytes] = []
-    events = machine._apply_tx(state, height, 1, tx, scripts={}, block={}, returned=returned)
+    events = machine.apply_transaction(state, height, 1, tx, returned=returned)
     rendered = [render_event(height, n, encode_event(event)) for n, event in enumerate(events)]
     rejected = next((e for e in events if e[Field.TYPE] == EventType.REJECTED), None)
     top = [

@@ -139,7 +139,9 @@ class Machine:
         scripts: dict[bytes, bytes] = {}
         block: dict[str, int] = {}
         for tx_index, tx in transactions:
-            events.extend(self._apply_tx(state, height, tx_index, tx, scripts=scripts, block=block))
+            events.extend(
+                self.apply_transaction(state, height, tx_index, tx, scripts=scripts, block=block)
+            )
         encoded = tuple(encode_event(event) for event in events)
         block_events_hash = events_hash(encoded)
         writes, undo = state.diff()
@@ -159,17 +161,38 @@ class Machine:
             outputs=outputs,
         )
 
-    def _apply_tx(
+    def apply_transaction(
         self,
         state: Overlay,
         height: int,
         tx_index: int,
         tx: Transaction,
         *,
-        scripts: dict[bytes, bytes],
-        block: dict[str, int],
+        scripts: dict[bytes, bytes] | None = None,
+        block: dict[str, int] | None = None,
         returned: list[bytes] | None = None,
     ) -> list[Event]:
+        """spec §7.2: apply ``tx``, the ``tx_index``-th transaction of the block at ``height``,
+        to ``state`` in place and return its events in the order of spec §7.8.
+
+        This is the step :meth:`apply_block` takes per transaction (spec §7.1), so applying a
+        block's transactions one by one here over one ``state`` with shared ``scripts`` and
+        ``block`` changes the state exactly as ``apply_block`` does; the block commitment
+        (spec §11) is ``apply_block``'s alone. A caller that applies one transaction on its
+        own (a simulation, a compose check) leaves the keywords at their defaults:
+
+        - ``block``: the counters a contract kind keeps for the whole block, e.g. the block
+          fuel budget (CONTRACTS.md §21.2); None starts fresh ones, as for a block holding
+          only ``tx``.
+        - ``scripts``: where each outpoint this transaction credits gets its output script
+          (not state: apply_block hands them to the store); None collects nothing.
+        - ``returned``: not consensus; where each top-level contract call's return data is
+          appended for a simulator (``set_return``, CONTRACTS.md §17.3); None: no one listens.
+        """
+        if scripts is None:
+            scripts = {}
+        if block is None:
+            block = {}
         if tx.is_coinbase:
             return []  # spec §3.5
         carriers = find_carriers(tx)
