@@ -80,7 +80,11 @@ def create_app(ctx: ApiContext) -> Starlette:
     middleware.append(Middleware(BodyLimit, limit=settings.max_body_bytes))
 
     heavy = HeavyWork(
-        ctx.reader.config, settings.heavy_processes, settings.heavy_queue, settings.engine
+        ctx.reader.config,
+        settings.heavy_processes,
+        settings.heavy_queue,
+        settings.engine,
+        modules=settings.module_cache,
     )
     streams = StreamHub(ctx, heavy)
 

@@ -12,6 +12,7 @@ from api.guard import ConnectionLimits
 from api.monitor import Monitor
 from engine.config import WasmtimeConfig
 from indexer.follow import FollowStats
+from indexer.module_cache import ModuleCacheConfig
 from indexer.store_reader import StoreReader
 from protocol.params import Network
 
@@ -51,6 +52,9 @@ class ApiSettings:
     limits: ConnectionLimits = field(default_factory=ConnectionLimits)
     #: The contract engine heavy-work processes run calls with (compose, simulate).
     engine: WasmtimeConfig = field(default_factory=WasmtimeConfig)
+    #: The indexer's compiled-module cache, which heavy-work processes load from read-only
+    #: (never writing to it); None, or a bound of 0 (the cache off): they compile every module.
+    module_cache: ModuleCacheConfig | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.default_page_size <= self.max_page_size:

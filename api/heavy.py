@@ -4,18 +4,20 @@ A compose request (up to 250 inputs, 64 transfers, then a dry run of the protoco
 or a batch of 1,000 outpoint lookups costs tens of milliseconds of pure Python. On the event
 loop that time is taken from every other request, and a thread would not help (the GIL);
 so such work runs in a small pool of processes, each with the store open read-only (LMDB
-readers in other processes see the same committed snapshots).
+readers in other processes see the same committed snapshots) and the indexer's on-disk
+compiled-module cache read-only too (:mod:`indexer.module_cache`): a worker's first call of
+a contract loads the machine code the indexer compiled instead of compiling it again.
 
-The interface, for compose, batch lookups and later contract simulation::
+The interface, for compose, batch lookups and contract simulation::
 
     body = await heavy.run(job, *args)
 
 ``job`` is a module-level function ``job(worker: Worker, *args) -> T``; it runs in a worker
-process and gets the worker's store and protocol machine. ``args`` and the result cross the
-process boundary by pickle, so they are plain data (an :class:`ApiError` raised by the job is
-re-raised to the caller). At most ``processes`` jobs run at once and ``queue`` more wait;
-past that :meth:`HeavyWork.run` refuses at once with 503 ``busy`` and a Retry-After, so a
-flood of heavy requests is shed instead of queued without bound.
+process and gets the worker's store, protocol machine and contract engine. ``args`` and the
+result cross the process boundary by pickle, so they are plain data (an :class:`ApiError`
+raised by the job is re-raised to the caller). At most ``processes`` jobs run at once and
+``queue`` more wait; past that :meth:`HeavyWork.run` refuses at once with 503 ``busy`` and a
+Retry-After, so a flood of heavy requests is shed instead of queued without bound.
 """
 
 from __future__ import annotations
@@ -29,12 +31,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Concatenate, NoReturn, ParamSpec, TypeVar
 
 from api.errors import ApiError
 from engine.config import WasmtimeConfig
-from indexer.contract_engine import contract_engine, contract_machine
+from indexer.contract_engine import CachedEngine, contract_engine, contract_machine
 from indexer.module_cache import ModuleCacheConfig
 from indexer.store_config import StoreConfig
 from indexer.store_reader import StoreReader, open_reader
@@ -53,6 +55,7 @@ class Worker:
 
     store: StoreReader
     machine: Machine
+    engine: CachedEngine  # the machine's contract engine
 
 
 # One per worker process, set by its initializer: the pool gives jobs no other way to reach
@@ -60,13 +63,21 @@ class Worker:
 _worker: list[Worker] = []
 
 
-def _start_worker(config: StoreConfig, parent: int, engine: WasmtimeConfig) -> None:
-    # The v2 machine, so compose can spend contract assets and simulate can run calls. No
-    # on-disk module cache: the indexer owns that directory (it evicts and cleans it), so a
-    # worker compiles a module once itself and keeps it in the engine's memory cache.
-    no_disk_cache = ModuleCacheConfig(config.path / "modules", 0)
-    machine = contract_machine(contract_engine(engine, no_disk_cache))
-    _worker.append(Worker(open_reader(config), machine))
+def worker_module_cache(modules: ModuleCacheConfig | None, store: StoreConfig) -> ModuleCacheConfig:
+    """The module cache of a worker: the indexer's, read-only (the indexer owns that directory:
+    it writes, evicts and cleans it), or off when the indexer's is off or unknown."""
+    if modules is None:
+        return ModuleCacheConfig(store.path / "modules", 0)
+    return replace(modules, read_only=True)
+
+
+def _start_worker(
+    config: StoreConfig, parent: int, engine: WasmtimeConfig, modules: ModuleCacheConfig | None
+) -> None:
+    # The v2 machine, so compose can spend contract assets and simulate can run calls. A
+    # module the indexer has compiled is loaded from its cache, not compiled again here.
+    cached = contract_engine(engine, worker_module_cache(modules, config))
+    _worker.append(Worker(open_reader(config), contract_machine(cached), cached))
     threading.Thread(target=_exit_with, args=(parent,), name="orphan-watch", daemon=True).start()
 
 
@@ -93,9 +104,14 @@ class HeavyWork:
         processes: int,
         queue: int,
         engine: WasmtimeConfig | None = None,
+        *,
+        modules: ModuleCacheConfig | None = None,
     ) -> None:
+        """``modules``: the indexer's compiled-module cache, which the workers read and never
+        write (see :func:`worker_module_cache`); None: they compile every module themselves."""
         self._store = store
         self._engine = engine or WasmtimeConfig()
+        self._modules = modules
         self.processes = processes
         self.limit = processes + queue
         #: Jobs submitted and not finished (a job's process keeps working if its client left).
@@ -109,7 +125,7 @@ class HeavyWork:
                 self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(self._store, os.getpid(), self._engine),
+                initargs=(self._store, os.getpid(), self._engine, self._modules),
             )
         return self._pool
 

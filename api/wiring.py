@@ -28,6 +28,7 @@ def api_settings(config: Config) -> ApiSettings:
         heavy_queue=config.api_heavy_queue,
         limits=connection_limits(config),
         engine=config.engine_config,
+        module_cache=config.module_cache,
     )
 
 

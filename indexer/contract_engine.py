@@ -76,7 +76,7 @@ class CachedEngine:
         if not loaded:
             self.engine.compiled(code_hash, module)
             self.compiles += 1
-            if self.cache.enabled:
+            if self.cache.writable:
                 serialized = self.engine.serialize(code_hash)
                 if serialized is not None:
                     self.cache.store(key, serialized)

@@ -13,6 +13,14 @@ code. The artefact is trusted native code once the checks pass, so the directory
 as private as the store. Writes go to a temporary file renamed into place (a crash leaves
 the old file or none). The directory is bounded: above ``max_bytes`` the least recently
 used files (by modification time, refreshed on every load) are deleted.
+
+One process owns a directory: the indexer, which writes, evicts and removes leftover
+temporary files. Others (the API's heavy-work processes, which simulate calls) open it
+``read_only``: they load with every check above and otherwise never touch the directory
+(no write, no eviction, no cleanup, no creation, no modification-time refresh), so the
+owner's bound and LRU order are its own. Since the owner only ever renames whole files into
+place or deletes them, a reader sees a whole file or none; a file evicted between two loads
+is simply absent, which means compile, as does a damaged one (left where it is).
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ _TMP_PREFIX = ".tmp-"
 class ModuleCacheConfig:
     directory: Path
     max_bytes: int  # the directory's bound; 0 disables the cache
+    read_only: bool = False  # load only: another process owns the directory (see above)
 
     def __post_init__(self) -> None:
         if self.max_bytes < 0:
@@ -50,7 +59,7 @@ class ModuleCache:
         self.config = config
         self._sizes: dict[str, int] = {}  # file name -> size of the files we know of
         self._enabled = config.max_bytes > 0
-        if self._enabled:
+        if self._enabled and not config.read_only:
             try:
                 config.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
                 for path in config.directory.iterdir():
@@ -69,6 +78,11 @@ class ModuleCache:
         return self._enabled
 
     @property
+    def writable(self) -> bool:
+        """Whether :meth:`store` keeps what it is given (enabled and not read-only)."""
+        return self._enabled and not self.config.read_only
+
+    @property
     def total_bytes(self) -> int:
         return sum(self._sizes.values())
 
@@ -78,7 +92,8 @@ class ModuleCache:
         return self.config.directory / (key.hex() + SUFFIX)
 
     def load(self, key: bytes) -> bytes | None:
-        """The artefact stored under ``key``, or None (absent, or dropped as damaged)."""
+        """The artefact stored under ``key``, or None (absent, or damaged: dropped unless
+        read-only)."""
         if not self.enabled:
             return None
         path = self._path(key)
@@ -93,14 +108,19 @@ class ModuleCache:
             or raw[len(MAGIC) : len(MAGIC) + KEY_LEN] != key
             or raw[len(MAGIC) + KEY_LEN : _HEAD_LEN] != hashlib.sha256(artefact).digest()
         ):
-            log.warning("dropping the damaged compiled-module file %s; recompiling", path.name)
+            what = "ignoring" if self.config.read_only else "dropping"
+            log.warning("%s the damaged compiled-module file %s; recompiling", what, path.name)
             self.discard(key)
             return None
-        os.utime(path)  # the eviction order is least recently used
+        if not self.config.read_only:
+            os.utime(path)  # the eviction order is least recently used
         return artefact
 
     def discard(self, key: bytes) -> None:
+        """Delete the file under ``key``; a read-only cache leaves it to the directory's owner."""
         path = self._path(key)
+        if self.config.read_only:
+            return
         try:
             path.unlink(missing_ok=True)
         except OSError as exc:
@@ -110,7 +130,7 @@ class ModuleCache:
     def store(self, key: bytes, artefact: bytes) -> None:
         """Write atomically, then evict down to the bound. An OSError (full disk, read-only
         directory) only costs a recompile later, so it is logged, not raised."""
-        if not self.enabled:
+        if not self.writable:
             return
         path = self._path(key)
         data = MAGIC + key + hashlib.sha256(artefact).digest() + artefact

@@ -13,6 +13,7 @@ from api.context import ApiContext, ApiSettings
 from api.server import ServerThread
 from indexer.store import Store
 from protocol.params import Network
+from tests.api.contract_world import ContractWorld, build_contract_world
 from tests.api.world import World, build_world
 
 SETTINGS = ApiSettings(
@@ -23,6 +24,14 @@ SETTINGS = ApiSettings(
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     built = build_world(tmp_path_factory.mktemp("api") / "store")
+    yield built
+    built.store.close()
+
+
+@pytest.fixture(scope="module")
+def cworld(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ContractWorld]:
+    """The AMM world of tests/api/contract_world.py, one per test module."""
+    built = build_contract_world(tmp_path_factory.mktemp("contracts") / "store")
     yield built
     built.store.close()
 

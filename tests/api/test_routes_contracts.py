@@ -13,19 +13,12 @@ from api.routes_contracts import custody_of
 from protocol.params import MAGIC
 from regtest.keys import Key
 from tests.api.conftest import serve
-from tests.api.contract_world import SWAP_IN, SWAP_OUT, ContractWorld, build_contract_world
+from tests.api.contract_world import SWAP_IN, SWAP_OUT, ContractWorld
 from tests.api.psbt_reader import read_psbt
 from tests.api.test_openapi import schemathesis_run
 from tests.api.world import ALICE, BOB, address, display
 from tests.contracts import test_amm
 from tests.contracts.sdk import asset, code, slot, u16, u32, u128
-
-
-@pytest.fixture(scope="module")
-def cworld(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ContractWorld]:
-    built = build_contract_world(tmp_path_factory.mktemp("contracts") / "store")
-    yield built
-    built.store.close()
 
 
 @pytest.fixture(scope="module")

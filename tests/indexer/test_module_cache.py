@@ -151,3 +151,72 @@ def test_threads_sharing_the_engine_compile_once(tmp_path: Path, reference: Outc
         outcomes = list(threads.map(lambda _: run(engine), range(3)))
     assert outcomes == [reference] * 3
     assert (engine.compiles, engine.loads) == (1, 0)
+
+
+def read_only(directory: Path, max_bytes: int = 64 << 20) -> CachedEngine:
+    cache = ModuleCache(ModuleCacheConfig(directory, max_bytes, read_only=True))
+    return CachedEngine(WasmtimeEngine(WasmtimeConfig(backend="cranelift")), cache)
+
+
+def listing(directory: Path) -> dict[str, tuple[bytes, int]]:
+    """Every entry of ``directory`` (hidden ones too): its bytes and modification time."""
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in directory.iterdir()}
+
+
+def test_a_read_only_cache_loads_what_the_owner_wrote_and_never_writes(
+    tmp_path: Path, reference: Outcome
+) -> None:
+    run(cached(tmp_path))  # the owner (the indexer) compiles and writes
+    (tmp_path / ".tmp-owner-writing").write_bytes(b"partial")  # the owner, mid-write
+    before = listing(tmp_path)
+    reader = read_only(tmp_path)
+    assert run(reader) == reference
+    assert (reader.compiles, reader.loads) == (0, 1)
+    key = reader.engine.cache_key(AMM_HASH)
+    reader.cache.store(bytes(KEY_LEN), b"artefact")
+    reader.cache.discard(key)
+    assert not reader.cache.writable
+    assert listing(tmp_path) == before  # byte for byte, and not even touched
+
+
+def test_a_read_only_cache_ignores_a_damaged_file_and_leaves_it(
+    tmp_path: Path, reference: Outcome
+) -> None:
+    run(cached(tmp_path))
+    (path,) = files(tmp_path)
+    path.write_bytes(path.read_bytes()[:1000])  # truncated
+    before = listing(tmp_path)
+    reader = read_only(tmp_path)
+    assert run(reader) == reference
+    assert (reader.compiles, reader.loads) == (1, 0)
+    assert listing(tmp_path) == before  # the owner repairs it, not a reader
+
+
+def test_a_file_evicted_before_a_read_only_load_means_compile(
+    tmp_path: Path, reference: Outcome
+) -> None:
+    run(cached(tmp_path))
+    reader = read_only(tmp_path)
+    for path in files(tmp_path):
+        path.unlink()  # the owner's eviction, after the reader opened the directory
+    assert run(reader) == reference
+    assert (reader.compiles, reader.loads) == (1, 0)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_cache_never_creates_its_directory(tmp_path: Path, reference: Outcome) -> None:
+    reader = read_only(tmp_path / "modules")
+    assert run(reader) == reference
+    assert (reader.compiles, reader.loads) == (1, 0)
+    assert list(tmp_path.iterdir()) == []
+    run(cached(tmp_path / "modules"))  # the owner starts later: a reader finds its file
+    later = read_only(tmp_path / "modules")
+    assert run(later) == reference and (later.compiles, later.loads) == (0, 1)
+
+
+def test_a_read_only_cache_with_no_bound_is_off(tmp_path: Path, reference: Outcome) -> None:
+    run(cached(tmp_path))
+    reader = read_only(tmp_path, max_bytes=0)  # the indexer's cache is off: so is the reader
+    assert not reader.cache.enabled
+    assert run(reader) == reference
+    assert (reader.compiles, reader.loads) == (1, 0)
