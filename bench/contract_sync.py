@@ -27,7 +27,6 @@ import logging
 import pstats
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,16 +36,15 @@ from typing import Any
 
 import cbor2
 
-from indexer.config import Config
+from bench.child import add_child_arguments, config_of, run_child
 from indexer.node_thread import NodeThread
 from indexer.progress import Progress
 from indexer.runtime import engine_for, follower, node_settings, open_for
-from protocol.params import Network
 from regtest.client import NodeRpc
 from regtest.keys import Key
 from regtest.launch import NodeKind
 from regtest.mining import COINBASE_MATURITY, ChainTip, Miner
-from regtest.node import NodeConfig, RegtestNode
+from regtest.node import NodeConfig, NodeInfo, RegtestNode
 from regtest.script import rootstate_op_return
 from regtest.spend import Coin, Envelope, KeyPathSpend, sign_inputs
 from regtest.tx import OutPoint, Tx, TxIn, TxOut
@@ -161,20 +159,9 @@ def build_chain(node: NodeRpc, blocks: int, swaps: int) -> tuple[int, int, int]:
     return first, last, blocks * swaps
 
 
-def _config(args: argparse.Namespace, data_dir: Path) -> Config:
-    return Config(
-        network=Network.REGTEST,
-        data_dir=data_dir,
-        rpc_url=args.rpc_url,
-        rpc_user=args.rpc_user,
-        rpc_password=args.rpc_password,
-        activation_height=args.first,
-    )
-
-
 def catch_up_child(args: argparse.Namespace) -> None:
     """In the child: index first..last into a fresh store; print the figures as JSON."""
-    config = _config(args, Path(args.data_dir))
+    config = config_of(args)
     node = NodeThread(node_settings(config))
     store = open_for(config, node)
     profile = cProfile.Profile() if args.profile else None
@@ -221,20 +208,11 @@ def catch_up_child(args: argparse.Namespace) -> None:
     print(json.dumps(result))
 
 
-def _child(args: argparse.Namespace, info: Any, data_dir: Path, profile: bool) -> dict[str, Any]:
-    command = [
-        sys.executable,
-        "-m",
-        "bench.contract_sync",
-        "--child",
-        *("--rpc-url", info.rpc_url, "--rpc-user", info.rpc_user),
-        *("--rpc-password", info.rpc_password, "--data-dir", str(data_dir)),
-        *("--first", str(args.first), "--last", str(args.last)),
-        *(["--profile"] if profile else []),
-    ]
-    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
-    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return figures
+def _child(
+    args: argparse.Namespace, info: NodeInfo, data_dir: Path, profile: bool
+) -> dict[str, Any]:
+    extra = ["--profile"] if profile else []
+    return run_child("bench.contract_sync", info, data_dir, args.first, args.last, *extra)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -287,11 +265,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--swaps", type=int, default=500, help="swaps per block")
     parser.add_argument("--kind", choices=[k.value for k in NodeKind], default="btcd")
     parser.add_argument("--profile", action="store_true", help="profile the warm pass")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    for name in ("--rpc-url", "--rpc-user", "--rpc-password", "--data-dir"):
-        parser.add_argument(name, help=argparse.SUPPRESS)
-    parser.add_argument("--first", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--last", type=int, help=argparse.SUPPRESS)
+    add_child_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     logging.getLogger("httpx").setLevel(logging.WARNING)

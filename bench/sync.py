@@ -27,7 +27,6 @@ import argparse
 import json
 import logging
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +35,7 @@ from typing import Any
 
 import cbor2
 
+from bench.child import add_child_arguments, child_config, config_of, run_child
 from indexer.config import Config
 from indexer.node_thread import NodeThread
 from indexer.progress import Progress
@@ -43,7 +43,6 @@ from indexer.runtime import follower, node_settings, open_for
 from indexer.scan import outpoint_from_utxo_key, scan_block
 from indexer.store_config import StoreConfig
 from indexer.store_reader import open_reader
-from protocol.params import Network
 from protocol.state import UTXO_PREFIX
 from regtest.bulk import BulkBlockFactory, BulkConfig, Carrier, Payload
 from regtest.client import NodeRpc
@@ -90,17 +89,6 @@ def build_chain(node: NodeRpc, blocks: int, target_size: int) -> tuple[int, int]
     return first.block.height, first.block.height + blocks - 1
 
 
-def _config(url: str, user: str, password: str, data_dir: Path, start: int) -> Config:
-    return Config(
-        network=Network.REGTEST,
-        data_dir=data_dir,
-        rpc_url=url,
-        rpc_user=user,
-        rpc_password=password,
-        activation_height=start,
-    )
-
-
 def fetch_only(config: Config, first: int, last: int) -> tuple[float, int, list[bytes]]:
     node = NodeThread(node_settings(config))
     try:
@@ -113,7 +101,7 @@ def fetch_only(config: Config, first: int, last: int) -> tuple[float, int, list[
 
 def catch_up_child(args: argparse.Namespace) -> None:
     """Runs in the child: index first..last into a fresh store, print figures as JSON."""
-    config = _config(args.rpc_url, args.rpc_user, args.rpc_password, Path(args.store), args.first)
+    config = config_of(args)
     node = NodeThread(node_settings(config))
     store = open_for(config, node)
     try:
@@ -150,33 +138,10 @@ def run(args: argparse.Namespace, kind: NodeKind) -> dict[str, object]:
                 first, last = build_chain(node, args.blocks, args.target_size)
             finally:
                 node.close()
-            store_dir = Path(scratch) / "store"
-            config = _config(info.rpc_url, info.rpc_user, info.rpc_password, store_dir, first)
+            data_dir = Path(scratch) / "data"
+            config = child_config(info.rpc_url, info.rpc_user, info.rpc_password, data_dir, first)
             log.info("catch-up pass (child process)")
-            child = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.sync",
-                    "--child",
-                    "--rpc-url",
-                    info.rpc_url,
-                    "--rpc-user",
-                    info.rpc_user,
-                    "--rpc-password",
-                    info.rpc_password,
-                    "--store",
-                    str(store_dir),
-                    "--first",
-                    str(first),
-                    "--last",
-                    str(last),
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            caught = json.loads(child.stdout.strip().splitlines()[-1])
+            caught = run_child("bench.sync", info, data_dir, first, last)
             # After the catch-up, so both passes find the node's caches equally warm.
             log.info("fetch-only pass over heights %s..%s", f"{first:,}", f"{last:,}")
             fetch_s, total, raws = fetch_only(config, first, last)
@@ -227,11 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--blocks", type=int, default=200)
     parser.add_argument("--target-size", type=int, default=1_000_000)
     parser.add_argument("--kind", choices=[*(k.value for k in NodeKind), "both"], default="both")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    for name in ("--rpc-url", "--rpc-user", "--rpc-password", "--store"):
-        parser.add_argument(name, help=argparse.SUPPRESS)
-    parser.add_argument("--first", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--last", type=int, help=argparse.SUPPRESS)
+    add_child_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     logging.getLogger("httpx").setLevel(logging.WARNING)
