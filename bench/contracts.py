@@ -1,4 +1,4 @@
-"""Contract figures for issue 8 §6: ``python -m bench.contracts [--swaps 300] [--blocks 4]``.
+"""Contract figures for issues 8 and 9: ``python -m bench.contracts [--swaps 300] [--blocks 4]``.
 
 In one run, on both engine back ends (cranelift and pulley):
 
@@ -12,6 +12,11 @@ In one run, on both engine back ends (cranelift and pulley):
   ``--handoff`` adds the figure without it (one thread hand-off per contract call);
 - publish cost (validate + instrument + compile) of a generated ~50 KB module;
 - a warm call of that module with its compiled code cached;
+- simulating one AMM swap (``POST /v1/contracts/{id}/simulate``'s job) on the LMDB store:
+  in-process, then in a fresh heavy-work process (:mod:`api.heavy`) the way the API runs it,
+  its first simulate compiling the AMM (module cache off) or loading the machine code the
+  indexer wrote (cache on, read-only), then its steady latency; ``--simulate-only`` prints
+  only these;
 - peak RSS of the process.
 
 Each figure is given as wall time and as CPU time per operation: CPU time is one core's
@@ -21,21 +26,28 @@ cost whatever else the machine runs (this one is shared), wall time what a user 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
+import json
 import resource
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import cbor2
 import wasmtime
 
 from api.compose import carrier_script
+from api.heavy import HeavyWork, Worker
+from api.simulate import CallRequest, parse_call, simulate, simulate_job
 from bench.wasm import big_module
 from engine.config import Backend, WasmtimeConfig
 from engine.wasmtime_engine import WasmtimeEngine
+from indexer.contract_engine import contract_engine, contract_machine
+from indexer.module_cache import ModuleCacheConfig
 from indexer.store import Store, open_store
 from indexer.store_config import ChainIdentity, StoreConfig
 from protocol.cbor import encode_canonical
@@ -203,21 +215,28 @@ def swaps_in_memory(
     return timer
 
 
+@contextmanager
+def amm_store(pool: AmmPool, data_dir: Path) -> Iterator[Store]:
+    """A real LMDB store under ``data_dir`` (as ``<data_dir>/regtest``) holding ``pool``'s
+    blocks so far: the tokens, the pool and its liquidity."""
+    identity = ChainIdentity(Network.REGTEST, FIRST_HEIGHT, PROTOCOL_VERSION, bytes(32))
+    with open_store(StoreConfig(data_dir / "regtest"), identity) as store:
+        store.apply_blocks(pool.applied)
+        yield store
+
+
 def swaps_on_lmdb(engine: WasmtimeEngine, blocks: int, per_block: int) -> Timer:
     """The same over the real LMDB store: each block read from and committed to it."""
     pool = AmmPool(engine)
     timer = Timer()
-    with tempfile.TemporaryDirectory() as tmp:
-        identity = ChainIdentity(Network.REGTEST, FIRST_HEIGHT, PROTOCOL_VERSION, bytes(32))
-        with open_store(StoreConfig(Path(tmp) / "store"), identity) as store:
-            store.apply_blocks(pool.applied)  # the set-up: tokens, pool, liquidity
-            prior, height = pool.state_hash, pool.height
-            for _ in range(blocks):
-                txs = pool.swaps(per_block)
-                with timer.timing():
-                    effects = engine.run(stored_block, store, pool.machine, prior, height, txs)
-                check(effects, txs)
-                prior, height = effects.state_hash, height + 1
+    with tempfile.TemporaryDirectory() as tmp, amm_store(pool, Path(tmp)) as store:
+        prior, height = pool.state_hash, pool.height
+        for _ in range(blocks):
+            txs = pool.swaps(per_block)
+            with timer.timing():
+                effects = engine.run(stored_block, store, pool.machine, prior, height, txs)
+            check(effects, txs)
+            prior, height = effects.state_hash, height + 1
     return timer
 
 
@@ -251,6 +270,88 @@ def publish_cost(engine: WasmtimeEngine) -> tuple[int, float, float, float, int]
     return len(raw), prepare, compile_, warm, result.fuel_used
 
 
+def swap_request(pool: AmmPool) -> CallRequest:
+    """A simulate request (POST /v1/contracts/{id}/simulate) of a 1,000-unit swap of A."""
+    body = {
+        "input": (bytes([SWAP]) + u(0, 16) + u(0, 4)).hex(),
+        "assets": [{"asset": f"{pool.a[0]}:{pool.a[1]}", "amount": "1000"}],
+    }
+    return parse_call(f"{pool.amm[0]}:{pool.amm[1]}", body, Network.REGTEST)
+
+
+def engine_counts(worker: Worker) -> tuple[int, int]:
+    """A heavy-work job: (modules compiled, modules loaded from disk) by the worker so far."""
+    return worker.engine.compiles, worker.engine.loads
+
+
+def first_heavy_simulations(
+    store: StoreConfig, engine: WasmtimeConfig, modules: ModuleCacheConfig, request: CallRequest
+) -> tuple[list[float], tuple[int, int]]:
+    """A fresh heavy-work process (started, store open), then 20 simulations of ``request``
+    one after another: the wall seconds of each and the worker's (compiles, loads)."""
+    heavy = HeavyWork(store, 1, 0, engine, modules=modules)
+
+    async def scenario() -> tuple[list[float], tuple[int, int]]:
+        await heavy.run(engine_counts)  # the worker is up
+        seconds = []
+        for _ in range(20):
+            started = time.perf_counter()
+            body = json.loads(await heavy.run(simulate_job, request))
+            seconds.append(time.perf_counter() - started)
+            assert body["accepted"], body
+        return seconds, await heavy.run(engine_counts)
+
+    try:
+        return asyncio.run(scenario())
+    finally:
+        heavy.close()
+
+
+def simulate_report(backend: Backend) -> None:
+    """Simulating an AMM swap: in-process, then in a heavy-work process the way the API runs
+    it, whose first simulation compiles the AMM or loads the indexer's compiled module."""
+    config = WasmtimeConfig(backend=backend)
+    pool = AmmPool(WasmtimeEngine(config))
+    request = swap_request(pool)
+    with tempfile.TemporaryDirectory() as tmp, amm_store(pool, Path(tmp)) as store:
+        # What the indexer leaves in <data_dir>/modules once it has run the AMM.
+        modules = ModuleCacheConfig(Path(tmp) / "modules", 64 << 20)
+        indexer = contract_machine(contract_engine(config, modules))
+        with store.read() as view:
+            tip = view.tip()
+            assert tip is not None
+            in_process = wall_ms(lambda: simulate(view, indexer, tip.height + 1, request))
+            cpu = per_op(lambda: simulate(view, indexer, tip.height + 1, request))
+        print(
+            f"[{backend}] simulate of an AMM swap, in-process on the LMDB store: "
+            f"p50 {in_process[len(in_process) // 2]:,.2f} ms, "
+            f"p90 {in_process[len(in_process) * 9 // 10]:,.2f} ms wall ({len(in_process):,} "
+            f"runs); {cpu * 1e6:,.0f} µs CPU each"
+        )
+        for name, cache in (("cache off", replace(modules, max_bytes=0)), ("cache on", modules)):
+            seconds, (compiles, loads) = first_heavy_simulations(
+                store.config, config, cache, request
+            )
+            rest = sorted(seconds[1:])
+            print(
+                f"[{backend}] heavy worker, module {name}: first simulate "
+                f"{seconds[0] * 1e3:,.1f} ms ({compiles} compiled, {loads} loaded from disk), "
+                f"then p50 {rest[len(rest) // 2] * 1e3:,.2f} ms"
+            )
+
+
+def wall_ms(fn: Callable[[], object], seconds: float = 1.0) -> list[float]:
+    """Sorted wall milliseconds of each call of ``fn`` over about ``seconds`` (after one)."""
+    fn()
+    out = []
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        begun = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - begun) * 1e3)
+    return sorted(out)
+
+
 def per_op(fn: Callable[[], object], seconds: float = 1.0) -> float:
     """Mean CPU seconds per call of ``fn`` over about ``seconds`` of wall time."""
     fn()
@@ -267,6 +368,9 @@ def peak_rss_mib() -> float:
 
 
 def report(backend: Backend, args: argparse.Namespace) -> None:
+    simulate_report(backend)
+    if args.simulate_only:
+        return
     engine = WasmtimeEngine(WasmtimeConfig(backend=backend))
     total = args.blocks * args.swaps
     memory = swaps_in_memory(engine, args.blocks, args.swaps)
@@ -303,6 +407,7 @@ def main() -> None:
     parser.add_argument(
         "--handoff", action="store_true", help="also apply blocks off the engine's thread"
     )
+    parser.add_argument("--simulate-only", action="store_true", help="only the simulate figures")
     args = parser.parse_args()
     backends: list[Backend] = ["cranelift", "pulley"] if args.backend == "both" else [args.backend]
     for backend in backends:
