@@ -23,7 +23,8 @@ T = TypeVar("T")
 
 class CachedEngine:
     """A ContractEngine: before a code hash first runs, its compiled module comes from the
-    disk cache if there, else is compiled once and written there.
+    disk cache if there, else is compiled once and written there (unless the cache is
+    read-only: the API's heavy-work processes load what the indexer wrote, and write nothing).
 
     ``_loaded`` mirrors the engine's in-memory LRU (same bound, touched on every execution,
     nested ones included since they come through here too), so the disk is read only when
