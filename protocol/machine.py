@@ -173,7 +173,8 @@ class Machine:
         returned: list[bytes] | None = None,
     ) -> list[Event]:
         """spec §7.2: apply ``tx``, the ``tx_index``-th transaction of the block at ``height``,
-        to ``state`` in place and return its events in the order of spec §7.8.
+        to ``state`` in place and return its events in the order of spec §7.8. Pure like the
+        rest of the machine: it changes nothing but ``state`` and the keyword collectors.
 
         This is the step :meth:`apply_block` takes per transaction (spec §7.1), so applying a
         block's transactions one by one here over one ``state`` with shared ``scripts`` and
