@@ -2,7 +2,7 @@
 envelope (spec/PROTOCOL.md §3.3, spec/CONTRACTS.md §16.1).
 
 The commit pays from the funding inputs to a P2TR output whose one leaf is the envelope
-under the caller's key (:mod:`api.envelope`), then the change. The reveal spends that output
+under the caller's key (:mod:`protocol.envelope`), then the change. The reveal spends that output
 by script path to the change address; its fee is paid from the commit output, which holds
 exactly the reveal's fee plus a change above dust. The module is checked as the publish op
 checks it (§15); funding inputs that carry assets are refused; and the reveal, its witness
@@ -23,7 +23,6 @@ from starlette.routing import Route
 from api.body import json_object
 from api.compose import _inputs, _short_of, _weight
 from api.context import context
-from api.envelope import envelope_output
 from api.errors import ApiError, bad_request, unprocessable
 from api.fees import compact_size_len, dust_threshold, fee_for, tx_weight, vsize
 from api.heavy import HeavyWork, Worker
@@ -34,6 +33,7 @@ from protocol.cbor import encode_canonical
 from protocol.contracts.wasm import limits
 from protocol.contracts.wasm.kind import OP_PUBLISH
 from protocol.contracts.wasm.prepare import prepare_module
+from protocol.envelope import EnvelopeOutput
 from protocol.events import EventType, Field, encode_event
 from protocol.overlay import Overlay
 from protocol.params import PROTOCOL_VERSION
@@ -68,7 +68,7 @@ def compose_publish(worker: Worker, body: dict[str, Any], min_rate: Fraction) ->
         operation[2] = init
     payload = encode_canonical({0: PROTOCOL_VERSION, 1: [operation]})
     try:
-        envelope = envelope_output(pubkey, payload)
+        envelope = EnvelopeOutput.create(pubkey, payload, pubkey)
     except ValueError:
         raise bad_request(
             "invalid_pubkey", "pubkey must be a 32-byte x-only key on the curve"

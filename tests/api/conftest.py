@@ -1,5 +1,6 @@
-"""Fixtures: the hand-checked history of tests/api/world.py in a real store, served by
-uvicorn on a loopback port, and an HTTP client for it."""
+"""Fixtures: the hand-checked histories of tests/api/world.py (tokens) and
+tests/api/contract_world.py (contracts) in real stores, served by uvicorn on a loopback
+port, and HTTP clients for them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from api.context import ApiContext, ApiSettings
 from api.server import ServerThread
 from indexer.store import Store
 from protocol.params import Network
+from tests.api.contract_world import ContractWorld, build_contract_world
 from tests.api.world import World, build_world
 
 SETTINGS = ApiSettings(
@@ -39,3 +41,15 @@ def serve(store: Store) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="module")
 def client(world: World) -> Iterator[httpx.Client]:
     yield from serve(world.store)
+
+
+@pytest.fixture(scope="module")
+def cworld(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ContractWorld]:
+    built = build_contract_world(tmp_path_factory.mktemp("contracts") / "store")
+    yield built
+    built.store.close()
+
+
+@pytest.fixture(scope="module")
+def http(cworld: ContractWorld) -> Iterator[httpx.Client]:
+    yield from serve(cworld.store)
