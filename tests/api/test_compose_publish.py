@@ -1,5 +1,7 @@
 """``POST /v1/compose/publish``: the envelope decoded by hand, the reveal spending the
-commit."""
+commit, and BIP371's taproot fields read back with a PSBT reader written from the BIPs and
+compared with values computed here (tagged hashes with hashlib, the tweak with embit's
+secp256k1 binding)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import hashlib
 
 import httpx
 import pytest
+from embit.util import secp256k1  # type: ignore[import-untyped]
 
 from protocol.params import MAGIC
 from regtest.keys import Key
@@ -14,6 +17,12 @@ from tests.api.contract_world import ContractWorld
 from tests.api.psbt_reader import read_psbt
 from tests.api.world import ALICE, BOB, address, display
 from tests.contracts.sdk import asset, code, u16
+
+#: BIP341's suggested provably unspendable point H = lift_x(sha256(G)), from the BIP's text.
+NUMS = bytes.fromhex("50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0")
+#: BIP371 key types.
+IN_WITNESS_UTXO, IN_TAP_LEAF_SCRIPT, IN_TAP_INTERNAL_KEY, IN_TAP_MERKLE_ROOT = 1, 0x15, 0x17, 0x18
+OUT_TAP_INTERNAL_KEY, OUT_TAP_TREE = 0x05, 0x06
 
 
 def ident(ref: tuple[int, ...]) -> str:
@@ -62,8 +71,9 @@ def test_compose_publish_of_the_amm(http: httpx.Client, cworld: ContractWorld) -
     assert b"".join(chunks) == bytes.fromhex(answer["payload"])
     assert code("amm") in bytes.fromhex(answer["payload"])
     control = bytes.fromhex(answer["control_block"])
-    assert len(control) == 33 and control[0] & 0xFE == 0xC0 and control[1:] == PUBLISHER.xonly
-    assert answer["internal_key"] == PUBLISHER.xonly.hex()
+    # The internal key is unspendable, so no signer can take the key path and drop the envelope.
+    assert len(control) == 33 and control[0] & 0xFE == 0xC0 and control[1:] == NUMS
+    assert answer["internal_key"] == NUMS.hex()
     prefix = hashlib.sha256(b"TapLeaf").digest()
     length = b"\xfd" + len(leaf).to_bytes(2, "little")
     expected = hashlib.sha256(prefix + prefix + b"\xc0" + length + leaf).digest()
@@ -114,3 +124,45 @@ def test_compose_publish_refusals(
     response = http.post("/v1/compose/publish", json=publish_body(cworld, **change))
     assert response.status_code == status, response.text
     assert response.json()["error"]["code"] == code_
+
+
+def _tagged(tag: str, data: bytes) -> bytes:
+    prefix = hashlib.sha256(tag.encode()).digest()
+    return hashlib.sha256(prefix + prefix + data).digest()
+
+
+def test_compose_publish_psbts_carry_bip371_fields(
+    http: httpx.Client, cworld: ContractWorld
+) -> None:
+    response = http.post("/v1/compose/publish", json=publish_body(cworld))
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    leaf = bytes.fromhex(answer["leaf_script"])  # decoded by hand above
+    leaf_with_length = b"\xfd" + len(leaf).to_bytes(2, "little") + leaf
+    leaf_hash = _tagged("TapLeaf", b"\xc0" + leaf_with_length)
+    # Q = lift_x(NUMS) + int(TapTweak(NUMS || leaf hash))·G: one leaf, its hash is the root.
+    tweak = _tagged("TapTweak", NUMS + leaf_hash)
+    point = secp256k1.ec_pubkey_add(secp256k1.ec_pubkey_parse(b"\x02" + NUMS), tweak)
+    sec = secp256k1.ec_pubkey_serialize(point)
+    control = bytes([0xC0 | (sec[0] & 1)]) + NUMS
+    commit, reveal = read_psbt(answer["commit"]["psbt"]), read_psbt(answer["reveal"]["psbt"])
+    commit_script = b"\x51\x20" + sec[1:]
+    assert commit.tx.outputs[0].script == commit_script
+    # The commit's P2TR output: its internal key and its tree, one leaf at depth 0, v0xc0.
+    assert commit.outputs[0] == {
+        bytes([OUT_TAP_INTERNAL_KEY]): NUMS,
+        bytes([OUT_TAP_TREE]): b"\x00\xc0" + leaf_with_length,
+    }
+    assert commit.outputs[1] == {}  # the change carries nothing
+    assert all(set(i) == {bytes([IN_WITNESS_UTXO])} for i in commit.inputs)
+    # The reveal's input: what it spends, and all a signer needs for the script path.
+    [spending] = reveal.inputs
+    assert spending == {
+        bytes([IN_WITNESS_UTXO]): spending[bytes([IN_WITNESS_UTXO])],
+        bytes([IN_TAP_LEAF_SCRIPT]) + control: leaf + b"\xc0",
+        bytes([IN_TAP_INTERNAL_KEY]): NUMS,
+        bytes([IN_TAP_MERKLE_ROOT]): leaf_hash,
+    }
+    assert reveal.witness_utxo(0) == (answer["commit_value"], commit_script)
+    assert reveal.outputs == [{}]
+    assert answer["control_block"] == control.hex() and answer["tapleaf_hash"] == leaf_hash.hex()
