@@ -6,7 +6,8 @@ The commit's funding inputs and the call's inputs are key-path spends embit sign
 wallet would; the reveal's script-path input is signed from the BIP371 fields in its PSBT
 alone (the leaf script, control block, internal key and merkle root; embit computes the
 BIP341 script-path sighash), its final witness set by hand from those same fields, since
-embit's finalizer knows no tapscript. The node's script validation is the judge of the signatures.
+embit's finalizer knows no tapscript. The node's script validation is the judge of the
+signatures; on bitcoind, Core's decodepsbt also reads both PSBTs' taproot fields back.
 Expected values are worked out by hand from contracts/README.md: adding 1,000,000 A and
 4,000,000 B to the empty pool mints isqrt(4 * 10^12) = 2,000,000 shares, 1,000 of them
 locked in custody.
@@ -42,6 +43,8 @@ PREMINE = 10**9
 FEE_BPS = 30
 ADD_A, ADD_B = 1_000_000, 4_000_000
 SHARES, LOCKED = 2_000_000, 1_000
+#: BIP341's unspendable point H, the envelope's internal key (from the BIP's text).
+NUMS = "50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0"
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +92,7 @@ def test_publish_and_call_the_amm_from_composed_psbts(
     server, url = serve_api(node.info, tmp_path_factory.mktemp("e2e-compose-data"), "run")
     try:
         with httpx.Client(base_url=url, timeout=60) as api:
-            run_scenario(rpc, api)
+            run_scenario(rpc, api, node.info.kind)
     finally:
         rpc.close()
         assert server.terminate() == 0, server.log_tail()
@@ -109,7 +112,7 @@ def _mine_and_sync(alice: Wallet, rpc: NodeRpc, api: httpx.Client, what: str) ->
     wait_until(lambda: synced(api, rpc.block_count()), 60, what)
 
 
-def run_scenario(rpc: NodeRpc, api: httpx.Client) -> None:
+def run_scenario(rpc: NodeRpc, api: httpx.Client, kind: NodeKind) -> None:
     alice = Wallet(rpc, Key.derive("e2e compose alice"))
     alice.fund(1)
     # Two tokens premined to alice's output 1, their authorities bound to output 2.
@@ -123,7 +126,7 @@ def run_scenario(rpc: NodeRpc, api: httpx.Client) -> None:
         deploys.append(deploy)
     _mine_and_sync(alice, rpc, api, "the index to include the deploys")
     token_a, token_b = (token_of(rpc, d) for d in deploys)
-    amm = publish(rpc, api, alice, (token_a, token_b), deploys)
+    amm = publish(rpc, api, alice, (token_a, token_b), deploys, kind=kind)
     add_liquidity(rpc, api, alice, amm=amm, tokens=(token_a, token_b), deploys=deploys)
 
 
@@ -134,12 +137,29 @@ def _plain_coin(alice: Wallet, deploys: list[Tx]) -> OutPoint:
     return max(plain, key=lambda c: c.value).outpoint
 
 
+def core_reads_the_taproot_fields(rpc: NodeRpc, answer: dict[str, Any]) -> None:
+    """Bitcoin Core's own PSBT decoder reads the BIP371 fields back (it rebuilds the tap
+    tree and refuses one that does not complete)."""
+    leaf, control = answer["leaf_script"], answer["control_block"]
+    [spending] = rpc.call("decodepsbt", answer["reveal"]["psbt"])["inputs"]
+    assert spending["taproot_scripts"] == [
+        {"script": leaf, "leaf_ver": 0xC0, "control_blocks": [control]}
+    ]
+    assert spending["taproot_internal_key"] == control[2:] == NUMS
+    assert spending["taproot_merkle_root"] == answer["tapleaf_hash"]
+    paid = rpc.call("decodepsbt", answer["commit"]["psbt"])["outputs"][0]
+    assert paid["taproot_internal_key"] == NUMS
+    assert paid["taproot_tree"] == [{"depth": 0, "leaf_ver": 0xC0, "script": leaf}]
+
+
 def publish(
     rpc: NodeRpc,
     api: httpx.Client,
     alice: Wallet,
     tokens: tuple[TokenRef, TokenRef],
     deploys: list[Tx],
+    *,
+    kind: NodeKind,
 ) -> tuple[int, int]:
     module = example_module("amm")
     token_a, token_b = tokens
@@ -154,6 +174,8 @@ def publish(
     composed = api.post("/v1/compose/publish", json=body)
     assert composed.status_code == 200, composed.text
     answer = composed.json()
+    if kind is NodeKind.BITCOIND:
+        core_reads_the_taproot_fields(rpc, answer)
     commit = sign_key_paths(answer["commit"]["psbt"], alice.key)
     reveal = sign_reveal(answer["reveal"]["psbt"], alice.key)
     assert (commit.txid_hex, reveal.txid_hex) == (
