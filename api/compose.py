@@ -34,6 +34,7 @@ from protocol.machine import Machine
 from protocol.params import MAGIC_PUSH, MAX_CHUNK
 from protocol.reasons import Reason
 from protocol.records import UtxoAssets
+from protocol.script import push_data
 from protocol.state import token_key, utxo_key
 from protocol.tx import parse_transaction
 
@@ -90,15 +91,7 @@ class Composition:
 def carrier_script(payload: bytes) -> bytes:
     """spec §3.2: OP_RETURN, the magic push, then the payload in pushes of at most 520."""
     pushes = [payload[i : i + MAX_CHUNK] for i in range(0, len(payload), MAX_CHUNK)]
-    return b"\x6a" + MAGIC_PUSH + b"".join(_push(chunk) for chunk in pushes)
-
-
-def _push(data: bytes) -> bytes:
-    if len(data) <= 75:
-        return bytes([len(data)]) + data
-    if len(data) <= 0xFF:
-        return b"\x4c" + bytes([len(data)]) + data
-    return b"\x4d" + len(data).to_bytes(2, "little") + data
+    return b"\x6a" + MAGIC_PUSH + b"".join(push_data(chunk) for chunk in pushes)
 
 
 def _token_ref(token: bytes) -> list[int]:

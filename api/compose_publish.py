@@ -2,12 +2,20 @@
 envelope (spec/PROTOCOL.md §3.3, spec/CONTRACTS.md §16.1).
 
 The commit pays from the funding inputs to a P2TR output whose one leaf is the envelope
-under the caller's key (:mod:`api.envelope`), then the change. The reveal spends that output
-by script path to the change address; its fee is paid from the commit output, which holds
-exactly the reveal's fee plus a change above dust. The module is checked as the publish op
-checks it (§15); funding inputs that carry assets are refused; and the reveal, its witness
-stood in by a zero signature, is applied by the v2 machine to the tip's state with nothing
-written: refused unless the publish succeeds.
+under the caller's key (:mod:`protocol.envelope`), then the change. The reveal spends that
+output by script path to the change address; its fee is paid from the commit output, which
+holds exactly the reveal's fee plus a change above dust.
+
+The output's internal key is BIP341's unspendable NUMS point, not the caller's key: the
+reveal must be a script-path spend (a key-path spend carries no envelope, and the publish
+would vanish with the commit output spent), and a signer holding the internal key would
+pick the cheaper key path. The caller's key still spends the output through the leaf, so
+no funds depend on the reveal. Both PSBTs carry BIP371's taproot fields (:mod:`api.psbt`):
+a standard signer signs the reveal from the PSBT alone.
+
+The module is checked as the publish op checks it (§15); funding inputs that carry assets
+are refused; and the reveal, its witness stood in by a zero signature, is applied by the v2
+machine to the tip's state with nothing written: refused unless the publish succeeds.
 """
 
 from __future__ import annotations
@@ -23,7 +31,6 @@ from starlette.routing import Route
 from api.body import json_object
 from api.compose import _inputs, _short_of, _weight
 from api.context import context
-from api.envelope import envelope_output
 from api.errors import ApiError, bad_request, unprocessable
 from api.fees import compact_size_len, dust_threshold, fee_for, tx_weight, vsize
 from api.heavy import HeavyWork, Worker
@@ -34,10 +41,12 @@ from protocol.cbor import encode_canonical
 from protocol.contracts.wasm import limits
 from protocol.contracts.wasm.kind import OP_PUBLISH
 from protocol.contracts.wasm.prepare import prepare_module
+from protocol.envelope import EnvelopeOutput
 from protocol.events import EventType, Field, encode_event
 from protocol.overlay import Overlay
 from protocol.params import PROTOCOL_VERSION
 from protocol.reasons import Rejection
+from protocol.taproot import NUMS_INTERNAL_KEY
 from protocol.tx import Transaction, TxInput, TxOutput, parse_transaction
 
 #: A BIP340 signature with the default sighash: what the signer adds to the reveal's witness.
@@ -68,7 +77,7 @@ def compose_publish(worker: Worker, body: dict[str, Any], min_rate: Fraction) ->
         operation[2] = init
     payload = encode_canonical({0: PROTOCOL_VERSION, 1: [operation]})
     try:
-        envelope = envelope_output(pubkey, payload)
+        envelope = EnvelopeOutput.create(pubkey, payload, NUMS_INTERNAL_KEY)
     except ValueError:
         raise bad_request(
             "invalid_pubkey", "pubkey must be a 32-byte x-only key on the curve"
@@ -89,7 +98,8 @@ def compose_publish(worker: Worker, body: dict[str, Any], min_rate: Fraction) ->
     commit = parse_transaction(unsigned_tx(spent, pairs))
     point = commit.txid + bytes(4)
     revealed = [(commit_value - reveal_fee, change_script)]
-    reveal_spent = [SpentOutput(point, commit_value, commit_script)]
+    tap_leaf = (envelope.output, envelope.leaf)
+    reveal_spent = [SpentOutput(point, commit_value, commit_script, tap_leaf=tap_leaf)]
     reveal = parse_transaction(unsigned_tx(reveal_spent, revealed))
     witness = (bytes(SIGNATURE_LEN), leaf, control)
     reveal = Transaction(
@@ -122,7 +132,7 @@ def compose_publish(worker: Worker, body: dict[str, Any], min_rate: Fraction) ->
         )
     return {
         "commit": {
-            "psbt": _b64(build_psbt(spent, pairs)),
+            "psbt": _b64(build_psbt(spent, pairs, {0: envelope.output})),
             "txid": commit.txid[::-1].hex(),
             "fee": fee,
             "vsize": vsize(weight),

@@ -209,7 +209,8 @@ def contract_paths(limit: Schema, min_fee_rate: float) -> dict[str, Any]:
         },
         "/v1/compose/publish": {
             "post": op(
-                "Unsigned commit and reveal PSBTs publishing a contract by taproot envelope, "
+                "Unsigned commit and reveal PSBTs publishing a contract by taproot envelope "
+                "(with BIP371's taproot fields: the reveal signs from its PSBT alone), "
                 "refused unless the module is valid and the publish's simulation succeeds",
                 PUBLISH_COMPOSED,
                 body=compose_body(

@@ -1,8 +1,9 @@
-"""Reading Bitcoin scripts as a sequence of operations (spec §3.2).
+"""Reading Bitcoin scripts as a sequence of operations (spec §3.2), and writing data pushes.
 
 Only what the carriers need: each operation's opcode, its pushed data when it is a data
-push, and where it ends. Data pushes are opcodes 0x00 to 0x4e; everything else is a
-non-push operation, OP_1NEGATE and OP_1..OP_16 included (spec §3.2).
+push, and where it ends; and the shortest push of given data, which builds carriers. Data
+pushes are opcodes 0x00 to 0x4e; everything else is a non-push operation, OP_1NEGATE and
+OP_1..OP_16 included (spec §3.2).
 """
 
 from __future__ import annotations
@@ -17,6 +18,27 @@ OP_PUSHDATA4 = 0x4E
 OP_IF = 0x63
 OP_ENDIF = 0x68
 OP_RETURN = 0x6A
+
+
+MAX_DIRECT_PUSH = 75
+
+
+def push_data(data: bytes) -> bytes:
+    """Push ``data`` with the shortest length prefix.
+
+    One-byte values are pushed as data (01 xx), never as OP_1..OP_16, so a reader that
+    collects data pushes sees every byte; empty data is OP_0.
+    """
+    size = len(data)
+    if size == 0:
+        return bytes((OP_0,))
+    if size <= MAX_DIRECT_PUSH:
+        return bytes((size,)) + data
+    if size <= 0xFF:
+        return bytes((OP_PUSHDATA1, size)) + data
+    if size <= 0xFFFF:
+        return bytes((OP_PUSHDATA2,)) + size.to_bytes(2, "little") + data
+    return bytes((OP_PUSHDATA4,)) + size.to_bytes(4, "little") + data
 
 
 class TruncatedScript(Exception):  # noqa: N818 - a script shape, reported as such

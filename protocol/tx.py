@@ -15,6 +15,17 @@ NULL_TXID = bytes(32)
 COINBASE_VOUT = 0xFFFFFFFF
 
 
+def compact_size(n: int) -> bytes:
+    """Bitcoin's CompactSize unsigned integer (the length prefix of scripts and witnesses)."""
+    if n < 0xFD:
+        return bytes((n,))
+    if n <= 0xFFFF:
+        return b"\xfd" + n.to_bytes(2, "little")
+    if n <= 0xFFFF_FFFF:
+        return b"\xfe" + n.to_bytes(4, "little")
+    return b"\xff" + n.to_bytes(8, "little")
+
+
 class TransactionParseError(ValueError):
     """The bytes are not one serialized Bitcoin transaction."""
 

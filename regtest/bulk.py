@@ -16,10 +16,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 
+from protocol.script import push_data
 from regtest.client import NodeRpc
 from regtest.keys import Key
 from regtest.mining import COINBASE_MATURITY, MAX_BLOCK_WEIGHT, Block, ChainTip, Miner
-from regtest.script import push_data, rootstate_op_return
+from regtest.script import rootstate_op_return
 from regtest.spend import Coin, Envelope, KeyPathSpend, sign_inputs
 from regtest.tx import OutPoint, Tx, TxIn, TxOut
 

@@ -13,17 +13,18 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from indexer.block_check import merkle_root
+from protocol.script import push_data
+from protocol.tx import compact_size
 from regtest.client import NodeRpc
 from regtest.hashing import sha256d
 from regtest.rpc import RpcError
-from regtest.script import push_data, push_int
+from regtest.script import push_int
 from regtest.tx import (
     COINBASE_PREVOUT,
     SEQUENCE_FINAL,
     Tx,
     TxIn,
     TxOut,
-    compact_size,
     parse_tx,
     read_compact_size,
 )

@@ -6,7 +6,8 @@ import hashlib
 import struct
 from collections.abc import Sequence
 
-from regtest.hashing import sha256, sha256d, tagged_hash
+from protocol.taproot import tagged_hash
+from regtest.hashing import sha256, sha256d
 from regtest.tx import Tx, TxOut, ser_bytes
 
 SIGHASH_DEFAULT = 0x00

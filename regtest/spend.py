@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from protocol.envelope import EnvelopeOutput
 from protocol.params import MAGIC_PUSH, MAX_CHUNK
+from protocol.taproot import TapLeaf, TaprootOutput
 from regtest.hashing import hash160
 from regtest.keys import ZERO_AUX, Key
-from regtest.script import envelope_script, p2tr_script, p2wpkh_script
+from regtest.script import p2wpkh_script
 from regtest.sighash import (
     SIGHASH_ALL,
     SIGHASH_DEFAULT,
@@ -20,7 +22,6 @@ from regtest.sighash import (
     p2wpkh_script_code,
     segwit_v0_digest,
 )
-from regtest.taproot import TapLeaf, TaprootOutput
 from regtest.tx import OutPoint, Tx, TxIn, TxOut
 
 #: BIP341: the first byte of an annex.
@@ -46,7 +47,7 @@ class KeyPathSpend:
     @classmethod
     def for_key(cls, internal: Key, output: TaprootOutput | None = None) -> KeyPathSpend:
         output = output or TaprootOutput.create(internal.xonly)
-        return cls(output, output.key_path_signer(internal))
+        return cls(output, key_path_signer(output, internal))
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,14 @@ class Envelope:
         magic_push: bytes = MAGIC_PUSH,
         internal_key: bytes | None = None,
     ) -> Envelope:
-        script = envelope_script(key.xonly, payload, chunk_size=chunk_size, magic_push=magic_push)
-        leaf = TapLeaf(script)
-        output = TaprootOutput.create(internal_key or key.xonly, leaf)
-        return cls(payload, key, leaf, output)
+        built = EnvelopeOutput.create(
+            key.xonly,
+            payload,
+            internal_key or key.xonly,
+            chunk_size=chunk_size,
+            magic_push=magic_push,
+        )
+        return cls(payload, key, built.leaf, built.output)
 
     @property
     def script_pubkey(self) -> bytes:
@@ -179,4 +184,11 @@ def sign_inputs(
 
 def key_path_script(key: Key) -> bytes:
     """The P2TR output script of `key` with no script tree (BIP86-style)."""
-    return p2tr_script(TaprootOutput.create(key.xonly).output_key)
+    return TaprootOutput.create(key.xonly).script_pubkey
+
+
+def key_path_signer(output: TaprootOutput, internal: Key) -> Key:
+    """The key that signs key-path spends of ``output``."""
+    if internal.xonly != output.internal_key:
+        raise ValueError("key does not match this output's internal key")
+    return internal.tweaked(output.tweak)

@@ -10,6 +10,7 @@ import struct
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from protocol.tx import compact_size
 from regtest.hashing import sha256d
 
 _U32 = struct.Struct("<I")
@@ -26,16 +27,6 @@ WITNESS_SCALE = 4
 
 class TxParseError(ValueError):
     """The bytes are not one well-formed transaction."""
-
-
-def compact_size(n: int) -> bytes:
-    if n < 0xFD:
-        return bytes((n,))
-    if n <= 0xFFFF:
-        return b"\xfd" + _U16.pack(n)
-    if n <= 0xFFFFFFFF:
-        return b"\xfe" + _U32.pack(n)
-    return b"\xff" + _U64.pack(n)
 
 
 def read_compact_size(buf: bytes, pos: int) -> tuple[int, int]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from protocol.taproot import TaprootOutput
 from regtest.address import REGTEST_HRP, script_to_address
 from regtest.client import NodeRpc
 from regtest.keys import Key
 from regtest.mining import COINBASE_MATURITY, Block, Miner
 from regtest.script import p2wpkh_script, rootstate_op_return
 from regtest.spend import Coin, Envelope, KeyPathSpend, P2wpkhSpend, Spend, sign_inputs
-from regtest.taproot import TaprootOutput
 from regtest.tx import OutPoint, Tx, TxIn, TxOut
 
 #: Smallest change output worth creating (P2TR dust threshold at the default relay fee).

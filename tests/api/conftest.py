@@ -1,5 +1,6 @@
-"""Fixtures: the hand-checked history of tests/api/world.py in a real store, served by
-uvicorn on a loopback port, and an HTTP client for it."""
+"""Fixtures: the hand-checked histories of tests/api/world.py (tokens) and
+tests/api/contract_world.py (contracts) in real stores, served by uvicorn on a loopback
+port, and HTTP clients for them."""
 
 from __future__ import annotations
 
@@ -48,3 +49,8 @@ def serve(store: Store) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="module")
 def client(world: World) -> Iterator[httpx.Client]:
     yield from serve(world.store)
+
+
+@pytest.fixture(scope="module")
+def http(cworld: ContractWorld) -> Iterator[httpx.Client]:
+    yield from serve(cworld.store)

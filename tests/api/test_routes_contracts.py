@@ -4,26 +4,17 @@ tests/api/contract_world.py (figures worked out there by hand)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from api.routes_contracts import custody_of
-from protocol.params import MAGIC
-from regtest.keys import Key
-from tests.api.conftest import serve
 from tests.api.contract_world import SWAP_IN, SWAP_OUT, ContractWorld
 from tests.api.psbt_reader import read_psbt
 from tests.api.test_openapi import schemathesis_run
 from tests.api.world import ALICE, BOB, address, display
 from tests.contracts import test_amm
-from tests.contracts.sdk import asset, code, slot, u16, u32, u128
-
-
-@pytest.fixture(scope="module")
-def http(cworld: ContractWorld) -> Iterator[httpx.Client]:
-    yield from serve(cworld.store)
+from tests.contracts.sdk import code, slot, u32, u128
 
 
 def ident(ref: tuple[int, ...]) -> str:
@@ -357,100 +348,3 @@ def test_compose_call_refusals(
     response = http.post("/v1/compose/call", json=body)
     assert response.status_code == status, response.text
     assert response.json()["error"]["code"] == code
-
-
-#: compose/publish: the envelope decoded by hand, the reveal spending the commit.
-PUBLISHER = Key.derive("publisher")
-
-
-def publish_body(cworld: ContractWorld, **change: object) -> dict[str, object]:
-    """A second AMM over the world's pair (contracts/README.md's init: A, B, fee_bps)."""
-    init = asset(cworld.pool.a) + asset(cworld.pool.b) + u16(30)
-    return {
-        "code": code("amm").hex(),
-        "init": init.hex(),
-        "pubkey": PUBLISHER.xonly.hex(),
-        "funding": [{"outpoint": "cd" * 32 + ":1", "value": 200_000, "script_pubkey": ALICE.hex()}],
-        "change_address": address(BOB),
-        "fee_rate": 2,
-        **change,
-    }
-
-
-def pushes(script: bytes, start: int, end: int) -> list[bytes]:
-    """The data pushes in script[start:end], decoded by hand (direct, PUSHDATA1, PUSHDATA2)."""
-    out, pos = [], start
-    while pos < end:
-        head = script[pos]
-        width = {0x4C: 1, 0x4D: 2}.get(head, 0)
-        size = int.from_bytes(script[pos + 1 : pos + 1 + width], "little") if width else head
-        out.append(script[pos + 1 + width : pos + 1 + width + size])
-        pos += 1 + width + size
-    assert pos == end
-    return out
-
-
-def test_compose_publish_of_the_amm(http: httpx.Client, cworld: ContractWorld) -> None:
-    response = http.post("/v1/compose/publish", json=publish_body(cworld))
-    assert response.status_code == 200, response.text
-    answer = response.json()
-    leaf = bytes.fromhex(answer["leaf_script"])
-    assert leaf[:34] == b"\x20" + PUBLISHER.xonly + b"\xac"
-    assert leaf[34:36] == b"\x00\x63" and leaf[36:43] == b"\x06" + MAGIC and leaf[-1] == 0x68
-    chunks = pushes(leaf, 43, len(leaf) - 1)
-    assert all(0 < len(c) <= 520 for c in chunks)
-    assert b"".join(chunks) == bytes.fromhex(answer["payload"])
-    assert code("amm") in bytes.fromhex(answer["payload"])
-    control = bytes.fromhex(answer["control_block"])
-    assert len(control) == 33 and control[0] & 0xFE == 0xC0 and control[1:] == PUBLISHER.xonly
-    assert answer["internal_key"] == PUBLISHER.xonly.hex()
-    prefix = hashlib.sha256(b"TapLeaf").digest()
-    length = b"\xfd" + len(leaf).to_bytes(2, "little")
-    expected = hashlib.sha256(prefix + prefix + b"\xc0" + length + leaf).digest()
-    assert answer["tapleaf_hash"] == expected.hex()
-    commit, reveal = read_psbt(answer["commit"]["psbt"]), read_psbt(answer["reveal"]["psbt"])
-    assert display(commit.tx.txid) == answer["commit"]["txid"]
-    assert commit.tx.outputs[0].script[:2] == b"\x51\x20"  # P2TR
-    assert commit.tx.outputs[0].value == answer["commit_value"]
-    assert commit.tx.outputs[1].script == BOB
-    fees = answer["commit"]["fee"] + answer["reveal"]["fee"]
-    assert commit.tx.outputs[0].value + commit.tx.outputs[1].value + answer["commit"]["fee"] == (
-        200_000
-    )
-    assert answer["commit_outpoint"] == f"{answer['commit']['txid']}:0"
-    assert reveal.tx.outputs[0].script == BOB
-    assert reveal.tx.outputs[0].value == answer["commit_value"] - answer["reveal"]["fee"]
-    assert 200_000 - fees == commit.tx.outputs[1].value + reveal.tx.outputs[0].value
-    assert answer["events"][0]["type"] == "publish"
-
-
-@pytest.mark.parametrize(
-    ("change", "status", "code_"),
-    [
-        ({"code": "0061736d01000000ff"}, 422, "invalid_module"),
-        ({"init": ""}, 422, "would_be_rejected"),
-        (
-            {"funding": "assets"},
-            422,
-            "funding_carries_assets",
-        ),  # the AMM's init aborts on a short input
-        ({"code": "zz"}, 400, "invalid_code"),
-        ({"pubkey": "00" * 32}, 400, "invalid_pubkey"),
-        ({"pubkey": "ab"}, 400, "invalid_pubkey"),
-        ({"fee_rate": 10_000}, 422, "insufficient_funds"),
-    ],
-)
-def test_compose_publish_refusals(
-    http: httpx.Client, cworld: ContractWorld, change: dict[str, object], status: int, code_: str
-) -> None:
-    wallet = cworld.swap.outputs[0]  # holds A, B and the pool's LP shares
-    if change.get("funding") == "assets":
-        held = [ident(cworld.pool.a), ident(cworld.pool.b), ident((*cworld.pool.amm, 1))]
-        point = f"{cworld.swap.txid[::-1].hex()}:0"
-        script = wallet.script.hex()
-        change["funding"] = [
-            {"outpoint": point, "value": wallet.value, "script_pubkey": script, "tokens": held}
-        ]
-    response = http.post("/v1/compose/publish", json=publish_body(cworld, **change))
-    assert response.status_code == status, response.text
-    assert response.json()["error"]["code"] == code_

@@ -352,24 +352,26 @@ def run_to_height(process: RootstateProcess, height: int) -> IndexSnapshot:
         return snapshot(view)
 
 
-def serve_api(info: NodeInfo, data_dir: Path) -> tuple[RootstateProcess, str]:
-    """``rootstate serve`` over the store under ``data_dir`` on a free loopback port; returns
-    the process and the API's base URL once it answers."""
+def serve_api(
+    info: NodeInfo, data_dir: Path, command: str = "serve"
+) -> tuple[RootstateProcess, str]:
+    """``rootstate serve`` (or ``run``: index and serve) over the store under ``data_dir`` on
+    a free loopback port; returns the process and the API's base URL once it answers."""
     port = free_loopback_ports(1)[0]
-    server = RootstateProcess(info, data_dir, "serve", (f"--api-port={port}",))
+    server = RootstateProcess(info, data_dir, command, (f"--api-port={port}",))
     server.start()
     url = f"http://127.0.0.1:{port}"
 
     def answers() -> bool:
         assert server.process is not None
         if server.process.poll() is not None:
-            raise AssertionError(f"rootstate serve exited: {server.log_tail()}")
+            raise AssertionError(f"rootstate {command} exited: {server.log_tail()}")
         try:
             return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
         except httpx.TransportError:
             return False
 
-    wait_until(answers, 30, "rootstate serve to answer")
+    wait_until(answers, 30, f"rootstate {command} to answer")
     return server, url
 
 

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.store_reader import StoreReader
+from protocol.envelope import OP_CHECKSIG
+from protocol.script import OP_ENDIF, OP_IF, push_data
+from protocol.taproot import TapLeaf, TaprootOutput
 from regtest.client import NodeRpc
 from regtest.keys import Key
 from regtest.node import NodeInfo
@@ -25,9 +28,8 @@ from regtest.payloads import (
     transfer,
 )
 from regtest.scene import Scene
-from regtest.script import OP_CHECKSIG, OP_ENDIF, OP_IF, push_data, rootstate_op_return
+from regtest.script import rootstate_op_return
 from regtest.spend import Coin, Envelope
-from regtest.taproot import TapLeaf, TaprootOutput
 from regtest.tx import Tx, TxOut
 from regtest.wallet import Wallet
 

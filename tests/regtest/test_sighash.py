@@ -9,6 +9,7 @@ from bitcoin.core import CTransaction
 from bitcoin.core.script import SIGVERSION_WITNESS_V0, CScript, SignatureHash
 from coincurve import PublicKeyXOnly
 
+from protocol.taproot import TaprootOutput, taproot_tweak
 from regtest.keys import Key
 from regtest.sighash import (
     SIGHASH_ALL,
@@ -19,9 +20,9 @@ from regtest.sighash import (
     p2wpkh_script_code,
     segwit_v0_digest,
 )
-from regtest.taproot import TaprootOutput, taproot_tweak
+from regtest.spend import key_path_signer
 from regtest.tx import OutPoint, Tx, TxIn, TxOut
-from tests.regtest.vectors import load_bip341
+from tests.protocol.bip341 import load_bip341
 
 KEY_PATH: dict[str, Any] = load_bip341()["keyPathSpending"][0]
 
@@ -59,7 +60,7 @@ def test_key_path_spend_matches_vector(spend: dict[str, Any]) -> None:
     output = TaprootOutput.create(internal.xonly, None)
     if merkle_root is None:
         assert output.tweak.hex() == inter["tweak"]
-        signer = output.key_path_signer(internal)
+        signer = key_path_signer(output, internal)
     else:
         # The vectors give only the root, not the tree; tweak directly from it.
         tweak = taproot_tweak(internal.xonly, merkle_root)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from bitcoin.core import CTransaction
 
-from regtest.tx import OutPoint, Tx, TxIn, TxOut, TxParseError, compact_size, read_compact_size
+from protocol.tx import compact_size
+from regtest.tx import OutPoint, Tx, TxIn, TxOut, TxParseError, read_compact_size
 from tests.regtest.vectors import read_block
 
 

@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import pytest
 
+from protocol.taproot import NUMS_INTERNAL_KEY
 from regtest.client import BlockRejectedError, NodeRpc
 from regtest.keys import Key
 from regtest.mining import Miner
 from regtest.rpc import RpcError
 from regtest.spend import Envelope, KeyPathSpend, ScriptPathSpend, sign_inputs
-from regtest.taproot import NUMS_INTERNAL_KEY
 from regtest.tx import Tx, TxIn, TxOut
 from regtest.wallet import InsufficientFundsError, Wallet
 

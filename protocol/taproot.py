@@ -1,17 +1,21 @@
-"""BIP341 taproot outputs: leaf and branch hashes, output key tweak, control blocks."""
+"""BIP341 taproot outputs: tagged hashes, leaf and branch hashes, the output key tweak and
+control blocks. Pure: the point arithmetic is coincurve's (libsecp256k1), which keeps the
+output key's parity that a control block needs.
+
+Built here, beside the envelope decoder, so the indexer's API (compose/publish) and the
+regtest harness build the same outputs from one place; BIP341's wallet vectors test it.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 from coincurve import PublicKeyXOnly
 
-from regtest.hashing import tagged_hash
-from regtest.keys import Key
-from regtest.script import p2tr_script
-from regtest.tx import ser_bytes
+from protocol.tx import compact_size
 
 TAPSCRIPT_LEAF_VERSION = 0xC0
 MAX_TREE_DEPTH = 128
@@ -21,6 +25,24 @@ MAX_TREE_DEPTH = 128
 NUMS_INTERNAL_KEY = bytes.fromhex(
     "50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0"
 )
+
+
+@cache
+def _tag_prefix(tag: str) -> bytes:
+    tag_hash = hashlib.sha256(tag.encode()).digest()
+    return tag_hash + tag_hash
+
+
+def tagged_hash(tag: str, data: bytes) -> bytes:
+    """BIP340 tagged hash: SHA256(SHA256(tag) || SHA256(tag) || data)."""
+    return hashlib.sha256(_tag_prefix(tag) + data).digest()
+
+
+def p2tr_script(output_key: bytes) -> bytes:
+    """The segwit v1 scriptPubKey paying ``output_key``."""
+    if len(output_key) != 32:
+        raise ValueError(f"P2TR needs a 32-byte x-only key, got {len(output_key)} bytes")
+    return b"\x51\x20" + output_key
 
 
 @dataclass(frozen=True)
@@ -34,7 +56,9 @@ class TapLeaf:
 
     @cached_property
     def leaf_hash(self) -> bytes:
-        return tagged_hash("TapLeaf", bytes((self.version,)) + ser_bytes(self.script))
+        return tagged_hash(
+            "TapLeaf", bytes((self.version,)) + compact_size(len(self.script)) + self.script
+        )
 
 
 #: A script tree is a leaf or a pair of subtrees, as in BIP341's reference code.
@@ -79,6 +103,7 @@ class TaprootOutput:
 
     @classmethod
     def create(cls, internal_key: bytes, tree: TapTree | None = None) -> TaprootOutput:
+        """Raise ValueError unless ``internal_key`` is a 32-byte x-only point on the curve."""
         if len(internal_key) != 32:
             raise ValueError(f"internal key must be 32-byte x-only, got {len(internal_key)}")
         merkle_root: bytes | None = None
@@ -112,9 +137,3 @@ class TaprootOutput:
                 head = bytes((leaf.version | self.output_parity,))
                 return head + self.internal_key + b"".join(path)
         raise KeyError(f"leaf {leaf.leaf_hash.hex()} is not in this output's script tree")
-
-    def key_path_signer(self, internal: Key) -> Key:
-        """The key that signs key-path spends of this output."""
-        if internal.xonly != self.internal_key:
-            raise ValueError("key does not match this output's internal key")
-        return internal.tweaked(self.tweak)

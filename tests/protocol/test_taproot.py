@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from protocol.taproot import TapLeaf, TaprootOutput
 from regtest.address import MAINNET_HRP, script_to_address
-from regtest.taproot import TapLeaf, TaprootOutput
-from tests.regtest.vectors import leaves_in_order, load_bip341, tree_from_json
+from tests.protocol.bip341 import leaves_in_order, load_bip341, tree_from_json
 
 SCRIPT_PUBKEY_CASES: list[dict[str, Any]] = load_bip341()["scriptPubKey"]
 
