@@ -163,6 +163,7 @@ def catch_up_child(args: argparse.Namespace) -> None:
     """In the child: index first..last into a fresh store; print the figures as JSON."""
     config = config_of(args)
     node = NodeThread(node_settings(config))
+    node.prepare_fetch()  # as `rootstate index` does
     store = open_for(config, node)
     profile = cProfile.Profile() if args.profile else None
     try:

@@ -103,6 +103,7 @@ def catch_up_child(args: argparse.Namespace) -> None:
     """Runs in the child: index first..last into a fresh store, print figures as JSON."""
     config = config_of(args)
     node = NodeThread(node_settings(config))
+    node.prepare_fetch()  # as `rootstate index` does: the fetch process starts as the store opens
     store = open_for(config, node)
     try:
         follow = follower(config, store, node, Progress(interval=30))

@@ -36,7 +36,10 @@ def cmd_index(config: Config, shutdown: Shutdown) -> int:
     while it still waits for the node."""
     try:
         with (
-            opened(config, watch=lambda node: shutdown.on_stop(node.interrupt)) as (node, store),
+            opened(config, watch=lambda node: shutdown.on_stop(node.interrupt), catch_up=True) as (
+                node,
+                store,
+            ),
             closing(TipSignal(config.zmq_url)) as tips,
         ):
             shutdown.on_stop(tips.wake)
@@ -97,10 +100,12 @@ def cmd_verify(config: Config, shutdown: Shutdown) -> int:
             live = {h: view.block(h) for h in range(config.start_height, tip.height + 1)}
     with (
         tempfile.TemporaryDirectory(prefix="rootstate-verify-") as scratch_dir,
-        opened(config, Path(scratch_dir), watch=lambda node: shutdown.on_stop(node.interrupt)) as (
-            node,
-            store,
-        ),
+        opened(
+            config,
+            Path(scratch_dir),
+            watch=lambda node: shutdown.on_stop(node.interrupt),
+            catch_up=True,
+        ) as (node, store),
     ):
         follower(config, store, node, Progress()).catch_up(shutdown.requested, until=tip.height)
         if shutdown.requested.is_set():

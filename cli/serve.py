@@ -131,10 +131,9 @@ def cmd_run(config: Config, shutdown: Shutdown) -> int:
     def index() -> None:
         try:
             with (
-                opened(config, watch=lambda node: shutdown.on_stop(node.interrupt)) as (
-                    node,
-                    store,
-                ),
+                opened(
+                    config, watch=lambda node: shutdown.on_stop(node.interrupt), catch_up=True
+                ) as (node, store),
                 closing(TipSignal(config.zmq_url)) as tips,
             ):
                 shutdown.on_stop(tips.wake)

@@ -16,15 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from indexer.block_select import BlockSelection
 from indexer.node import BlockNotFoundError
 from indexer.node_thread import NodeThread, StopRequestedError
 from indexer.progress import Progress
-from indexer.scan import BlockLayout, scan_block, select_relevant
+from indexer.scan import BlockLayout, layout_block
 from indexer.store import Batch, Store
 from indexer.tip_signal import TipSignal
 from protocol.machine import Machine
 from protocol.params import GENESIS_STATE_HASH
-from protocol.tx import parse_transaction
+from protocol.tx import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -204,20 +205,26 @@ class Follower:
         self, batch: Batch, height: int, block_hash: bytes, raw: bytes, layout: BlockLayout | None
     ) -> bool:
         live = self.store.live_outpoints
-        scanned = scan_block(raw, live) if layout is None else select_relevant(raw, layout, live)
-        if scanned.header.hash != block_hash:
+        if layout is None:  # not walked by a fetch process: BlockParseError if not one block
+            layout = layout_block(raw)
+        selection = BlockSelection(raw, layout, live)
+        if selection.header.hash != block_hash:
             raise NodeInconsistencyError(
                 f"the node named block {block_hash[::-1].hex()} for height {height:,} "
-                f"but served {scanned.header.hash_hex}"
+                f"but served {selection.header.hash_hex}"
             )
         previous = batch.tip
-        if previous is not None and scanned.header.prev_hash != previous.block_hash:
+        if previous is not None and selection.header.prev_hash != previous.block_hash:
             log.info("block %s does not extend our tip: the node is reorganising", f"{height:,}")
             return False
-        txs = [(tx.index, parse_transaction(tx.raw)) for tx in scanned.relevant]
         prior_state = GENESIS_STATE_HASH if previous is None else previous.state_hash
-        effects = self.machine.apply_block(batch.view, prior_state, height, block_hash, txs)
-        batch.apply(effects, [tx for _, tx in txs])
+        application = self.machine.begin_block(batch.view, prior_state, height, block_hash)
+        txs: list[Transaction] = []
+        for index, tx in selection.transactions(application.credited):
+            application.apply(index, tx)
+            txs.append(tx)
+        effects = application.finish()
+        batch.apply(effects, txs)
         self.stats.blocks += 1
         self.stats.bytes += len(raw)
         self.progress.block(height, len(raw))

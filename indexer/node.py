@@ -10,14 +10,32 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 from bitcoinrpc import BitcoinRPC, RPCError
 
+from indexer.node_settings import (
+    BlockNotFoundError,
+    BlockPrunedError,
+    NodeAuthError,
+    NodeChainError,
+    NodeError,
+    NodeSettings,
+    NodeUnavailableError,
+)
 from indexer.redact import split_credentials
+
+__all__ = [
+    "BlockNotFoundError",
+    "BlockPrunedError",
+    "NodeAuthError",
+    "NodeChainError",
+    "NodeClient",
+    "NodeError",
+    "NodeSettings",
+    "NodeUnavailableError",
+]
 
 log = logging.getLogger(__name__)
 
@@ -25,42 +43,6 @@ RPC_IN_WARMUP = -28
 RPC_MISC_ERROR = -1
 RPC_INVALID_PARAMETER = -8
 MAX_BACKOFF_SECONDS = 30.0
-
-
-class NodeError(Exception):
-    """The node could not give what was asked; the message says why."""
-
-
-class NodeAuthError(NodeError):
-    pass
-
-
-class NodeUnavailableError(NodeError):
-    """Raised only when retries are exhausted (a bounded deadline was given)."""
-
-
-class NodeChainError(NodeError):
-    """The node follows another chain than the configured network."""
-
-
-class BlockPrunedError(NodeError):
-    pass
-
-
-class BlockNotFoundError(NodeError):
-    pass
-
-
-@dataclass(frozen=True)
-class NodeSettings:
-    #: May carry ``user:password@``; they are split off before use and never shown.
-    rpc_url: str = field(repr=False)
-    user: str | None
-    password: str | None = field(repr=False)
-    cookie_file: Path | None
-    rest: str = "auto"  # auto | on | off
-    timeout: float = 60.0
-    retry_deadline: float | None = None  # None: retry transient errors forever
 
 
 def _credentials(settings: NodeSettings) -> tuple[str, str]:

@@ -136,6 +136,11 @@ class NodeThread:
         except FetchStoppedError:
             raise StopRequestedError("stopped while fetching blocks") from None
 
+    def prepare_fetch(self) -> None:
+        """Start the process that will fetch the next long range now (a catch-up is likely
+        next): its start-up then overlaps whatever the caller does first."""
+        self._fetchers.prepare()
+
     def stop_fetching(self) -> None:
         """End the fetch processes of long ranges, now and from now on; safe from any thread.
 
@@ -202,6 +207,7 @@ class NodeThread:
         """Cancel what is still running, close the connections, stop the loop: no task is
         left pending for the garbage collector to complain about."""
         try:
+            self._fetchers.close()
             asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(CLOSE_SECONDS)
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)

@@ -1,11 +1,13 @@
 """The raw block scanner: find the few transactions of a block the protocol must read.
 
-The follow loop hands every block's raw bytes to :func:`scan_block` together with the set of
-live protocol outpoints, and gets back the header fields, the transaction count and, in block
-order, only the transactions that matter: those that may carry a payload and those that spend
-a live outpoint. Nothing else becomes a Python object: the scanner walks the serialization by
-offsets, skipping scripts and witness items by their lengths, and hashes a txid only for the
-transactions it returns.
+:func:`scan_block` takes a block's raw bytes together with the set of live protocol
+outpoints, and gives back the header fields, the transaction count and, in block order, only
+the transactions that may matter: those that may carry a payload, those that spend a live
+outpoint, and, conservatively, their in-block descendants. (The follow loop uses the walk,
+:func:`layout_block`, and decides on descendants while it applies the block, knowing which
+outputs did receive assets: :mod:`indexer.block_select`.) Nothing else becomes a Python
+object: the scanner walks the serialization by offsets, skipping scripts and witness items by
+their lengths, and hashes a txid only for the transactions it returns.
 
 Use
 ---

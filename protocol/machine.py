@@ -134,32 +134,17 @@ class Machine:
         """spec §7.1: apply ``transactions`` (index in block, tx) in block order; spec §11.2:
         commit to the events and to the state root after the block (``view``'s tree nodes
         are the tree of ``view``'s state)."""
-        state = Overlay(view)
-        events: list[Event] = []
-        scripts: dict[bytes, bytes] = {}
-        block: dict[str, int] = {}
+        application = self.begin_block(view, previous_state_hash, height, block_hash)
         for tx_index, tx in transactions:
-            events.extend(
-                self.apply_transaction(state, height, tx_index, tx, scripts=scripts, block=block)
-            )
-        encoded = tuple(encode_event(event) for event in events)
-        block_events_hash = events_hash(encoded)
-        writes, undo = state.diff()
-        tree = update(view, ((write.key, write.value) for write in writes))
-        live = {w.key[1:] for w in writes if w.value is not None and w.key[:1] == UTXO_PREFIX}
-        outputs = tuple((op, scripts[op]) for op in sorted(scripts) if op in live)
-        return BlockEffects(
-            height=height,
-            block_hash=block_hash,
-            events=encoded,
-            events_hash=block_events_hash,
-            state_hash=state_hash(previous_state_hash, block_hash, block_events_hash, tree.root),
-            state_root=tree.root,
-            writes=writes,
-            undo=undo,
-            nodes=tree.writes,
-            outputs=outputs,
-        )
+            application.apply(tx_index, tx)
+        return application.finish()
+
+    def begin_block(
+        self, view: TreeStateView, previous_state_hash: bytes, height: int, block_hash: bytes
+    ) -> BlockApplication:
+        """:meth:`apply_block` one transaction at a time, for a caller that decides which
+        transactions to give while the block is applied (spec §7.1)."""
+        return BlockApplication(self, view, previous_state_hash, height, block_hash)
 
     def apply_transaction(
         self,
@@ -328,3 +313,80 @@ def _authority_event(txid: bytes, asset: bytes, home: bytes | None) -> Event:
     if home is not None:
         event[Field.OUTPOINT] = home
     return event
+
+
+class BlockApplication:
+    """One block being applied (spec §7.1): transactions in block order, then the effects.
+
+    Between two transactions, :meth:`credited` tells which outpoints this block has bound
+    assets to so far: an indexer that applies only the transactions that can matter (those
+    spending protocol outpoints) learns here which later spenders in the same block do.
+    """
+
+    def __init__(
+        self,
+        machine: Machine,
+        view: TreeStateView,
+        previous_state_hash: bytes,
+        height: int,
+        block_hash: bytes,
+    ) -> None:
+        self._machine = machine
+        self._view = view
+        self._previous_state_hash = previous_state_hash
+        self._height = height
+        self._block_hash = block_hash
+        self._state = Overlay(view)
+        self._events: list[Event] = []
+        self._scripts: dict[bytes, bytes] = {}  # outpoint -> script, every output bound here
+        self._block: dict[str, int] = {}
+        self._last_index = -1
+        self._finished = False
+
+    def apply(self, tx_index: int, tx: Transaction) -> None:
+        """spec §7.2: apply one transaction; ``tx_index`` must exceed the previous one's."""
+        if self._finished:
+            raise RuntimeError("the block's effects were already taken")
+        if tx_index <= self._last_index:
+            raise ValueError(f"transaction {tx_index:,} after {self._last_index:,}: not in order")
+        self._last_index = tx_index
+        self._events.extend(
+            self._machine.apply_transaction(
+                self._state,
+                self._height,
+                tx_index,
+                tx,
+                scripts=self._scripts,
+                block=self._block,
+            )
+        )
+
+    def credited(self, point: bytes) -> bool:
+        """Whether a transaction applied so far bound assets or authorities to ``point``
+        (txid + vout u32 big-endian, spec §9.1), spent since or not."""
+        return point in self._scripts
+
+    def finish(self) -> BlockEffects:
+        """spec §11.2: the block's events, state changes and commitments."""
+        self._finished = True
+        state, scripts = self._state, self._scripts
+        encoded = tuple(encode_event(event) for event in self._events)
+        block_events_hash = events_hash(encoded)
+        writes, undo = state.diff()
+        tree = update(self._view, ((write.key, write.value) for write in writes))
+        live = {w.key[1:] for w in writes if w.value is not None and w.key[:1] == UTXO_PREFIX}
+        outputs = tuple((op, scripts[op]) for op in sorted(scripts) if op in live)
+        return BlockEffects(
+            height=self._height,
+            block_hash=self._block_hash,
+            events=encoded,
+            events_hash=block_events_hash,
+            state_hash=state_hash(
+                self._previous_state_hash, self._block_hash, block_events_hash, tree.root
+            ),
+            state_root=tree.root,
+            writes=writes,
+            undo=undo,
+            nodes=tree.writes,
+            outputs=outputs,
+        )

@@ -3,13 +3,22 @@ does not outlive it. (tests/regtest/test_fetch_process.py fetches from real node
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from indexer.fetch_process import Fetchers, FetchStoppedError, fetch_blocks_in_process
+from indexer.fetch_process import (
+    Fetchers,
+    FetchStoppedError,
+    _reader_busy,
+    fetch_blocks_in_process,
+)
 from indexer.node import NodeSettings, NodeUnavailableError
 from regtest.node import free_loopback_ports
 
@@ -58,3 +67,78 @@ def test_stopping_ends_a_child_that_waits_for_a_node_that_is_down() -> None:
     assert children() == before
     with pytest.raises(FetchStoppedError):  # and a range started after the stop
         list(fetch_blocks_in_process(settings, 1, 100, 8, layout=True, fetchers=fetchers))
+
+
+def unreachable_settings() -> NodeSettings:
+    (port,) = free_loopback_ports(1)
+    return NodeSettings(
+        rpc_url=f"http://127.0.0.1:{port}",
+        user="u",
+        password="p",
+        cookie_file=None,
+        retry_deadline=0.5,
+    )
+
+
+def test_a_prepared_spare_takes_the_next_range_and_the_one_after_starts_afresh() -> None:
+    fetchers = Fetchers()
+    before = children()
+    fetchers.prepare()
+    spare = fetchers.spare_pid
+    assert spare is not None and spare in children()
+    fetchers.prepare()  # one spare at most
+    assert fetchers.spare_pid == spare
+    taken = fetchers.take()
+    assert taken.pid == spare and fetchers.spare_pid is None
+    fetchers.discard(taken)
+    assert taken.stdin is not None
+    taken.stdin.close()  # a spare no one sends a request: it leaves quietly
+    assert taken.wait(10) == 0
+    with pytest.raises(NodeUnavailableError):  # no spare: a range starts its own process
+        list(fetch_blocks_in_process(unreachable_settings(), 1, 100, 8, layout=True))
+    assert children() == before
+
+
+def test_a_dead_spare_is_replaced_and_stop_or_close_ends_a_live_one() -> None:
+    fetchers = Fetchers()
+    before = children()
+    fetchers.prepare()
+    spare = fetchers.spare_pid
+    assert spare is not None
+    os.kill(spare, signal.SIGKILL)
+    time.sleep(0.2)
+    taken = fetchers.take()
+    assert taken.pid != spare and taken.poll() is None
+    fetchers.discard(taken)
+    taken.kill()
+    taken.wait(10)
+    fetchers.prepare()
+    fetchers.close()
+    assert fetchers.spare_pid is None
+    fetchers.prepare()
+    fetchers.stop()
+    fetchers.prepare()  # stopped: no more processes
+    assert fetchers.spare_pid is None
+    assert children() == before
+
+
+def test_the_child_walks_a_block_only_while_the_reader_is_behind() -> None:
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as reader, os.fdopen(write_end, "wb") as out:
+        assert not _reader_busy(out)  # all read: the follow loop walks the next block
+        out.write(b"x" * 100)
+        out.flush()
+        assert _reader_busy(out)
+        reader.read(100)
+        assert not _reader_busy(out)
+
+
+def test_the_fetch_process_starts_without_the_json_rpc_stack() -> None:
+    probe = (
+        "import sys, indexer.fetch_process;"
+        "print(sorted({'httpx', 'bitcoinrpc'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

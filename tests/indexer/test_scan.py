@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
-from bitcoin.core import CBlock, CTransaction
+from bitcoin.core import CBlock, COutPoint, CTransaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -135,20 +135,24 @@ def reference_relevance(block: CBlock, live: set[tuple[bytes, int]]) -> dict[int
     return found
 
 
-@BY_NAME
-def test_live_spends_and_in_block_chains_in_a_real_block(known: MainnetBlock) -> None:
-    raw, reference = load(known.name)
-    position = {bytes(tx.GetTxid()): index for index, tx in enumerate(reference.vtx)}
-    # Watch an input of every transaction whose outputs the same block spends, so that
-    # chains form, and the last input of every 97th transaction.
+def chain_forming_watch(block: CBlock) -> list[COutPoint]:
+    """An input of every transaction whose outputs the same block spends, so that chains
+    form, and the last input of every 97th transaction."""
+    position = {bytes(tx.GetTxid()): index for index, tx in enumerate(block.vtx)}
     parents = {
         position[bytes(txin.prevout.hash)]
-        for tx in reference.vtx[1:]
+        for tx in block.vtx[1:]
         for txin in tx.vin
         if bytes(txin.prevout.hash) in position
     }
-    watched = [reference.vtx[index].vin[0].prevout for index in sorted(parents)]
-    watched += [tx.vin[-1].prevout for tx in reference.vtx[1::97]]
+    watched = [block.vtx[index].vin[0].prevout for index in sorted(parents) if index]
+    return watched + [tx.vin[-1].prevout for tx in block.vtx[1::97]]
+
+
+@BY_NAME
+def test_live_spends_and_in_block_chains_in_a_real_block(known: MainnetBlock) -> None:
+    raw, reference = load(known.name)
+    watched = chain_forming_watch(reference)
     expected = reference_relevance(reference, {(bytes(p.hash), p.n) for p in watched})
     assert any(reasons & Relevance.SPENDS_IN_BLOCK for reasons in expected.values())
 
