@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,19 @@ from typing import Any
 from indexer.config import Config
 from protocol.params import Network
 from regtest.node import NodeInfo
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size in MB, since its exec.
+
+    Not ``getrusage``'s ``ru_maxrss``: Linux carries that across ``execve``, so a child
+    started by a benchmark that holds 100 MB of blocks would report the benchmark's peak.
+    ``VmHWM`` belongs to the process's own memory map, which exec replaces.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def add_child_arguments(parser: argparse.ArgumentParser) -> None:

@@ -25,7 +25,6 @@ import io
 import json
 import logging
 import pstats
-import resource
 import shutil
 import sys
 import tempfile
@@ -36,7 +35,7 @@ from typing import Any
 
 import cbor2
 
-from bench.child import add_child_arguments, config_of, run_child
+from bench.child import add_child_arguments, config_of, peak_rss_mb, run_child
 from indexer.node_thread import NodeThread
 from indexer.progress import Progress
 from indexer.runtime import engine_for, follower, node_settings, open_for
@@ -197,7 +196,7 @@ def catch_up_child(args: argparse.Namespace) -> None:
             "compiles": engine.compiles,
             "cache_loads": engine.loads,
             "state_hash": tip.state_hash.hex(),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_rss_mb": peak_rss_mb(),
         }
     finally:
         store.close()

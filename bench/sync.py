@@ -5,7 +5,8 @@
 
 For each node kind, builds ``--blocks`` big mainnet-like blocks (about 1 MB, thousands of
 transactions, witness-heavy; a token deploy, then two open mints per block, one per carriage)
-on a fresh regtest node, then measures in one run:
+on a fresh regtest node, then measures in one run, ``--rounds`` times (each figure is the median
+of the rounds; the ratio is each round's own, its median printed with all of them):
 
 1. catch-up: the real follow loop into a fresh LMDB store, in a child process, whose peak
    RSS is reported together with that of the block fetch process it starts
@@ -17,8 +18,8 @@ on a fresh regtest node, then measures in one run:
    catch-up ended with.
 
 Targets, against every node kind: catch-up >= 0.8 of the slower of fetch and scan (the
-pipeline hides the other); peak RSS < 500 MB. The machine may be shared: compare the figures
-of one run, and run it more than once.
+pipeline hides the other); peak RSS < 500 MB. The machine may be shared: a round's three
+passes run back to back so that they meet the same load.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import argparse
 import json
 import logging
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -35,7 +37,7 @@ from typing import Any
 
 import cbor2
 
-from bench.child import add_child_arguments, child_config, config_of, run_child
+from bench.child import add_child_arguments, child_config, config_of, peak_rss_mb, run_child
 from indexer.config import Config
 from indexer.node_thread import NodeThread
 from indexer.progress import Progress
@@ -49,7 +51,7 @@ from regtest.client import NodeRpc
 from regtest.keys import Key
 from regtest.launch import NodeKind
 from regtest.mining import Miner
-from regtest.node import NodeConfig, RegtestNode
+from regtest.node import NodeConfig, NodeInfo, RegtestNode
 
 log = logging.getLogger("bench.sync")
 
@@ -118,7 +120,7 @@ def catch_up_child(args: argparse.Namespace) -> None:
             "bytes": follow.stats.bytes,
             "state_hash": tip.state_hash.hex(),
             "live_outpoints": len(store.live_outpoints),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_rss_mb": peak_rss_mb(),
         }
     finally:
         store.close()
@@ -129,55 +131,93 @@ def catch_up_child(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace, kind: NodeKind) -> dict[str, object]:
-    with tempfile.TemporaryDirectory(prefix="rootstate-bench-") as scratch:
-        with RegtestNode(NodeConfig(kind, workdir=Path(scratch) / "node")) as info:
-            node = NodeRpc(info.rpc())
-            try:
-                log.info(
-                    "building %s blocks of ~%s bytes", f"{args.blocks:,}", f"{args.target_size:,}"
-                )
-                first, last = build_chain(node, args.blocks, args.target_size)
-            finally:
-                node.close()
-            data_dir = Path(scratch) / "data"
-            config = child_config(info.rpc_url, info.rpc_user, info.rpc_password, data_dir, first)
-            log.info("catch-up pass (child process)")
-            caught = run_child("bench.sync", info, data_dir, first, last)
-            # After the catch-up, so both passes find the node's caches equally warm.
-            log.info("fetch-only pass over heights %s..%s", f"{first:,}", f"{last:,}")
-            fetch_s, total, raws = fetch_only(config, first, last)
-        live = _live_set(config.store_path)
-        log.info("scan-only pass over the same bytes in memory")
-        started = time.perf_counter()
-        for raw in raws:
-            scan_block(raw, live)
-        scan_s = time.perf_counter() - started
+    with (
+        tempfile.TemporaryDirectory(prefix="rootstate-bench-") as scratch,
+        RegtestNode(NodeConfig(kind, workdir=Path(scratch) / "node")) as info,
+    ):
+        node = NodeRpc(info.rpc())
+        try:
+            log.info("building %s blocks of ~%s bytes", f"{args.blocks:,}", f"{args.target_size:,}")
+            first, last = build_chain(node, args.blocks, args.target_size)
+        finally:
+            node.close()
+        rounds = [
+            measure_round(info, Path(scratch) / f"data-{n}", first, last)
+            for n in range(1, args.rounds + 1)
+        ]
+    return aggregate(kind, rounds)
+
+
+def measure_round(info: NodeInfo, data_dir: Path, first: int, last: int) -> dict[str, Any]:
+    """One catch-up, fetch and scan of first..last, back to back so that they share the
+    machine's load of the moment."""
+    config = child_config(info.rpc_url, info.rpc_user, info.rpc_password, data_dir, first)
+    log.info("catch-up pass (child process)")
+    caught = run_child("bench.sync", info, data_dir, first, last)
+    # After the catch-up, so both passes find the node's caches equally warm.
+    log.info("fetch-only pass over heights %s..%s", f"{first:,}", f"{last:,}")
+    fetch_s, total, raws = fetch_only(config, first, last)
+    live = _live_set(config.store_path)
+    log.info("scan-only pass over the same bytes in memory")
+    started = time.perf_counter()
+    for raw in raws:
+        scan_block(raw, live)
+    scan_s = time.perf_counter() - started
     count = len(raws)
     rates = {
         "fetch": count / fetch_s,
         "scan": count / scan_s,
         "catch_up": caught["blocks"] / caught["seconds"],
     }
-    bound = min(rates["fetch"], rates["scan"])
+    log.info(
+        "round: fetch %.1f, scan %.1f, catch-up %.1f blocks/s = %.2f x min(fetch, scan)",
+        rates["fetch"],
+        rates["scan"],
+        rates["catch_up"],
+        rates["catch_up"] / min(rates["fetch"], rates["scan"]),
+    )
+    return {"count": count, "bytes": total, "rates": rates, "caught": caught}
+
+
+def aggregate(kind: NodeKind, rounds: list[dict[str, Any]]) -> dict[str, object]:
+    """Each figure's median over the rounds, and every round's ratio."""
+    count, total = rounds[0]["count"], rounds[0]["bytes"]
+    hashes = {r["caught"]["state_hash"] for r in rounds}
+    if len(hashes) != 1:
+        raise AssertionError(f"the rounds ended in different states: {sorted(hashes)}")
+
+    def rate(name: str) -> float:
+        return statistics.median(float(r["rates"][name]) for r in rounds)
+
+    ratios = [r["rates"]["catch_up"] / min(r["rates"]["fetch"], r["rates"]["scan"]) for r in rounds]
+    indexer_rss = max(r["caught"]["peak_rss_mb"] for r in rounds)
+    fetcher_rss = max(r["caught"]["fetcher_peak_rss_mb"] for r in rounds)
+    mb = total / 1e6
     return {
         "node": kind.value,
+        "rounds": len(rounds),
         "blocks": count,
-        "mb": total / 1e6,
-        "mb_per_block": total / 1e6 / count,
-        "fetch_blocks_per_s": rates["fetch"],
-        "fetch_mb_per_s": total / 1e6 / fetch_s,
-        "scan_blocks_per_s": rates["scan"],
-        "scan_mb_per_s": total / 1e6 / scan_s,
-        "catch_up_blocks_per_s": rates["catch_up"],
-        "catch_up_mb_per_s": caught["bytes"] / 1e6 / caught["seconds"],
-        "catch_up_vs_fetch": rates["catch_up"] / rates["fetch"],
-        "catch_up_vs_scan": rates["catch_up"] / rates["scan"],
-        "catch_up_vs_slower_bound": rates["catch_up"] / bound,
-        "peak_rss_mb": caught["peak_rss_mb"] + caught["fetcher_peak_rss_mb"],
-        "indexer_peak_rss_mb": caught["peak_rss_mb"],
-        "fetcher_peak_rss_mb": caught["fetcher_peak_rss_mb"],
-        "live_outpoints": caught["live_outpoints"],
-        "state_hash": caught["state_hash"],
+        "mb": mb,
+        "mb_per_block": mb / count,
+        "fetch_blocks_per_s": rate("fetch"),
+        "fetch_mb_per_s": rate("fetch") * mb / count,
+        "scan_blocks_per_s": rate("scan"),
+        "scan_mb_per_s": rate("scan") * mb / count,
+        "catch_up_blocks_per_s": rate("catch_up"),
+        "catch_up_mb_per_s": rate("catch_up") * mb / count,
+        "catch_up_vs_fetch": statistics.median(
+            r["rates"]["catch_up"] / r["rates"]["fetch"] for r in rounds
+        ),
+        "catch_up_vs_scan": statistics.median(
+            r["rates"]["catch_up"] / r["rates"]["scan"] for r in rounds
+        ),
+        "catch_up_vs_slower_bound": statistics.median(ratios),
+        "round_ratios": ratios,
+        "peak_rss_mb": indexer_rss + fetcher_rss,
+        "indexer_peak_rss_mb": indexer_rss,
+        "fetcher_peak_rss_mb": fetcher_rss,
+        "live_outpoints": rounds[0]["caught"]["live_outpoints"],
+        "state_hash": hashes.pop(),
     }
 
 
@@ -192,6 +232,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--blocks", type=int, default=200)
     parser.add_argument("--target-size", type=int, default=1_000_000)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="catch-up, fetch and scan passes (medians shown)"
+    )
     parser.add_argument("--kind", choices=[*(k.value for k in NodeKind), "both"], default="both")
     add_child_arguments(parser)
     args = parser.parse_args(argv)
@@ -210,11 +253,13 @@ def main(argv: list[str] | None = None) -> None:
 def summary(figures: dict[str, object]) -> str:
     f: dict[str, Any] = figures
     return (
-        f"{f['node']}: {f['blocks']:,} blocks of {f['mb_per_block']:.2f} MB | "
+        f"{f['node']}: {f['blocks']:,} blocks of {f['mb_per_block']:.2f} MB, "
+        f"median of {f['rounds']} rounds | "
         f"fetch alone {f['fetch_blocks_per_s']:.1f} blocks/s | "
         f"scan alone {f['scan_blocks_per_s']:.1f} blocks/s | "
         f"catch-up {f['catch_up_blocks_per_s']:.1f} blocks/s ({f['catch_up_mb_per_s']:.1f} MB/s) "
-        f"= {f['catch_up_vs_slower_bound']:.2f} x min(fetch, scan) | "
+        f"= {f['catch_up_vs_slower_bound']:.2f} x min(fetch, scan) "
+        f"(rounds: {', '.join(f'{r:.2f}' for r in f['round_ratios'])}) | "
         f"peak RSS {f['peak_rss_mb']:.0f} MB "
         f"(indexer {f['indexer_peak_rss_mb']:.0f} + fetcher {f['fetcher_peak_rss_mb']:.0f})"
     )
