@@ -28,12 +28,18 @@ from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterator
 from heapq import heapify, heappop, heappush
 
-from indexer.scan import BlockHeader, BlockLayout, TxSpan, parse_header, txid_of
+from indexer.scan import (
+    FIRST_INPUT,
+    N_OUTPUTS,
+    TX_FIELDS,
+    BlockHeader,
+    BlockLayout,
+    TxSpan,
+    parse_header,
+    txid_of,
+)
 from protocol.tx import Transaction, TxInput, TxOutput
 
-_TX_FIELDS = 6
-_FIRST_INPUT = 4
-_N_OUTPUTS = 5
 _PREVOUT = struct.Struct("<32sI")
 _OUTPUT_VALUE = struct.Struct("<q")
 _WIDE = {0xFD: struct.Struct("<H"), 0xFE: struct.Struct("<I"), 0xFF: struct.Struct("<Q")}
@@ -96,10 +102,10 @@ class BlockSelection:
         self.block = block
         self.layout = layout
         self.header = header or parse_header(block)
-        self._first_inputs = layout.txs[_FIRST_INPUT::_TX_FIELDS]
+        self._first_inputs = layout.txs[FIRST_INPUT::TX_FIELDS]
         # Every input's prevout but the coinbase's, as the scanner's outpoints: slicing them
         # all once is the one per-input cost of a block (the set and dict work is C).
-        self._first_input = layout.txs[_TX_FIELDS + _FIRST_INPUT] if layout.tx_count > 1 else 0
+        self._first_input = layout.txs[TX_FIELDS + FIRST_INPUT] if layout.tx_count > 1 else 0
         self._keys = [block[o : o + 36] for o in layout.prevouts[self._first_input :]]
         self._spender: dict[bytes, int] | None = None
         self.initial = self._initial(live)
@@ -135,12 +141,12 @@ class BlockSelection:
         txs = self.layout.txs
         while queue:
             index = heappop(queue)
-            base = index * _TX_FIELDS
+            base = index * TX_FIELDS
             span = TxSpan(*txs[base : base + 4])
             tx = decode_transaction(self.block, span, txid_of(self.block, span))
             yield index, tx
             txid = tx.txid
-            for vout in range(txs[base + _N_OUTPUTS]):
+            for vout in range(txs[base + N_OUTPUTS]):
                 if not credited(txid + vout.to_bytes(4, "big")):
                     continue
                 later = self._tx_spending(txid + _OUTPOINT_VOUT.pack(vout))

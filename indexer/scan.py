@@ -99,10 +99,10 @@ _SPENDS_LIVE = int(Relevance.SPENDS_LIVE)
 _SPENDS_IN_BLOCK = int(Relevance.SPENDS_IN_BLOCK)
 #: BlockLayout.txs holds, per transaction: start, body_start, body_end, end (a TxSpan), the
 #: index of its first input in BlockLayout.prevouts, and its output count.
-_TX_FIELDS = 6
-_FIRST_INPUT, _N_OUTPUTS = 4, 5
+TX_FIELDS = 6
+FIRST_INPUT, N_OUTPUTS = 4, 5
 #: The coinbase's first input is input 0, so tx 1's first input is the coinbase's count.
-_N_INPUTS = _TX_FIELDS + _FIRST_INPUT
+_N_INPUTS = TX_FIELDS + FIRST_INPUT
 _LAYOUT_HEAD = struct.Struct("=III")
 
 
@@ -161,7 +161,7 @@ class BlockLayout:
     """
 
     tx_count: int
-    #: _TX_FIELDS values per transaction, coinbase first.
+    #: TX_FIELDS values per transaction, coinbase first.
     txs: array[int]
     #: The offset of every input's prevout, transactions in order, coinbase included.
     prevouts: array[int]
@@ -257,7 +257,7 @@ def select_relevant(
         return ScannedBlock(header, layout.tx_count, ())
     keys = [block[offset : offset + 36] for offset in inputs]
     spender = dict(zip(keys, range(coinbase_inputs, len(prevouts)), strict=True))
-    first_inputs = txs[_FIRST_INPUT::_TX_FIELDS]
+    first_inputs = txs[FIRST_INPUT::TX_FIELDS]
     reasons: dict[int, int] = dict.fromkeys(layout.candidates, _CARRIER_CANDIDATE)
     for key in hits:
         index = bisect_right(first_inputs, spender[key]) - 1
@@ -267,14 +267,14 @@ def select_relevant(
     relevant: list[RelevantTx] = []
     while queue:
         index = heappop(queue)
-        base = index * _TX_FIELDS
+        base = index * TX_FIELDS
         span = TxSpan(*txs[base : base + 4])
         txid = txid_of(block, span)
         relevant.append(
             RelevantTx(index, txid, block[span.start : span.end], Relevance(reasons[index]))
         )
         # Outputs of a returned transaction may receive balances: their spenders matter too.
-        for vout in range(txs[base + _N_OUTPUTS]):
+        for vout in range(txs[base + N_OUTPUTS]):
             output = txid + _U32.pack(vout)
             spent_by = spender.get(output)
             if spent_by is None or output in live:
@@ -292,7 +292,7 @@ def tx_spans(block: bytes) -> list[TxSpan]:
     """Where every transaction of ``block`` lies, coinbase first (for verification)."""
     tx_count, first_tx = _read_tx_count(block)
     txs = _walk(block, first_tx, tx_count).txs
-    return [TxSpan(*txs[base : base + 4]) for base in range(0, len(txs), _TX_FIELDS)]
+    return [TxSpan(*txs[base : base + 4]) for base in range(0, len(txs), TX_FIELDS)]
 
 
 def _checked_header(block: bytes) -> BlockHeader:
@@ -438,7 +438,7 @@ def _walk(block: bytes, pos: int, tx_count: int) -> BlockLayout:
             add_tx((start, body_start, body_end, pos, first_input, n_outputs))
             first_input += n_inputs
     except (IndexError, struct.error, OverflowError) as exc:
-        index = len(txs) // _TX_FIELDS  # the transaction being walked
+        index = len(txs) // TX_FIELDS  # the transaction being walked
         raise BlockParseError(
             f"block truncated or malformed in transaction {index:,} starting at byte {start:,}"
         ) from exc
