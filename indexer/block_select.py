@@ -38,37 +38,28 @@ from indexer.scan import (
     parse_header,
     txid_of,
 )
-from protocol.tx import Transaction, TxInput, TxOutput
+from protocol.tx import Transaction, TxInput, TxOutput, read_compact_size
 
 _PREVOUT = struct.Struct("<32sI")
 _OUTPUT_VALUE = struct.Struct("<q")
-_WIDE = {0xFD: struct.Struct("<H"), 0xFE: struct.Struct("<I"), 0xFF: struct.Struct("<Q")}
 _OUTPOINT_VOUT = struct.Struct("<I")
-
-
-def _varint(block: bytes, pos: int) -> tuple[int, int]:
-    prefix = block[pos]
-    if prefix < 0xFD:
-        return prefix, pos + 1
-    layout = _WIDE[prefix]
-    return layout.unpack_from(block, pos + 1)[0], pos + 1 + layout.size
 
 
 def decode_transaction(block: bytes, span: TxSpan, txid: bytes) -> Transaction:
     """The transaction at ``span`` of a block :func:`indexer.scan.layout_block` walked, which
     proved its structure; ``txid`` is its txid (internal order)."""
     pos = span.body_start
-    n_inputs, pos = _varint(block, pos)
+    n_inputs, pos = read_compact_size(block, pos)
     prevouts: list[tuple[bytes, int]] = []
     for _ in range(n_inputs):
         prevouts.append(_PREVOUT.unpack_from(block, pos))
-        length, pos = _varint(block, pos + 36)
+        length, pos = read_compact_size(block, pos + 36)
         pos += length + 4
-    n_outputs, pos = _varint(block, pos)
+    n_outputs, pos = read_compact_size(block, pos)
     outputs: list[TxOutput] = []
     for _ in range(n_outputs):
         (value,) = _OUTPUT_VALUE.unpack_from(block, pos)
-        length, pos = _varint(block, pos + 8)
+        length, pos = read_compact_size(block, pos + 8)
         outputs.append(TxOutput(value, block[pos : pos + length]))
         pos += length
     inputs: list[TxInput] = []
@@ -76,10 +67,10 @@ def decode_transaction(block: bytes, span: TxSpan, txid: bytes) -> Transaction:
     for prev_txid, prev_vout in prevouts:
         stack: tuple[bytes, ...] = ()
         if has_witness:
-            n_items, pos = _varint(block, pos)
+            n_items, pos = read_compact_size(block, pos)
             items = []
             for _ in range(n_items):
-                length, pos = _varint(block, pos)
+                length, pos = read_compact_size(block, pos)
                 items.append(block[pos : pos + length])
                 pos += length
             stack = tuple(items)

@@ -6,11 +6,17 @@ protocol reads, as immutable bytes, so the machine never touches library objects
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 from bitcoin.core import CTransaction
 from bitcoin.core.serialize import DeserializationExtraDataError, SerializationError
 
+_WIDE_COMPACT_SIZE = {
+    0xFD: struct.Struct("<H"),
+    0xFE: struct.Struct("<I"),
+    0xFF: struct.Struct("<Q"),
+}
 NULL_TXID = bytes(32)
 COINBASE_VOUT = 0xFFFFFFFF
 
@@ -24,6 +30,16 @@ def compact_size(n: int) -> bytes:
     if n <= 0xFFFF_FFFF:
         return b"\xfe" + n.to_bytes(4, "little")
     return b"\xff" + n.to_bytes(8, "little")
+
+
+def read_compact_size(data: bytes, pos: int) -> tuple[int, int]:
+    """The CompactSize at ``pos`` of ``data`` and the position after it (IndexError or
+    struct.error when ``data`` ends inside it)."""
+    first = data[pos]
+    if first < 0xFD:
+        return first, pos + 1
+    layout = _WIDE_COMPACT_SIZE[first]
+    return layout.unpack_from(data, pos + 1)[0], pos + 1 + layout.size
 
 
 class TransactionParseError(ValueError):

@@ -14,7 +14,7 @@ from functools import cached_property
 
 from indexer.block_check import merkle_root
 from protocol.script import push_data
-from protocol.tx import compact_size
+from protocol.tx import compact_size, read_compact_size
 from regtest.client import NodeRpc
 from regtest.hashing import sha256d
 from regtest.rpc import RpcError
@@ -26,7 +26,6 @@ from regtest.tx import (
     TxIn,
     TxOut,
     parse_tx,
-    read_compact_size,
 )
 
 REGTEST_BITS = 0x207FFFFF

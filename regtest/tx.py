@@ -10,14 +10,12 @@ import struct
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from protocol.tx import compact_size
+from protocol.tx import compact_size, read_compact_size
 from regtest.hashing import sha256d
 
 _U32 = struct.Struct("<I")
 _I32 = struct.Struct("<i")
 _I64 = struct.Struct("<q")
-_U16 = struct.Struct("<H")
-_U64 = struct.Struct("<Q")
 
 SEQUENCE_FINAL = 0xFFFFFFFF
 #: Signals replaceability (BIP125) and keeps locktime enforceable; what wallets use today.
@@ -27,18 +25,6 @@ WITNESS_SCALE = 4
 
 class TxParseError(ValueError):
     """The bytes are not one well-formed transaction."""
-
-
-def read_compact_size(buf: bytes, pos: int) -> tuple[int, int]:
-    """Return (value, position after it)."""
-    first = buf[pos]
-    if first < 0xFD:
-        return first, pos + 1
-    if first == 0xFD:
-        return _U16.unpack_from(buf, pos + 1)[0], pos + 3
-    if first == 0xFE:
-        return _U32.unpack_from(buf, pos + 1)[0], pos + 5
-    return _U64.unpack_from(buf, pos + 1)[0], pos + 9
 
 
 def ser_bytes(data: bytes) -> bytes:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from bitcoin.core import CTransaction
 
-from protocol.tx import compact_size
-from regtest.tx import OutPoint, Tx, TxIn, TxOut, TxParseError, read_compact_size
+from protocol.tx import compact_size, read_compact_size
+from regtest.tx import OutPoint, Tx, TxIn, TxOut, TxParseError
 from tests.regtest.vectors import read_block
 
 
