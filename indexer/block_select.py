@@ -32,17 +32,17 @@ from indexer.scan import (
     FIRST_INPUT,
     N_OUTPUTS,
     TX_FIELDS,
-    BlockHeader,
     BlockLayout,
     TxSpan,
+    outpoint,
     parse_header,
     txid_of,
 )
+from protocol.machine import outpoint as protocol_outpoint
 from protocol.tx import Transaction, TxInput, TxOutput, read_compact_size
 
 _PREVOUT = struct.Struct("<32sI")
 _OUTPUT_VALUE = struct.Struct("<q")
-_OUTPOINT_VOUT = struct.Struct("<I")
 
 
 def decode_transaction(block: bytes, span: TxSpan, txid: bytes) -> Transaction:
@@ -88,11 +88,10 @@ class BlockSelection:
         block: bytes,
         layout: BlockLayout,
         live: Collection[bytes],
-        header: BlockHeader | None = None,
     ) -> None:
         self.block = block
         self.layout = layout
-        self.header = header or parse_header(block)
+        self.header = parse_header(block)
         self._first_inputs = layout.txs[FIRST_INPUT::TX_FIELDS]
         # Every input's prevout but the coinbase's, as the scanner's outpoints: slicing them
         # all once is the one per-input cost of a block (the set and dict work is C).
@@ -138,9 +137,9 @@ class BlockSelection:
             yield index, tx
             txid = tx.txid
             for vout in range(txs[base + N_OUTPUTS]):
-                if not credited(txid + vout.to_bytes(4, "big")):
+                if not credited(protocol_outpoint(txid, vout)):
                     continue
-                later = self._tx_spending(txid + _OUTPOINT_VOUT.pack(vout))
+                later = self._tx_spending(outpoint(txid, vout))
                 if later > index and later not in queued:
                     queued.add(later)
                     heappush(queue, later)
