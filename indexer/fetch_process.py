@@ -129,7 +129,8 @@ class Fetchers:
         with self._lock:
             child, self._spare = self._spare, None
         if child is not None and child.poll() is not None:
-            child = None  # the spare died (killed from outside): start another
+            _end(child)  # the spare died (killed from outside): close its pipes, start another
+            child = None
         child = child or _spawn()
         self.add(child)
         return child
@@ -155,11 +156,9 @@ class Fetchers:
         with self._lock:
             self._stopped = True
             running = list(self._running)
-            spare, self._spare = self._spare, None
         for child in running:
             child.terminate()
-        if spare is not None:
-            _end(spare)
+        self.close()
 
     def close(self) -> None:
         """End the spare, if any (running ones end with their ranges)."""
