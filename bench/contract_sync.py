@@ -36,9 +36,8 @@ from typing import Any
 import cbor2
 
 from bench.child import add_child_arguments, config_of, peak_rss_mb, run_child
-from indexer.node_thread import NodeThread
 from indexer.progress import Progress
-from indexer.runtime import engine_for, follower, node_settings, open_for
+from indexer.runtime import engine_for, follower, opened
 from regtest.client import NodeRpc
 from regtest.keys import Key
 from regtest.launch import NodeKind
@@ -161,11 +160,8 @@ def build_chain(node: NodeRpc, blocks: int, swaps: int) -> tuple[int, int, int]:
 def catch_up_child(args: argparse.Namespace) -> None:
     """In the child: index first..last into a fresh store; print the figures as JSON."""
     config = config_of(args)
-    node = NodeThread(node_settings(config))
-    node.prepare_fetch()  # as `rootstate index` does
-    store = open_for(config, node)
     profile = cProfile.Profile() if args.profile else None
-    try:
+    with opened(config, catch_up=True) as (node, store):  # as `rootstate index` opens them
         engine = engine_for(config)
         follow = follower(config, store, node, Progress(interval=30), engine=engine)
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -198,9 +194,6 @@ def catch_up_child(args: argparse.Namespace) -> None:
             "state_hash": tip.state_hash.hex(),
             "peak_rss_mb": peak_rss_mb(),
         }
-    finally:
-        store.close()
-        node.close()
     if profile is not None:
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(35)

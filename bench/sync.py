@@ -41,7 +41,7 @@ from bench.child import add_child_arguments, child_config, config_of, peak_rss_m
 from indexer.config import Config
 from indexer.node_thread import NodeThread
 from indexer.progress import Progress
-from indexer.runtime import follower, node_settings, open_for
+from indexer.runtime import follower, node_settings, opened
 from indexer.scan import outpoint_from_utxo_key, scan_block
 from indexer.store_config import StoreConfig
 from indexer.store_reader import open_reader
@@ -107,10 +107,8 @@ def fetch_only(config: Config, first: int, last: int) -> tuple[float, int, list[
 def catch_up_child(args: argparse.Namespace) -> None:
     """Runs in the child: index first..last into a fresh store, print figures as JSON."""
     config = config_of(args)
-    node = NodeThread(node_settings(config))
-    node.prepare_fetch()  # as `rootstate index` does: the fetch process starts as the store opens
-    store = open_for(config, node)
-    try:
+    # As `rootstate index` opens them: the fetch process starts while the store opens.
+    with opened(config, catch_up=True) as (node, store):
         follow = follower(config, store, node, Progress(interval=30))
         started = time.perf_counter()
         follow.catch_up(until=args.last)
@@ -125,9 +123,6 @@ def catch_up_child(args: argparse.Namespace) -> None:
             "live_outpoints": len(store.live_outpoints),
             "peak_rss_mb": peak_rss_mb(),
         }
-    finally:
-        store.close()
-        node.close()
     # After close: the fetch process has been waited for, so it counts among the children.
     result["fetcher_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(result))
