@@ -26,6 +26,7 @@ from __future__ import annotations
 import struct
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterator
+from functools import cached_property
 from heapq import heapify, heappop, heappush
 
 from indexer.scan import (
@@ -93,12 +94,20 @@ class BlockSelection:
         self.layout = layout
         self.header = parse_header(block)
         self._first_inputs = layout.txs[FIRST_INPUT::TX_FIELDS]
-        # Every input's prevout but the coinbase's, as the scanner's outpoints: slicing them
-        # all once is the one per-input cost of a block (the set and dict work is C).
         self._first_input = layout.txs[TX_FIELDS + FIRST_INPUT] if layout.tx_count > 1 else 0
-        self._keys = [block[o : o + 36] for o in layout.prevouts[self._first_input :]]
-        self._spender: dict[bytes, int] | None = None
         self.initial = self._initial(live)
+
+    @cached_property
+    def _keys(self) -> list[bytes]:
+        """Every input's prevout but the coinbase's, as the scanner's outpoints: slicing them
+        all is the one per-input cost of a block (the set and dict work is C), paid only when
+        there is a live set to test or an output credited here to follow."""
+        return [self.block[o : o + 36] for o in self.layout.prevouts[self._first_input :]]
+
+    @cached_property
+    def _spender(self) -> dict[bytes, int]:
+        """Input number (after the coinbase's) by the outpoint it spends."""
+        return dict(zip(self._keys, range(len(self._keys)), strict=True))
 
     def _initial(self, live: Collection[bytes]) -> list[int]:
         """Carrier candidates and spenders of ``live``, in block order, coinbase excluded."""
@@ -114,8 +123,6 @@ class BlockSelection:
 
     def _tx_spending(self, serialized: bytes) -> int:
         """The index of the transaction spending ``serialized``; -1 when none in this block."""
-        if self._spender is None:
-            self._spender = dict(zip(self._keys, range(len(self._keys)), strict=True))
         number = self._spender.get(serialized)
         if number is None:
             return -1
