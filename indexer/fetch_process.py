@@ -12,10 +12,11 @@ From a node that serves REST (Bitcoin Core), the child fetches with the standard
 (:mod:`indexer.rest_fetch`: httpx costs as much CPU per block as the walk), falling back to
 the NodeClient for any block REST did not serve cleanly; from btcd, with the NodeClient.
 With ``layout``, the child also walks a block (:func:`indexer.scan.layout_block`, most of a
-scan) and sends the :class:`~indexer.scan.BlockLayout` along whenever the follow loop has not
-yet read everything sent before (it is busy); when it has, the block goes unwalked and the
+scan) and sends the :class:`~indexer.scan.BlockLayout` along whenever the follow loop still
+has blocks to read (it is busy); when it has read everything, the block goes unwalked and the
 follow loop walks it: the walk, each side's largest cost, is shared between the two cores
-at the pace each keeps at the moment.
+at the pace each keeps at the moment. A thread of the child writes to the pipe
+(:class:`_Outbox`), so that the child walks ahead while a write waits for the reader.
 
 The child is ``python -m indexer.fetch_process``, not a multiprocessing child: that would
 re-import the caller's main module, which only a guarded script survives. Its stdin carries
@@ -30,12 +31,12 @@ process group; the parent decides when to stop) and exits when its parent is gon
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import logging
 import os
 import pickle
+import queue
 import signal
 import struct
 import subprocess
@@ -57,6 +58,8 @@ from indexer.rest_fetch import RestBlocks
 from indexer.scan import BlockLayout, BlockParseError, layout_block
 
 if TYPE_CHECKING:
+    import asyncio
+
     from indexer.node import NodeClient
 
 log = logging.getLogger(__name__)
@@ -70,6 +73,11 @@ _ERROR_HEAD = struct.Struct(">cI")
 #: Linux lets an unprivileged pipe grow to 1 MiB: a block then crosses in one or two reads.
 _PIPE_BYTES = 1 << 20
 _PARENT_CHECK_SECONDS = 1.0
+#: Blocks waiting for the pipe besides the one or so it holds: enough to ride out a slow block
+#: on either side, at most 4 x 4 MB of memory.
+_OUTBOX_BLOCKS = 4
+_PUT_POLL_SECONDS = 0.5
+_SWITCH_SECONDS = 0.0005
 _STOP_SECONDS = 5.0
 
 
@@ -274,65 +282,89 @@ def _grow_pipe(stream: IO[bytes]) -> None:
 
 def _child_main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The walk holds the GIL; the pipe writer and the REST threads need it for a moment after
+    # each system call. At the default 5 ms they waited so long that the outbox looked full
+    # and the child walked nearly every block while the follow loop idled: 100 of
+    # bench.sync's blocks from Core took 1.38-1.41 s to catch up, against 0.84-1.13 s now.
+    sys.setswitchinterval(_SWITCH_SECONDS)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     data = sys.stdin.buffer.read()  # a spare waits here (Fetchers.prepare)
     if not data:
         return  # a spare no one needed: its parent closed our stdin or is gone
     request: FetchRequest = pickle.loads(data)
     threading.Thread(target=_exit_without_parent, args=(request.parent_pid,), daemon=True).start()
-    out = sys.stdout.buffer
+    outbox = _Outbox(sys.stdout.buffer)
     try:
-        asyncio.run(_pump(request, out))
-        out.flush()
+        _pump(request, outbox)
+        outbox.close()
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent stopped reading: it closed the range or is gone
 
 
-async def _pump(request: FetchRequest, out: IO[bytes]) -> None:
+def _pump(request: FetchRequest, out: _Outbox) -> None:
     try:
         rest = _rest_blocks(request)
         if rest is None:
-            async with _node_client(request.settings) as client:
-                blocks = client.blocks(request.first, request.last, request.window)
-                async for height, block_hash, raw in blocks:
-                    _send(out, request, height, block_hash, raw)
+            _pump_node(request, out)
         else:
-            with closing(rest):
-                fallback = _Fallback(request.settings)
-                try:
-                    await _pump_rest(request, out, fallback, rest)
-                finally:
-                    await fallback.close()
-        out.write(_END)
+            with closing(rest), closing(_Fallback(request.settings)) as fallback:
+                _pump_rest(request, out, fallback, rest)
+        out.put((_END,))
     except NodeError as exc:
         error = pickle.dumps(exc)
-        out.write(_ERROR_HEAD.pack(_ERROR, len(error)) + error)
+        out.put((_ERROR_HEAD.pack(_ERROR, len(error)), error))
+
+
+def _pump_node(request: FetchRequest, out: _Outbox) -> None:
+    """From a node without REST (btcd): the NodeClient's pipelined JSON-RPC."""
+    import asyncio  # noqa: PLC0415  (see _node_client)
+
+    async def pump() -> None:
+        async with _node_client(request.settings) as client:
+            blocks = client.blocks(request.first, request.last, request.window)
+            async for height, block_hash, raw in blocks:
+                _send(out, request, height, block_hash, raw)
+
+    asyncio.run(pump())
 
 
 def _node_client(settings: NodeSettings) -> NodeClient:
-    # Imported here, not at the top: httpx and the JSON-RPC client are a third of this
-    # process's start-up, and from a node serving REST they are needed only when REST fails.
+    # Imported here, not at the top, like asyncio: with httpx and the JSON-RPC client they
+    # are half of this process's start-up, and from a node serving REST they are needed only
+    # when REST fails. A catch-up's first block waits for that start-up.
     from indexer.node import NodeClient  # noqa: PLC0415
 
     return NodeClient(settings)
 
 
 class _Fallback:
-    """The JSON-RPC client for blocks REST did not serve cleanly, made on first need."""
+    """The JSON-RPC client for blocks REST did not serve cleanly, and the event loop it runs
+    on, both made on first need."""
 
     def __init__(self, settings: NodeSettings) -> None:
         self._settings = settings
         self._client: NodeClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    async def block(self, height: int) -> tuple[bytes, bytes]:
+    def block(self, height: int) -> tuple[bytes, bytes]:
+        if self._loop is None:
+            import asyncio  # noqa: PLC0415  (see _node_client)
+
+            self._loop = asyncio.new_event_loop()
+        return self._loop.run_until_complete(self._block(height))
+
+    async def _block(self, height: int) -> tuple[bytes, bytes]:
         if self._client is None:
             self._client = _node_client(self._settings)
         block_hash = await self._client.block_hash(height)
         return block_hash, await self._client.raw_block(block_hash)
 
-    async def close(self) -> None:
+    def close(self) -> None:
+        if self._loop is None:
+            return
         if self._client is not None:
-            await self._client.close()
+            self._loop.run_until_complete(self._client.close())
+        self._loop.close()
 
 
 def _rest_blocks(request: FetchRequest) -> RestBlocks | None:
@@ -347,9 +379,7 @@ def _rest_blocks(request: FetchRequest) -> RestBlocks | None:
     return None
 
 
-async def _pump_rest(
-    request: FetchRequest, out: IO[bytes], fallback: _Fallback, rest: RestBlocks
-) -> None:
+def _pump_rest(request: FetchRequest, out: _Outbox, fallback: _Fallback, rest: RestBlocks) -> None:
     """``window`` blocks in flight on REST's threads; this thread walks and writes. A block
     REST did not serve cleanly is asked of the NodeClient, with its retries and errors."""
     pending: deque[Future[tuple[bytes, bytes] | None]] = deque()
@@ -360,28 +390,88 @@ async def _pump_rest(
             next_height += 1
         fetched = pending.popleft().result()
         if fetched is None:
-            fetched = await fallback.block(height)
+            fetched = fallback.block(height)
         _send(out, request, height, *fetched)
 
 
-def _send(
-    out: IO[bytes], request: FetchRequest, height: int, block_hash: bytes, raw: bytes
-) -> None:
-    layout = _layout_bytes(raw) if request.layout and _reader_busy(out) else b""
-    # Blocking writes: a full pipe pauses the fetches too, which bounds memory.
-    out.write(_HEAD.pack(_BLOCK, block_hash, height, len(raw), len(layout)))
-    out.write(raw)
-    out.write(layout)
-    out.flush()
+def _send(out: _Outbox, request: FetchRequest, height: int, block_hash: bytes, raw: bytes) -> None:
+    layout = _layout_bytes(raw) if request.layout and out.reader_busy() else b""
+    out.put((_HEAD.pack(_BLOCK, block_hash, height, len(raw), len(layout)), raw, layout))
 
 
-def _reader_busy(out: IO[bytes]) -> bool:
-    """Whether the follow loop has not yet read all we sent: then it is busy and we walk this
-    block; when it has read everything, it is waiting or about to, and it walks the block
-    itself. Walking is most of either side's work per block, so this splits it between the
-    two cores as their speeds are at the moment; measured on Core's 1 MB blocks the walk alone
-    held this process to 0.85 of the follow loop's pace.
+class _Outbox:
+    """The child's end of the pipe: a thread writes, in order, what :meth:`put` queues.
+
+    Why a thread: the pipe holds about one block, so a child that wrote on its own thread
+    would wait in every write until the follow loop had read the block before, and could
+    never walk a block ahead of need (measured: it walked every other block, however far
+    behind the follow loop was). The writer releases the GIL while it waits, and the child
+    fetches and walks on until :data:`_OUTBOX_BLOCKS` wait; a full outbox pauses the
+    fetches too, which bounds memory.
     """
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self._out = out
+        self._queue: queue.Queue[tuple[bytes, ...] | None] = queue.Queue(_OUTBOX_BLOCKS)
+        self._lock = threading.Lock()
+        self._unwritten = 0
+        self._writing = False
+        self._failure: OSError | None = None
+        self._thread = threading.Thread(target=self._write_all, name="pipe-writer", daemon=True)
+        self._thread.start()
+
+    def reader_busy(self) -> bool:
+        """Whether the follow loop is behind, and the child should walk the next block: two
+        blocks are not yet fully written (the pipe is full: the follow loop is busy with one
+        block and has at least one more to read), or no write is under way while the pipe
+        still holds bytes it has not read. The block queued last is not enough: the writer
+        may not have taken it yet, and counting it made the child walk every block, however
+        fast the follow loop took them."""
+        with self._lock:
+            if self._unwritten >= 2:
+                return True
+            if self._writing:
+                return False
+        return _pipe_holds_unread(self._out)
+
+    def put(self, parts: tuple[bytes, ...] | None) -> None:
+        """Queue ``parts`` to be written together (None ends the writer); raises the error
+        that ended the writer (a parent that stopped reading)."""
+        with self._lock:
+            self._unwritten += 1
+        while self._failure is None:
+            try:
+                self._queue.put(parts, timeout=_PUT_POLL_SECONDS)
+                return
+            except queue.Full:
+                continue
+        raise self._failure
+
+    def close(self) -> None:
+        """Write everything queued, then end the writer."""
+        self.put(None)
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+
+    def _write_all(self) -> None:
+        while (parts := self._queue.get()) is not None:
+            with self._lock:
+                self._writing = True
+            try:
+                for part in parts:
+                    self._out.write(part)
+                self._out.flush()
+            except OSError as exc:
+                self._failure = exc  # seen by put(), which may be waiting for room
+                return
+            with self._lock:
+                self._writing = False
+                self._unwritten -= 1
+
+
+def _pipe_holds_unread(out: IO[bytes]) -> bool:
+    """Whether the pipe still holds bytes its reader has not read."""
     queued = array("i", [0])
     try:
         fcntl.ioctl(out.fileno(), termios.FIONREAD, queued, True)

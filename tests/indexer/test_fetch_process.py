@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,8 @@ import pytest
 from indexer.fetch_process import (
     Fetchers,
     FetchStoppedError,
-    _reader_busy,
+    _Outbox,
+    _pipe_holds_unread,
     fetch_blocks_in_process,
 )
 from indexer.node import NodeSettings, NodeUnavailableError
@@ -122,15 +124,59 @@ def test_a_dead_spare_is_replaced_and_stop_or_close_ends_a_live_one() -> None:
     assert children() == before
 
 
-def test_the_child_walks_a_block_only_while_the_reader_is_behind() -> None:
+def test_the_pipe_says_whether_its_reader_has_read_everything() -> None:
     read_end, write_end = os.pipe()
     with os.fdopen(read_end, "rb") as reader, os.fdopen(write_end, "wb") as out:
-        assert not _reader_busy(out)  # all read: the follow loop walks the next block
+        assert not _pipe_holds_unread(out)
         out.write(b"x" * 100)
         out.flush()
-        assert _reader_busy(out)
+        assert _pipe_holds_unread(out)
         reader.read(100)
-        assert not _reader_busy(out)
+        assert not _pipe_holds_unread(out)
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_the_outbox_writes_in_order_and_says_when_the_reader_is_behind() -> None:
+    read_end, write_end = os.pipe()  # 64 KiB: each part below overfills it
+    parts = [bytes([n]) * 200_000 for n in range(3)]
+    with os.fdopen(read_end, "rb") as reader, os.fdopen(write_end, "wb") as out:
+        outbox = _Outbox(out)
+        assert not outbox.reader_busy()  # nothing sent: the reader waits
+        outbox.put((parts[0],))
+        outbox.put((parts[1], parts[2]))
+        # The writer waits in its first write; a second block is queued behind it: the reader
+        # is a whole block behind, and the child walks.
+        _wait_until(outbox.reader_busy)
+        received = reader.read(200_000)
+        _wait_until(lambda: not outbox.reader_busy())  # the writer writes the last one now
+        received += reader.read(400_000)
+        outbox.close()
+        assert received == b"".join(parts)
+        assert not outbox.reader_busy()
+        outbox = _Outbox(out)
+        outbox.put((b"head",))  # fits the pipe: written at once, and unread
+        _wait_until(outbox.reader_busy)
+        assert reader.read(4) == b"head"
+        assert not outbox.reader_busy()
+        outbox.close()
+
+
+def test_the_outbox_raises_once_the_reader_is_gone_instead_of_waiting() -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with os.fdopen(write_end, "wb") as out:
+        outbox = _Outbox(out)
+        with pytest.raises(BrokenPipeError):
+            for _ in range(100):  # more than the outbox holds: put() must not wait forever
+                outbox.put((b"x" * 100_000,))
+        with pytest.raises(BrokenPipeError):
+            outbox.close()
 
 
 def test_the_fetch_process_starts_without_the_json_rpc_stack() -> None:

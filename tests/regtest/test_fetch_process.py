@@ -9,6 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from indexer.config import Config
+from indexer.fetch_process import fetch_blocks_in_process
+from indexer.node_settings import BlockNotFoundError
 from indexer.node_thread import PROCESS_MIN_BLOCKS, NodeThread
 from indexer.runtime import node_settings
 from indexer.scan import layout_block
@@ -33,15 +35,18 @@ def node(node_kind: NodeKind, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield started
 
 
-def _thread(node: RegtestNode) -> NodeThread:
+def _thread_config(node: RegtestNode) -> Config:
     info = node.info
-    config = Config(
+    return Config(
         network=Network.REGTEST,
         rpc_url=info.rpc_url,
         rpc_user=info.rpc_user,
         rpc_password=info.rpc_password,
     )
-    return NodeThread(node_settings(config))
+
+
+def _thread(node: RegtestNode) -> NodeThread:
+    return NodeThread(node_settings(_thread_config(node)))
 
 
 def test_a_long_range_comes_from_the_fetch_process_with_layouts(node: RegtestNode) -> None:
@@ -81,3 +86,25 @@ def test_closing_a_long_range_early_ends_the_fetch_process(node: RegtestNode) ->
         blocks.close()
         assert children() == before
     assert first == [1, 2, 3]
+
+
+def test_a_range_past_the_tip_ends_with_block_not_found_after_the_blocks_there_are(
+    node: RegtestNode,
+) -> None:
+    """From Core, the heights REST does not serve are asked again over JSON-RPC (the child's
+    fallback client, made on first need), which names the missing block; from btcd, which
+    has no REST, the JSON-RPC client says the same."""
+    rpc = NodeRpc.connect(node.info)
+    try:
+        last = rpc.block_count()
+    finally:
+        rpc.close()
+    settings = node_settings(_thread_config(node))
+    before = children()
+    blocks = fetch_blocks_in_process(settings, last - 2, last + 3, 4, layout=True)
+    heights = []
+    with pytest.raises(BlockNotFoundError):
+        for block in blocks:
+            heights.append(block.height)
+    assert heights == [last - 2, last - 1, last]
+    assert children() == before
