@@ -1,6 +1,6 @@
 """Benchmark: end-to-end catch-up from a real regtest node, against its two bounds.
 
-    python -m bench.sync --blocks 100                   # btcd, then bitcoind; ~10 min
+    python -m bench.sync --blocks 100                   # btcd, then bitcoind; ~6 min
     python -m bench.sync --blocks 100 --kind bitcoind   # one node kind
 
 For each node kind, builds ``--blocks`` big mainnet-like blocks (about 1 MB, thousands of
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--blocks", type=int, default=200)
     parser.add_argument("--target-size", type=int, default=1_000_000)
     parser.add_argument(
-        "--rounds", type=int, default=3, help="catch-up, fetch and scan passes (medians shown)"
+        "--rounds", type=int, default=5, help="catch-up, fetch and scan passes (medians shown)"
     )
     parser.add_argument("--kind", choices=[*(k.value for k in NodeKind), "both"], default="both")
     add_child_arguments(parser)
