@@ -111,13 +111,11 @@ def opened(
 ) -> Iterator[tuple[NodeThread, Store]]:
     """The node connection (its chain checked) and the store for its chain, both closed on
     the way out. ``watch`` sees the node first, before anything waits for it: a stop
-    request can then interrupt it. With ``catch_up``, the block fetch process starts now,
-    while the store opens."""
-    with NodeThread(node_settings(config)) as node:
+    request can then interrupt it. With ``catch_up``, the block fetch process starts first,
+    while the node connection and the store open."""
+    with NodeThread(node_settings(config), fetch_soon=catch_up) as node:
         if watch is not None:
             watch(node)
-        if catch_up:
-            node.prepare_fetch()
         check_chain(config, node)
         with open_for(config, node, path) as store:
             yield node, store

@@ -1,16 +1,19 @@
-"""NodeThread.interrupt: a stop request ends a call that waits for a node that is down."""
+"""NodeThread.interrupt: a stop request ends a call that waits for a node that is down; a
+node thread made for a catch-up starts the block fetch process first."""
 
 from __future__ import annotations
 
 import gc
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from indexer.node import NodeSettings
 from indexer.node_thread import PROCESS_MIN_BLOCKS, NodeThread, StopRequestedError
 from regtest.node import free_loopback_ports
+from tests.indexer.test_fetch_process import children
 
 
 def unreachable() -> NodeThread:
@@ -51,3 +54,16 @@ def test_interrupt_ends_a_retrying_call_and_close_leaves_no_task(
     node.close()
     gc.collect()  # a task left pending would be reported as it is collected
     assert "Task was destroyed" not in caplog.text
+
+
+def test_a_node_thread_for_a_catch_up_starts_its_fetch_process_first_and_ends_it() -> None:
+    (port,) = free_loopback_ports(1)
+    settings = NodeSettings(f"http://127.0.0.1:{port}", "u", "p", None)
+    before = children()
+    with NodeThread(settings):
+        assert children() == before  # not a catch-up: nothing started
+    with NodeThread(settings, fetch_soon=True):
+        started = children() - before
+        assert len(started) == 1, "a catch-up's node thread starts a spare fetch process"
+        assert "indexer.fetch_process" in Path(f"/proc/{started.pop()}/cmdline").read_text()
+    assert children() == before
