@@ -12,10 +12,10 @@ From a node that serves REST (Bitcoin Core), the child fetches with the standard
 (:mod:`indexer.rest_fetch`: httpx costs as much CPU per block as the walk), falling back to
 the NodeClient for any block REST did not serve cleanly; from btcd, with the NodeClient.
 With ``layout``, the child also walks a block (:func:`indexer.scan.layout_block`, most of a
-scan) and sends the :class:`~indexer.scan.BlockLayout` along whenever the follow loop still
-has blocks to read (it is busy); when it has read everything, the block goes unwalked and the
-follow loop walks it: the walk, each side's largest cost, is shared between the two cores
-at the pace each keeps at the moment. A thread of the child writes to the pipe
+scan) and sends the :class:`~indexer.scan.BlockLayout` along whenever the follow loop is a
+block or more behind (:meth:`_Outbox.reader_busy`); when it is not, the block goes unwalked
+and the follow loop walks it: the walk, each side's largest cost, is shared between the two
+cores at the pace each keeps at the moment. A thread of the child writes to the pipe
 (:class:`_Outbox`), so that the child walks ahead while a write waits for the reader.
 
 The child is ``python -m indexer.fetch_process``, not a multiprocessing child: that would
