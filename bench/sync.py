@@ -10,7 +10,8 @@ of the rounds; the ratio is each round's own, its median printed with all of the
 
 1. catch-up: the real follow loop into a fresh LMDB store, in a child process, whose peak
    RSS is reported together with that of the block fetch process it starts
-   (:mod:`indexer.fetch_process`): their sum is the figure held against the target;
+   (:mod:`indexer.fetch_process`): their sum is the figure held against the target; and
+   how many blocks that process walked (the follow loop walked the others);
 2. fetch: a bare loop that only fetches the same raw blocks over the same transport
    (REST when the node serves it, else ``getblock <hash> 0``), prefetching as the indexer
    does, after the catch-up so both find the node's caches equally warm;
@@ -119,6 +120,7 @@ def catch_up_child(args: argparse.Namespace) -> None:
             "seconds": seconds,
             "blocks": follow.stats.blocks,
             "bytes": follow.stats.bytes,
+            "walked_by_fetcher": follow.stats.blocks_walked_by_fetcher,
             "state_hash": tip.state_hash.hex(),
             "live_outpoints": len(store.live_outpoints),
             "peak_rss_mb": peak_rss_mb(),
@@ -218,6 +220,7 @@ def aggregate(kind: NodeKind, rounds: list[dict[str, Any]]) -> dict[str, object]
         "peak_rss_mb": indexer_rss + fetcher_rss,
         "indexer_peak_rss_mb": indexer_rss,
         "fetcher_peak_rss_mb": fetcher_rss,
+        "walked_by_fetcher": [r["caught"]["walked_by_fetcher"] for r in rounds],
         "live_outpoints": rounds[0]["caught"]["live_outpoints"],
         "state_hash": hashes.pop(),
     }
@@ -262,6 +265,8 @@ def summary(figures: dict[str, object]) -> str:
         f"catch-up {f['catch_up_blocks_per_s']:.1f} blocks/s ({f['catch_up_mb_per_s']:.1f} MB/s) "
         f"= {f['catch_up_vs_slower_bound']:.2f} x min(fetch, scan) "
         f"(rounds: {', '.join(f'{r:.2f}' for r in f['round_ratios'])}) | "
+        f"walked by the fetch process: {', '.join(map(str, f['walked_by_fetcher']))} "
+        f"of {f['blocks']:,} | "
         f"peak RSS {f['peak_rss_mb']:.0f} MB "
         f"(indexer {f['indexer_peak_rss_mb']:.0f} + fetcher {f['fetcher_peak_rss_mb']:.0f})"
     )

@@ -62,6 +62,8 @@ class FollowSettings:
 class FollowStats:
     blocks: int = 0
     bytes: int = 0
+    #: Blocks that came walked by the block fetch process (the rest were walked here).
+    blocks_walked_by_fetcher: int = 0
     reorgs: int = 0
     deepest_reorg: int = 0
     last_reorg_heights: tuple[int, int] | None = None
@@ -207,6 +209,8 @@ class Follower:
         live = self.store.live_outpoints
         if layout is None:  # not walked by a fetch process: BlockParseError if not one block
             layout = layout_block(raw)
+        else:
+            self.stats.blocks_walked_by_fetcher += 1
         selection = BlockSelection(raw, layout, live)
         if selection.header.hash != block_hash:
             raise NodeInconsistencyError(
