@@ -13,7 +13,7 @@ From a node that serves REST (Bitcoin Core), the child fetches with the standard
 the NodeClient for any block REST did not serve cleanly; from btcd, with the NodeClient.
 With ``layout``, the child also walks a block (:func:`indexer.scan.layout_block`, most of a
 scan) and sends the :class:`~indexer.scan.BlockLayout` along whenever the follow loop is a
-block or more behind (:meth:`_Outbox.reader_busy`); when it is not, the block goes unwalked
+block or more behind (see :class:`_Outbox`); when it is not, the block goes unwalked
 and the follow loop walks it: the walk, each side's largest cost, is shared between the two
 cores at the pace each keeps at the moment. A thread of the child writes to the pipe
 (:class:`_Outbox`), so that the child walks ahead while a write waits for the reader.
@@ -37,6 +37,7 @@ import logging
 import os
 import pickle
 import queue
+import select
 import signal
 import struct
 import subprocess
@@ -395,12 +396,14 @@ def _pump_rest(request: FetchRequest, out: _Outbox, fallback: _Fallback, rest: R
 
 
 def _send(out: _Outbox, request: FetchRequest, height: int, block_hash: bytes, raw: bytes) -> None:
-    layout = _layout_bytes(raw) if request.layout and out.reader_busy() else b""
+    walk = request.layout and out.unread_bytes() >= 2 * len(raw)  # see _Outbox
+    layout = _layout_bytes(raw) if walk else b""
     out.put((_HEAD.pack(_BLOCK, block_hash, height, len(raw), len(layout)), raw, layout))
 
 
 class _Outbox:
-    """The child's end of the pipe: a thread writes, in order, what :meth:`put` queues.
+    """The child's end of the pipe: a thread writes, in order, what :meth:`put` queues, and
+    :meth:`unread_bytes` says how far behind the reader is.
 
     Why a thread: the pipe holds about one block, so a child that wrote on its own thread
     would wait in every write until the follow loop had read the block before, and could
@@ -408,37 +411,37 @@ class _Outbox:
     behind the follow loop was). The writer releases the GIL while it waits, and the child
     fetches and walks on until :data:`_OUTBOX_BLOCKS` wait; a full outbox pauses the
     fetches too, which bounds memory.
+
+    Which blocks the child walks (:func:`_send`): a block is walked when at least twice its
+    size is unread, the block queued just before it (which the reader may be taking this
+    moment) and about one more. The follow loop then has a whole block to apply after the
+    one in hand before it needs this one, about as long as the walk takes here. With less
+    it walks the block itself: counting the block queued last made the child walk 98 of
+    100 blocks while the follow loop waited: catch-up at 80 blocks/s instead of 93.
     """
 
     def __init__(self, out: IO[bytes]) -> None:
         self._out = out
+        self._fd = out.fileno()
         self._queue: queue.Queue[tuple[bytes, ...] | None] = queue.Queue(_OUTBOX_BLOCKS)
         self._lock = threading.Lock()
-        self._unwritten = 0
-        self._writing = False
+        self._unsent = 0  # bytes put but not yet in the pipe
         self._failure: OSError | None = None
         self._thread = threading.Thread(target=self._write_all, name="pipe-writer", daemon=True)
         self._thread.start()
 
-    def reader_busy(self) -> bool:
-        """Whether the follow loop is behind, and the child should walk the next block: two
-        blocks are not yet fully written (the pipe is full: the follow loop is busy with one
-        block and has at least one more to read), or no write is under way while the pipe
-        still holds bytes it has not read. The block queued last is not enough: the writer
-        may not have taken it yet, and counting it made the child walk every block, however
-        fast the follow loop took them."""
+    def unread_bytes(self) -> int:
+        """The bytes put that the reader has not read yet: those waiting here, and those in
+        the pipe."""
         with self._lock:
-            if self._unwritten >= 2:
-                return True
-            if self._writing:
-                return False
-        return _pipe_holds_unread(self._out)
+            unsent = self._unsent
+        return unsent + _pipe_unread_bytes(self._fd)
 
     def put(self, parts: tuple[bytes, ...] | None) -> None:
         """Queue ``parts`` to be written together (None ends the writer); raises the error
         that ended the writer (a parent that stopped reading)."""
         with self._lock:
-            self._unwritten += 1
+            self._unsent += sum(map(len, parts or ()))
         while self._failure is None:
             try:
                 self._queue.put(parts, timeout=_PUT_POLL_SECONDS)
@@ -455,29 +458,39 @@ class _Outbox:
             raise self._failure
 
     def _write_all(self) -> None:
+        # Non-blocking, so that each write returns what the pipe took and unread_bytes()
+        # counts every byte once; poll() waits for room, without the GIL.
+        self._out.flush()  # nothing else writes here; be sure no buffered byte is left behind
+        os.set_blocking(self._fd, False)
+        room = select.poll()
+        room.register(self._fd, select.POLLOUT)
         while (parts := self._queue.get()) is not None:
-            with self._lock:
-                self._writing = True
             try:
                 for part in parts:
-                    self._out.write(part)
-                self._out.flush()
+                    view = memoryview(part)
+                    while view:
+                        try:
+                            written = os.write(self._fd, view)
+                        except BlockingIOError:
+                            room.poll()
+                            continue
+                        view = view[written:]
+                        with self._lock:
+                            self._unsent -= written
             except OSError as exc:
                 self._failure = exc  # seen by put(), which may be waiting for room
                 return
-            with self._lock:
-                self._writing = False
-                self._unwritten -= 1
 
 
-def _pipe_holds_unread(out: IO[bytes]) -> bool:
-    """Whether the pipe still holds bytes its reader has not read."""
+def _pipe_unread_bytes(fd: int) -> int:
+    """How many bytes the pipe at ``fd`` holds that its reader has not read (0 when ``fd``
+    is not a pipe: a test's file)."""
     queued = array("i", [0])
     try:
-        fcntl.ioctl(out.fileno(), termios.FIONREAD, queued, True)
+        fcntl.ioctl(fd, termios.FIONREAD, queued, True)
     except OSError:
-        return True  # not a pipe we can ask (a test's file): walk every block here
-    return queued[0] > 0
+        return 0
+    return queued[0]
 
 
 def _layout_bytes(raw: bytes) -> bytes:

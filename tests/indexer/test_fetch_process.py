@@ -18,7 +18,7 @@ from indexer.fetch_process import (
     Fetchers,
     FetchStoppedError,
     _Outbox,
-    _pipe_holds_unread,
+    _pipe_unread_bytes,
     fetch_blocks_in_process,
 )
 from indexer.node import NodeSettings, NodeUnavailableError
@@ -124,15 +124,24 @@ def test_a_dead_spare_is_replaced_and_stop_or_close_ends_a_live_one() -> None:
     assert children() == before
 
 
-def test_the_pipe_says_whether_its_reader_has_read_everything() -> None:
+def test_the_pipe_says_how_much_its_reader_has_not_read() -> None:
     read_end, write_end = os.pipe()
-    with os.fdopen(read_end, "rb") as reader, os.fdopen(write_end, "wb") as out:
-        assert not _pipe_holds_unread(out)
-        out.write(b"x" * 100)
-        out.flush()
-        assert _pipe_holds_unread(out)
-        reader.read(100)
-        assert not _pipe_holds_unread(out)
+    try:
+        assert _pipe_unread_bytes(write_end) == 0
+        os.write(write_end, b"x" * 100)
+        assert _pipe_unread_bytes(write_end) == 100
+        assert len(os.read(read_end, 60)) == 60
+        assert _pipe_unread_bytes(write_end) == 40
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        data += os.read(fd, size - len(data))
+    return data
 
 
 def _wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
@@ -142,29 +151,23 @@ def _wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-def test_the_outbox_writes_in_order_and_says_when_the_reader_is_behind() -> None:
-    read_end, write_end = os.pipe()  # 64 KiB: each part below overfills it
+def test_the_outbox_writes_in_order_and_counts_what_the_reader_has_not_read() -> None:
+    read_end, write_end = os.pipe()  # 64 KiB: the writer waits for the reader in every part
     parts = [bytes([n]) * 200_000 for n in range(3)]
-    with os.fdopen(read_end, "rb") as reader, os.fdopen(write_end, "wb") as out:
+    with os.fdopen(write_end, "wb") as out:
         outbox = _Outbox(out)
-        assert not outbox.reader_busy()  # nothing sent: the reader waits
+        assert outbox.unread_bytes() == 0  # nothing sent: the reader waits, and walks
         outbox.put((parts[0],))
         outbox.put((parts[1], parts[2]))
-        # The writer waits in its first write; a second block is queued behind it: the reader
-        # is a whole block behind, and the child walks.
-        _wait_until(outbox.reader_busy)
-        received = reader.read(200_000)
-        _wait_until(lambda: not outbox.reader_busy())  # the writer writes the last one now
-        received += reader.read(400_000)
+        # Whether still queued, in the writer's hands or in the pipe: all of it is unread.
+        _wait_until(lambda: outbox.unread_bytes() == 600_000)
+        received = _read_exactly(read_end, 250_000)
+        _wait_until(lambda: outbox.unread_bytes() == 350_000)
+        received += _read_exactly(read_end, 350_000)
         outbox.close()
         assert received == b"".join(parts)
-        assert not outbox.reader_busy()
-        outbox = _Outbox(out)
-        outbox.put((b"head",))  # fits the pipe: written at once, and unread
-        _wait_until(outbox.reader_busy)
-        assert reader.read(4) == b"head"
-        assert not outbox.reader_busy()
-        outbox.close()
+        assert outbox.unread_bytes() == 0
+    os.close(read_end)
 
 
 def test_the_outbox_raises_once_the_reader_is_gone_instead_of_waiting() -> None:
