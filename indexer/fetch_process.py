@@ -79,6 +79,10 @@ _PARENT_CHECK_SECONDS = 1.0
 _OUTBOX_BLOCKS = 4
 _PUT_POLL_SECONDS = 0.5
 _SWITCH_SECONDS = 0.0005
+#: Blocks fetched at once over REST (the window's others wait their turn): a block takes Core
+#: 1-2 ms to serve and the follow loop about 8 ms to take, so two in flight keep the next one
+#: ready, and each thread more is one more that wants the GIL while this process walks.
+_REST_THREADS = 2
 _STOP_SECONDS = 5.0
 
 
@@ -373,7 +377,7 @@ def _rest_blocks(request: FetchRequest) -> RestBlocks | None:
     settings = request.settings
     if settings.rest == "off" or not settings.rpc_url.startswith("http://"):
         return None
-    rest = RestBlocks(settings.rpc_url, settings.timeout, request.window)
+    rest = RestBlocks(settings.rpc_url, settings.timeout, min(request.window, _REST_THREADS))
     if rest.available():
         return rest
     rest.close()
@@ -387,7 +391,7 @@ def _pump_rest(request: FetchRequest, out: _Outbox, fallback: _Fallback, rest: R
     next_height = request.first
     for height in range(request.first, request.last + 1):
         while next_height <= request.last and next_height < height + request.window:
-            pending.append(rest.submit(next_height))
+            pending.append(rest.submit(next_height, request.last))
             next_height += 1
         fetched = pending.popleft().result()
         if fetched is None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from indexer import rest_fetch
 from indexer.node_thread import NodeThread
 from indexer.runtime import node_settings
 from indexer.tip_signal import TipSignal
@@ -117,6 +118,39 @@ def test_blocks_over_rest_are_the_bytes_getblock_serves(
         assert "node REST interface in use" in caplog.text  # "auto" found it
     finally:
         rpc.close()
+
+
+def test_the_fetch_process_rest_client_hashes_batches_of_headers(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """indexer.rest_fetch: one request per block, its hash from headers asked in batches
+    (here 2 at a time, so that 3 or more blocks cross a batch boundary), the hash and bytes
+    what getblockhash and getblock serve; past the tip, None (the caller asks JSON-RPC)."""
+    monkeypatch.setattr(rest_fetch, "HEADERS_PER_REQUEST", 2)
+    rpc = core.rpc()
+    try:
+        tip = rpc.block_count()
+        hashes = [rpc.block_hash(h) for h in range(1, tip + 1)]
+        expected = [(bytes.fromhex(h)[::-1], bytes.fromhex(rpc.block_hex(h))) for h in hashes]
+    finally:
+        rpc.close()
+    assert tip >= 3
+    rest = rest_fetch.RestBlocks(core.node.info.rpc_url, 30.0, 2)
+    paths: list[str] = []
+    get = rest._get
+
+    def counted(path: str) -> bytes | None:
+        paths.append(path)
+        return get(path)
+
+    monkeypatch.setattr(rest, "_get", counted)
+    try:
+        assert [rest.block_at(h, tip) for h in range(1, tip + 1)] == expected
+        assert sum("/rest/block/" in p for p in paths) == tip
+        assert sum("/rest/headers/" in p for p in paths) == (tip + 1) // 2
+        assert rest.block_at(tip + 1, tip + 5) is None
+    finally:
+        rest.close()
 
 
 def test_following_continues_when_a_restarted_core_writes_a_new_cookie(
