@@ -288,9 +288,10 @@ def _grow_pipe(stream: IO[bytes]) -> None:
 def _child_main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The walk holds the GIL; the pipe writer and the REST threads need it for a moment after
-    # each system call. At the default 5 ms they waited so long that the outbox looked full
-    # and the child walked nearly every block while the follow loop idled: 100 of
-    # bench.sync's blocks from Core took 1.38-1.41 s to catch up, against 0.84-1.13 s now.
+    # each system call. At the default 5 ms they waited so long that blocks sat unwritten,
+    # the follow loop looked behind, and the child walked nearly every block while the follow
+    # loop idled: 100 of bench.sync's blocks from Core took 1.38-1.41 s to catch up, against
+    # 0.84-1.13 s at 0.5 ms.
     sys.setswitchinterval(_SWITCH_SECONDS)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     data = sys.stdin.buffer.read()  # a spare waits here (Fetchers.prepare)
