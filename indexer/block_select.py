@@ -40,7 +40,13 @@ from indexer.scan import (
     txid_of,
 )
 from protocol.machine import outpoint as protocol_outpoint
-from protocol.tx import Transaction, TxInput, TxOutput, read_compact_size
+from protocol.tx import (
+    Transaction,
+    TxInput,
+    TxOutput,
+    read_compact_size,
+    read_witness_stack,
+)
 
 _PREVOUT = struct.Struct("<32sI")
 _OUTPUT_VALUE = struct.Struct("<q")
@@ -68,13 +74,7 @@ def decode_transaction(block: bytes, span: TxSpan, txid: bytes) -> Transaction:
     for prev_txid, prev_vout in prevouts:
         stack: tuple[bytes, ...] = ()
         if has_witness:
-            n_items, pos = read_compact_size(block, pos)
-            items = []
-            for _ in range(n_items):
-                length, pos = read_compact_size(block, pos)
-                items.append(block[pos : pos + length])
-                pos += length
-            stack = tuple(items)
+            stack, pos = read_witness_stack(block, pos)
         inputs.append(TxInput(prev_txid, prev_vout, stack))
     return Transaction(txid=txid, inputs=tuple(inputs), outputs=tuple(outputs))
 

@@ -42,6 +42,18 @@ def read_compact_size(data: bytes, pos: int) -> tuple[int, int]:
     return layout.unpack_from(data, pos + 1)[0], pos + 1 + layout.size
 
 
+def read_witness_stack(data: bytes, pos: int) -> tuple[tuple[bytes, ...], int]:
+    """One input's witness stack at ``pos`` of ``data`` (an item count, then each item after
+    its CompactSize length) and the position after it."""
+    count, pos = read_compact_size(data, pos)
+    items = []
+    for _ in range(count):
+        size, pos = read_compact_size(data, pos)
+        items.append(data[pos : pos + size])
+        pos += size
+    return tuple(items), pos
+
+
 class TransactionParseError(ValueError):
     """The bytes are not one serialized Bitcoin transaction."""
 

@@ -10,7 +10,7 @@ import struct
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from protocol.tx import compact_size, read_compact_size
+from protocol.tx import compact_size, read_compact_size, read_witness_stack
 from regtest.hashing import sha256d
 
 _U32 = struct.Struct("<I")
@@ -184,13 +184,7 @@ def parse_tx(buf: bytes, pos: int) -> tuple[Tx, int]:
     witnesses: list[tuple[bytes, ...]] = [()] * n_in
     if segwit:
         for index in range(n_in):
-            count, pos = read_compact_size(buf, pos)
-            items = []
-            for _ in range(count):
-                size, pos = read_compact_size(buf, pos)
-                items.append(buf[pos : pos + size])
-                pos += size
-            witnesses[index] = tuple(items)
+            witnesses[index], pos = read_witness_stack(buf, pos)
     locktime = _U32.unpack_from(buf, pos)[0]
     inputs = tuple(
         TxIn(prevout, script_sig, sequence, witness)
