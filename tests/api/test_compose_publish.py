@@ -12,11 +12,12 @@ import pytest
 from embit.util import secp256k1  # type: ignore[import-untyped]
 
 from protocol.params import MAGIC
+from regtest.contract_inputs import u16
 from regtest.keys import Key
 from tests.api.contract_world import ContractWorld
 from tests.api.psbt_reader import read_psbt
 from tests.api.world import ALICE, BOB, address, display
-from tests.contracts.sdk import asset, code, u16
+from tests.contracts.sdk import asset, code
 
 #: BIP341's suggested provably unspendable point H = lift_x(sha256(G)), from the BIP's text.
 NUMS = bytes.fromhex("50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0")

@@ -18,9 +18,9 @@ from api.wiring import api_settings
 from indexer.config import Config
 from indexer.module_cache import SUFFIX
 from protocol.params import Network
+from regtest.contract_inputs import u32, u128
 from tests.api.contract_world import SWAP_IN, SWAP_OUT, ContractWorld
 from tests.contracts import test_amm
-from tests.contracts.sdk import u32, u128
 
 AMOUNT = 5_000
 # README's worked swap (fee 30 bps) on the world's reserves A 10^9 + 1,000, B 10^9 - 996:

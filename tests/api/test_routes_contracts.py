@@ -9,12 +9,13 @@ import httpx
 import pytest
 
 from api.routes_contracts import custody_of
+from regtest.contract_inputs import u32, u128
 from tests.api.contract_world import SWAP_IN, SWAP_OUT, ContractWorld
 from tests.api.psbt_reader import read_psbt
 from tests.api.test_openapi import schemathesis_run
 from tests.api.world import ALICE, BOB, address, display
 from tests.contracts import test_amm
-from tests.contracts.sdk import code, slot, u32, u128
+from tests.contracts.sdk import code, slot
 
 
 def ident(ref: tuple[int, ...]) -> str:

@@ -15,6 +15,7 @@ from bitcoin.core.script import CScript
 
 from protocol.state import BlockEffects
 from protocol.tx import Transaction, parse_transaction
+from regtest.contract_inputs import u16
 from tests.protocol.builders import In, events_of, op_return_script
 from tests.protocol.contracts.harness import ContractChain, Op, cid, message
 
@@ -25,22 +26,6 @@ E_TYPE, E_REASON, E_DETAIL = 0, 11, 9
 
 def code(name: str) -> bytes:
     return (WASM / f"{name}.wasm").read_bytes()
-
-
-def u16(v: int) -> bytes:
-    return v.to_bytes(2, "little")
-
-
-def u32(v: int) -> bytes:
-    return v.to_bytes(4, "little")
-
-
-def u64(v: int) -> bytes:
-    return v.to_bytes(8, "little")
-
-
-def u128(v: int) -> bytes:
-    return v.to_bytes(16, "little")
 
 
 def script(s: bytes) -> bytes:

@@ -17,17 +17,8 @@ from hypothesis import strategies as st
 from engine.wasmtime_engine import WasmtimeEngine
 from protocol.state import BlockEffects
 from protocol.tx import Transaction
-from tests.contracts.sdk import (
-    abort_code,
-    asset,
-    code,
-    issued,
-    on_outputs,
-    slot,
-    u16,
-    u32,
-    u128,
-)
+from regtest.contract_inputs import u16, u32, u128
+from tests.contracts.sdk import abort_code, asset, code, issued, on_outputs, slot
 from tests.protocol.builders import In, events_of, issuer_token, rejection, spend
 from tests.protocol.contracts.harness import ContractChain, call, cid
 

@@ -6,16 +6,8 @@ import hashlib
 
 from engine.wasmtime_engine import WasmtimeEngine
 from protocol.tx import Transaction
-from tests.contracts.sdk import (
-    abort_code,
-    asset,
-    code,
-    script,
-    send_paying,
-    u32,
-    u64,
-    u128,
-)
+from regtest.contract_inputs import u32, u64, u128
+from tests.contracts.sdk import abort_code, asset, code, script, send_paying
 from tests.protocol.builders import In, issuer_token, spend, spendable
 from tests.protocol.contracts.harness import ContractChain, call, cid
 

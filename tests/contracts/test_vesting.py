@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.wasmtime_engine import WasmtimeEngine
-from tests.contracts.sdk import abort_code, asset, code, script, send_paying, slot, u32, u64
+from regtest.contract_inputs import u32, u64
+from tests.contracts.sdk import abort_code, asset, code, script, send_paying, slot
 from tests.protocol.builders import issuer_token, spend, spendable
 from tests.protocol.contracts.harness import ContractChain, call, cid, publish
 

@@ -23,8 +23,9 @@ from protocol.machine import Machine
 from protocol.params import GENESIS_STATE_HASH, PROTOCOL_VERSION, Network
 from protocol.state import BlockEffects
 from protocol.tx import Transaction
+from regtest.contract_inputs import u32, u128
 from tests.contracts import test_amm
-from tests.contracts.sdk import asset, u32, u128
+from tests.contracts.sdk import asset
 from tests.indexer.store_chain import dump_env, small_config
 from tests.protocol.builders import (
     block_hash,
