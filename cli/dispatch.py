@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from cli.check import cmd_check
 from cli.commands import cmd_index, cmd_rollback, cmd_status, cmd_verify
+from cli.contract_commands import cmd_contract
 from cli.exits import Exit
 from cli.failures import HANDLED, exit_code
 from cli.parser import SETTING_FLAGS
@@ -35,6 +36,8 @@ def run(args: argparse.Namespace, shutdown: Shutdown) -> int:
     _setup_logging(getattr(args, "verbose", False))
     if args.command == "check":  # a client of indexers: no store, node or configuration
         return cmd_check(args.indexers, args.target)
+    if args.command == "contract":  # the developer kit loads configuration only to broadcast
+        return cmd_contract(args, shutdown)
     flags = {name: getattr(args, name, None) for name, _, _ in SETTING_FLAGS}
     try:
         config = load_config(getattr(args, "config", None), flags=flags)

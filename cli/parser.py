@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cli.contract_parser import contract_arguments
+
 SETTING_FLAGS = (
     ("network", str, "mainnet, testnet4, signet or regtest"),
     ("data_dir", str, "where stores live (one per network)"),
@@ -50,6 +52,7 @@ COMMANDS = (
     ("run", "index and serve the HTTP API in one process"),
     ("check", "verify an outpoint's or address's balances against the root indexers agree on"),
     ("snapshot", "export or import a verified state snapshot"),
+    ("contract", "write, build, check, test, publish and call contracts (developer kit)"),
 )
 
 
@@ -88,6 +91,8 @@ def parser() -> argparse.ArgumentParser:
             _check_arguments(sub)
         elif name == "snapshot":
             _snapshot_arguments(sub, common)
+        elif name == "contract":
+            contract_arguments(sub, common)
     return parser
 
 
