@@ -34,6 +34,11 @@ def _out(line: str) -> None:
     print(line, flush=True)
 
 
+def _progress(line: str) -> None:
+    """publish and call: progress on stderr, the result alone on stdout (for scripts)."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def _sends(items: list[str]) -> list[tuple[str, int]]:
     sends = []
     for item in items:
@@ -80,17 +85,12 @@ def _on_chain(args: argparse.Namespace, shutdown: Shutdown) -> int:
         target = Target(args.indexer, node, args.fee_rate, args.timeout)
         signer = _signer(args, config, node, shutdown)
         if args.contract_command == "publish":
-            publish(
-                target,
-                signer,
-                args.module,
-                args.key_file,
-                encode_values(args.init.split()).hex(),
-                out=_out,
-            )
+            init = encode_values(args.init.split()).hex()
+            _out(publish(target, signer, args.module, args.key_file, init, out=_progress))
         else:
             data = encode_values(args.input.split()).hex()
-            call(target, signer, args.contract, data, _sends(args.send), out=_out)
+            tx = call(target, signer, args.contract, data, _sends(args.send), out=_progress)
+            _out(tx["txid"])
     finally:
         node.close()
     return Exit.OK
