@@ -1,4 +1,5 @@
-"""``rootstate contract publish``, ``call`` and ``simulate``: through an indexer's API.
+"""``rootstate contract publish``, ``call`` and ``simulate``, composed through an indexer's
+API or the local store (:mod:`cli.contract_compose`).
 
 publish: the module is checked here first (the protocol's validator, with the refusal
 explained); the indexer composes the commit and reveal PSBTs (``POST /v1/compose/publish``);
@@ -21,9 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from cli.contract_check import check_module
+from cli.contract_compose import ChainError, Composer
 from cli.contract_signing import Coin, FundingSigner, read_secret, sign_reveal, xonly
 from indexer.node_thread import NodeThread
 
@@ -32,60 +32,30 @@ PROGRESS_SECONDS = 5.0
 MAX_OUTPOINTS_PER_ASK = 1_000
 
 
-class ChainError(Exception):
-    """The indexer refused, the node refused, or the wait ran out; the message says which."""
-
-
 @dataclass(frozen=True)
 class Target:
-    """Where the command talks to: an indexer's API, the node, and how long to wait."""
+    """Where the command composes (an indexer's API or the local store), the node it
+    broadcasts through, and the fee rate and the wait."""
 
-    indexer: str
+    composer: Composer
     node: NodeThread
     fee_rate: float
     timeout: float
 
 
-def _api(target: Target) -> httpx.Client:
-    return httpx.Client(base_url=target.indexer.rstrip("/"), timeout=120)
-
-
-def _answer(response: httpx.Response, what: str) -> dict[str, Any]:
-    try:
-        body: dict[str, Any] = response.json()
-    except ValueError:
-        raise ChainError(f"{what}: HTTP {response.status_code}, not JSON") from None
-    if response.status_code != 200:
-        error = body.get("error", {})
-        raise ChainError(
-            f"{what}: the indexer refused ({error.get('code', response.status_code)}): "
-            f"{error.get('message', response.text[:300])}"
-        )
-    return body
-
-
-def _post(api: httpx.Client, path: str, body: dict[str, Any], what: str) -> dict[str, Any]:
-    try:
-        return _answer(api.post(path, json=body), what)
-    except httpx.HTTPError as exc:
-        raise ChainError(f"{what}: cannot reach the indexer at {api.base_url}: {exc}") from None
-
-
-def _holdings(api: httpx.Client, coins: list[Coin]) -> dict[str, list[str]]:
+def _holdings(api: Composer, coins: list[Coin]) -> dict[str, list[str]]:
     """The asset ids each coin carries, from the indexer (coins it does not list: none)."""
     held: dict[str, list[str]] = {}
     for start in range(0, len(coins), MAX_OUTPOINTS_PER_ASK):
         chunk = [c.outpoint for c in coins[start : start + MAX_OUTPOINTS_PER_ASK]]
-        answer = _post(
-            api, "/v1/outpoints", {"outpoints": chunk}, "asking which coins carry assets"
-        )
+        answer = api.post("/v1/outpoints", {"outpoints": chunk}, "asking which coins carry assets")
         for entry in answer["outpoints"]:
             tokens = [b["token"] for b in entry.get("balances", [])]
             held[entry["outpoint"]] = tokens + list(entry.get("authorities", []))
     return held
 
 
-def _funding(api: httpx.Client, signer: FundingSigner, sending: set[str]) -> list[dict[str, Any]]:
+def _funding(api: Composer, signer: FundingSigner, sending: set[str]) -> list[dict[str, Any]]:
     """Every coin carrying an asset sent, and the largest plain coin for the fee."""
     coins = signer.coins()
     if not coins:
@@ -111,27 +81,23 @@ def _broadcast(target: Target, raw_hex: str) -> str:
     return txid
 
 
-def wait_for(api: httpx.Client, txid: str, timeout: float, out: Out) -> dict[str, Any]:
+def wait_for(api: Composer, txid: str, timeout: float, out: Out) -> dict[str, Any]:
     """Polls the indexer until it has ``txid`` in a block; progress every few seconds."""
     start = time.monotonic()
     shown = start
     out(f"waiting for {txid} to be mined and indexed (up to {timeout:g} s) ...")
-    while True:
-        response = api.get(f"/v1/txs/{txid}")
-        if response.status_code == 200:
-            return _answer(response, "reading the transaction")
+    while (tx := api.tx(txid)) is None:
         now = time.monotonic()
         if now - start > timeout:
             raise ChainError(
                 f"{txid} was broadcast but not indexed within {timeout:g} s; it may still be "
-                f"mined: check {api.base_url}/v1/txs/{txid}"
+                f"mined: ask {api.where} for /v1/txs/{txid}"
             )
         if now - shown >= PROGRESS_SECONDS:
-            status = api.get("/v1/status").json()
-            indexed = (status.get("indexed") or {}).get("height")
-            out(f"  ... {now - start:.0f} s, indexer at height {indexed}")
+            out(f"  ... {now - start:.0f} s, indexer at height {api.indexed_height()}")
             shown = now
         time.sleep(0.5)
+    return tx
 
 
 def publish(
@@ -141,22 +107,22 @@ def publish(
     if check_module(module, [], [], out, estimate=False) != 0:
         raise ChainError("the module would be refused; nothing was sent")
     key = read_secret(key_file)
-    with _api(target) as api:
-        body = {
-            "code": module.read_bytes().hex(),
-            "init": init,
-            "pubkey": xonly(key),
-            "funding": _funding(api, signer, set()),
-            "change_address": signer.change_address(),
-            "fee_rate": target.fee_rate,
-        }
-        out(f"composing the publish of {module} through {target.indexer} ...")
-        answer = _post(api, "/v1/compose/publish", body, "composing the publish")
-        commit = signer.sign(answer["commit"]["psbt"])
-        reveal = sign_reveal(answer["reveal"]["psbt"], key)
-        out(f"commit {_broadcast(target, commit)} (fee {answer['commit']['fee']:,} sats)")
-        out(f"reveal {_broadcast(target, reveal)} (fee {answer['reveal']['fee']:,} sats)")
-        tx = wait_for(api, answer["reveal"]["txid"], target.timeout, out)
+    api = target.composer
+    body = {
+        "code": module.read_bytes().hex(),
+        "init": init,
+        "pubkey": xonly(key),
+        "funding": _funding(api, signer, set()),
+        "change_address": signer.change_address(),
+        "fee_rate": target.fee_rate,
+    }
+    out(f"composing the publish of {module} through {api.where} ...")
+    answer = api.post("/v1/compose/publish", body, "composing the publish")
+    commit = signer.sign(answer["commit"]["psbt"])
+    reveal = sign_reveal(answer["reveal"]["psbt"], key)
+    out(f"commit {_broadcast(target, commit)} (fee {answer['commit']['fee']:,} sats)")
+    out(f"reveal {_broadcast(target, reveal)} (fee {answer['reveal']['fee']:,} sats)")
+    tx = wait_for(api, answer["reveal"]["txid"], target.timeout, out)
     if tx["status"] != "accepted":
         raise ChainError(f"the publish was rejected on chain: {tx['reason']}")
     [event] = [e for e in tx["events"] if e["type"] == "publish"]
@@ -191,19 +157,19 @@ def call(
     out: Out,
 ) -> dict[str, Any]:
     """The indexed transaction of the call (its events)."""
-    with _api(target) as api:
-        body = _call_body(contract, data, sends)
-        body.update(
-            funding=_funding(api, signer, {a for a, _ in sends}),
-            change_address=signer.change_address(),
-            fee_rate=target.fee_rate,
-        )
-        out(f"composing a call of {contract} through {target.indexer} ...")
-        answer = _post(api, "/v1/compose/call", body, "composing the call")
-        out(f"simulated on the tip: {_summary(answer['simulation'])}")
-        txid = _broadcast(target, signer.sign(answer["psbt"]))
-        out(f"call {txid} (fee {answer['fee']:,} sats)")
-        tx = wait_for(api, answer["txid"], target.timeout, out)
+    api = target.composer
+    body = _call_body(contract, data, sends)
+    body.update(
+        funding=_funding(api, signer, {a for a, _ in sends}),
+        change_address=signer.change_address(),
+        fee_rate=target.fee_rate,
+    )
+    out(f"composing a call of {contract} through {api.where} ...")
+    answer = api.post("/v1/compose/call", body, "composing the call")
+    out(f"simulated on the tip: {_summary(answer['simulation'])}")
+    txid = _broadcast(target, signer.sign(answer["psbt"]))
+    out(f"call {txid} (fee {answer['fee']:,} sats)")
+    tx = wait_for(api, answer["txid"], target.timeout, out)
     if tx["status"] != "accepted":
         raise ChainError(f"the call was rejected on chain: {tx['reason']}")
     logs = [e["data"] for e in tx["events"] if e["type"] == "log"]
@@ -212,13 +178,12 @@ def call(
 
 
 def simulate(
-    indexer: str, contract: str, data: str, sends: list[tuple[str, int]], *, out: Out, raw: bool
+    api: Composer, contract: str, data: str, sends: list[tuple[str, int]], *, out: Out, raw: bool
 ) -> bool:
     """Whether the call would be accepted on the indexer's tip state."""
     body = _call_body(contract, data, sends)
     body.pop("contract")
-    with httpx.Client(base_url=indexer.rstrip("/"), timeout=120) as api:
-        result = _post(api, f"/v1/contracts/{contract}/simulate", body, "simulating")
+    result = api.post(f"/v1/contracts/{contract}/simulate", body, "simulating")
     if raw:
         out(json.dumps(result, indent=2))
     else:

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from cli.contract_chain import ChainError, Target, call, publish, simulate
+from cli.contract_chain import Target, call, publish, simulate
 from cli.contract_check import check_module
+from cli.contract_compose import ApiComposer, ChainError, Composer, LocalComposer
 from cli.contract_project import ProjectError, build_project, new_project
 from cli.contract_scenario import ScenarioError
 from cli.contract_signing import CoreWallet, FundingSigner, KeySigner, SigningError
@@ -78,11 +79,16 @@ def _signer(
     return KeySigner.from_descriptor(text, config.network, node, args.utxo)
 
 
+def _composer(args: argparse.Namespace) -> Composer:
+    return LocalComposer(_config(args)) if args.local else ApiComposer(args.indexer)
+
+
 def _on_chain(args: argparse.Namespace, shutdown: Shutdown) -> int:
     config = _config(args)
     node = _node(config, shutdown)
+    composer = _composer(args)
     try:
-        target = Target(args.indexer, node, args.fee_rate, args.timeout)
+        target = Target(composer, node, args.fee_rate, args.timeout)
         signer = _signer(args, config, node, shutdown)
         if args.contract_command == "publish":
             init = encode_values(args.init.split()).hex()
@@ -92,8 +98,20 @@ def _on_chain(args: argparse.Namespace, shutdown: Shutdown) -> int:
             tx = call(target, signer, args.contract, data, _sends(args.send), out=_progress)
             _out(tx["txid"])
     finally:
+        composer.close()
         node.close()
     return Exit.OK
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    data = encode_values(args.input.split()).hex()
+    sends = _sends(args.send)
+    composer = _composer(args)
+    try:
+        accepted = simulate(composer, args.contract, data, sends, out=_out, raw=args.json)
+    finally:
+        composer.close()
+    return Exit.OK if accepted else Exit.FAILED
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -115,18 +133,7 @@ def _actions(args: argparse.Namespace, shutdown: Shutdown) -> dict[str, Callable
             args.module, args.init.split(), [i.split() for i in args.input], _out
         ),
         "test": lambda: Exit.FAILED if run_tests(args.files, args.project, _out) else Exit.OK,
-        "simulate": lambda: (
-            Exit.OK
-            if simulate(
-                args.indexer,
-                args.contract,
-                encode_values(args.input.split()).hex(),
-                _sends(args.send),
-                out=_out,
-                raw=args.json,
-            )
-            else Exit.FAILED
-        ),
+        "simulate": lambda: _simulate(args),
         "publish": lambda: _on_chain(args, shutdown),
         "call": lambda: _on_chain(args, shutdown),
     }

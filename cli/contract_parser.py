@@ -38,8 +38,18 @@ def _sends(sub: argparse.ArgumentParser) -> None:
     )
 
 
+def _where(sub: argparse.ArgumentParser) -> None:
+    where = sub.add_mutually_exclusive_group(required=True)
+    where.add_argument("--indexer", metavar="URL", help="compose through this indexer's API")
+    where.add_argument(
+        "--local",
+        action="store_true",
+        help="compose with the store a local `rootstate index` keeps (--data-dir, --network)",
+    )
+
+
 def _chain(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--indexer", required=True, metavar="URL", help="the indexer's API base URL")
+    _where(sub)
     signer = sub.add_mutually_exclusive_group(required=True)
     signer.add_argument(
         "--wallet", metavar="NAME", help="fund and sign with this Bitcoin Core wallet"
@@ -108,9 +118,7 @@ def contract_arguments(contract: argparse.ArgumentParser, common: argparse.Argum
         )
         _values(subs[name], "--input", "the call's input")
         _sends(subs[name])
-    subs["simulate"].add_argument(
-        "--indexer", required=True, metavar="URL", help="the indexer's API base URL"
-    )
+    _where(subs["simulate"])
     subs["simulate"].add_argument(
         "--json", action="store_true", help="print the indexer's whole answer"
     )

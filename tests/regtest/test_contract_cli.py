@@ -46,20 +46,21 @@ def node(node_kind: NodeKind, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 def contract_command(
-    info: NodeInfo, url: str, alice: Wallet, *args: str
+    info: NodeInfo, where: list[str], alice: Wallet, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    """``rootstate contract ARGS`` as a process, mining a block every half second (regtest
+    """``rootstate contract ARGS WHERE`` (``--indexer URL`` or ``--local --data-dir D``) as a
+    process, mining a block every half second (regtest
     has no miner) until it ends; credentials through the environment, as an operator would."""
     env = {
         **os.environ,
         "ROOTSTATE_RPC_USER": info.rpc_user,
         "ROOTSTATE_RPC_PASSWORD": info.rpc_password,
     }
-    argv = [sys.executable, "-m", "cli", "contract", *args, "--indexer", url]
-    node = ["--network", "regtest", "--rpc-url", info.rpc_url, "--timeout", "120"]
+    argv = [sys.executable, "-m", "cli", "contract", *args, *where]
+    node = ["--network", "regtest", "--rpc-url", info.rpc_url]
     chain = args[0] in ("publish", "call")
     process = subprocess.Popen(
-        argv + (node if chain else []),
+        argv + node + (["--timeout", "120"] if chain else []),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -90,6 +91,7 @@ def test_publish_call_and_simulate_from_key_files(
 
 
 def run_scenario(info: NodeInfo, rpc: NodeRpc, url: str, work: Path) -> None:
+    remote, local = ["--indexer", url], ["--local", "--data-dir", str(work / "data")]
     alice = Wallet(rpc, Key.derive("contract cli alice"))
     [taproot] = alice.fund(1)
     [segwit] = alice.fund(1, script=alice.p2wpkh_script)
@@ -100,7 +102,7 @@ def run_scenario(info: NodeInfo, rpc: NodeRpc, url: str, work: Path) -> None:
         envelope_key = work / "envelope.key"
         envelope_key.write_text(Key.derive("contract cli envelope").secret.hex())
         published = contract_command(
-            info, url, alice, "publish", str(AMM), "--init", INIT,
+            info, remote, alice, "publish", str(AMM), "--init", INIT,
             "--key-file", str(envelope_key),
             "--funding-key", str(funding_key), "--utxo", f"{taproot.coinbase.txid_hex}:0",
         )  # fmt: skip
@@ -114,11 +116,13 @@ def run_scenario(info: NodeInfo, rpc: NodeRpc, url: str, work: Path) -> None:
         descriptor = work / "funding.descriptor"
         wif = PrivateKey(alice.key.secret).wif(NETWORKS["regtest"])
         descriptor.write_text(f"wpkh({wif})")
+        # Composed with the store `rootstate run` keeps, in this process: the same answers.
         called = contract_command(
-            info, url, alice, "call", contract, "--input", "u8:4",
+            info, local, alice, "call", contract, "--input", "u8:4",
             "--funding-descriptor", str(descriptor), "--utxo", f"{segwit.coinbase.txid_hex}:0",
         )  # fmt: skip
         assert called.returncode == 0, called.stderr
+        assert "through the local store" in called.stderr
         assert f"returns {RESERVES}" in called.stderr  # the simulation it was composed with
         tx = api.get(f"/v1/txs/{called.stdout.strip()}").json()
         assert tx["status"] == "accepted"
@@ -126,7 +130,7 @@ def run_scenario(info: NodeInfo, rpc: NodeRpc, url: str, work: Path) -> None:
         assert wif not in called.stderr + called.stdout
 
         refused = contract_command(
-            info, url, alice, "call", contract, "--input", "u8:9",
+            info, remote, alice, "call", contract, "--input", "u8:9",
             "--funding-key", str(funding_key), "--utxo", f"{taproot.coinbase.txid_hex}:0",
         )  # fmt: skip
         # The commit spent that coin: the command says so before composing anything.
@@ -135,7 +139,7 @@ def run_scenario(info: NodeInfo, rpc: NodeRpc, url: str, work: Path) -> None:
 
         change = f"{called.stdout.strip()}:0"  # the call's change, paid back to the descriptor
         failing = contract_command(
-            info, url, alice, "call", contract, "--input", "u8:9",
+            info, remote, alice, "call", contract, "--input", "u8:9",
             "--funding-descriptor", str(descriptor), "--utxo", change,
         )  # fmt: skip
         assert failing.returncode == 1
@@ -143,10 +147,10 @@ def run_scenario(info: NodeInfo, rpc: NodeRpc, url: str, work: Path) -> None:
         # Refused before anything was signed or sent: the coin it would spend is unspent.
         assert rpc.call("gettxout", called.stdout.strip(), 0) is not None
 
-        simulated = contract_command(info, url, alice, "simulate", contract, "--input", "u8:9")
+        simulated = contract_command(info, remote, alice, "simulate", contract, "--input", "u8:9")
         assert simulated.returncode == 1
         assert "rejected: contract_abort, abort code 103" in simulated.stdout
-        simulated = contract_command(info, url, alice, "simulate", contract, "--input", "u8:4")
+        simulated = contract_command(info, local, alice, "simulate", contract, "--input", "u8:4")
         assert simulated.returncode == 0 and f"returns {RESERVES}" in simulated.stdout
 
 
