@@ -16,6 +16,7 @@ plus, for a call sending assets, the coins that carry them.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from typing import Any
 from cli.contract_check import check_module
 from cli.contract_compose import ChainError, Composer
 from cli.contract_signing import Coin, FundingSigner, read_secret, sign_reveal, xonly
-from indexer.node_thread import NodeThread
+from indexer.node_thread import NodeThread, StopRequestedError
 
 Out = Callable[[str], None]
 PROGRESS_SECONDS = 5.0
@@ -41,6 +42,7 @@ class Target:
     node: NodeThread
     fee_rate: float
     timeout: float
+    stop: threading.Event  # set by SIGINT/SIGTERM: the wait ends at once
 
 
 def _holdings(api: Composer, coins: list[Coin]) -> dict[str, list[str]]:
@@ -81,8 +83,9 @@ def _broadcast(target: Target, raw_hex: str) -> str:
     return txid
 
 
-def wait_for(api: Composer, txid: str, timeout: float, out: Out) -> dict[str, Any]:
+def wait_for(target: Target, txid: str, out: Out) -> dict[str, Any]:
     """Polls the indexer until it has ``txid`` in a block; progress every few seconds."""
+    api, timeout = target.composer, target.timeout
     start = time.monotonic()
     shown = start
     out(f"waiting for {txid} to be mined and indexed (up to {timeout:g} s) ...")
@@ -96,7 +99,10 @@ def wait_for(api: Composer, txid: str, timeout: float, out: Out) -> dict[str, An
         if now - shown >= PROGRESS_SECONDS:
             out(f"  ... {now - start:.0f} s, indexer at height {api.indexed_height()}")
             shown = now
-        time.sleep(0.5)
+        if target.stop.wait(0.5):
+            raise StopRequestedError(
+                f"stopped waiting; {txid} was broadcast and may still be mined"
+            )
     return tx
 
 
@@ -122,7 +128,7 @@ def publish(
     reveal = sign_reveal(answer["reveal"]["psbt"], key)
     out(f"commit {_broadcast(target, commit)} (fee {answer['commit']['fee']:,} sats)")
     out(f"reveal {_broadcast(target, reveal)} (fee {answer['reveal']['fee']:,} sats)")
-    tx = wait_for(api, answer["reveal"]["txid"], target.timeout, out)
+    tx = wait_for(target, answer["reveal"]["txid"], out)
     if tx["status"] != "accepted":
         raise ChainError(f"the publish was rejected on chain: {tx['reason']}")
     [event] = [e for e in tx["events"] if e["type"] == "publish"]
@@ -169,7 +175,7 @@ def call(
     out(f"simulated on the tip: {_summary(answer['simulation'])}")
     txid = _broadcast(target, signer.sign(answer["psbt"]))
     out(f"call {txid} (fee {answer['fee']:,} sats)")
-    tx = wait_for(api, answer["txid"], target.timeout, out)
+    tx = wait_for(target, answer["txid"], out)
     if tx["status"] != "accepted":
         raise ChainError(f"the call was rejected on chain: {tx['reason']}")
     logs = [e["data"] for e in tx["events"] if e["type"] == "log"]

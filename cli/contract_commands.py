@@ -1,7 +1,9 @@
 """``rootstate contract ACTION``: which module each action runs, and its exit code.
 
 Exit codes: 0 done (for check: accepted; for test: every step passed); 1 refused or
-failed (the message says why); 2 a mistake in the command line or a file the user wrote.
+failed (the message says why); 2 a mistake in the command line or a file the user wrote;
+the node's codes of cli.exits (5 credentials, 6 down, 7 another chain); 130 stopped by
+SIGINT/SIGTERM (a wait for a block ends at once; what was broadcast stays broadcast).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from cli.contract_signing import CoreWallet, FundingSigner, KeySigner, SigningEr
 from cli.contract_testing import run_tests
 from cli.contract_values import ValueSyntaxError, encode_values
 from cli.exits import Exit
+from cli.failures import HANDLED, exit_code
 from cli.parser import SETTING_FLAGS
 from cli.signals import Shutdown
 from indexer.config import Config, ConfigError, load_config
@@ -88,7 +91,7 @@ def _on_chain(args: argparse.Namespace, shutdown: Shutdown) -> int:
     node = _node(config, shutdown)
     composer = _composer(args)
     try:
-        target = Target(composer, node, args.fee_rate, args.timeout)
+        target = Target(composer, node, args.fee_rate, args.timeout, shutdown.requested)
         signer = _signer(args, config, node, shutdown)
         if args.contract_command == "publish":
             init = encode_values(args.init.split()).hex()
@@ -148,3 +151,7 @@ def cmd_contract(args: argparse.Namespace, shutdown: Shutdown) -> int:
     except (ProjectError, ChainError, SigningError) as exc:
         print(f"rootstate contract: {exc}", file=sys.stderr)
         return Exit.FAILED
+    except HANDLED as exc:  # the node: down, credentials, a refused broadcast; a stop request
+        code = exit_code(exc)
+        print(f"rootstate contract: {exc} (exit code {code.value})", file=sys.stderr)
+        return code

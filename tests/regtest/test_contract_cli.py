@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -147,11 +148,41 @@ def run_scenario(info: NodeInfo, rpc: NodeRpc, url: str, work: Path) -> None:
         # Refused before anything was signed or sent: the coin it would spend is unspent.
         assert rpc.call("gettxout", called.stdout.strip(), 0) is not None
 
+        interrupted_while_waiting(info, remote, [str(descriptor), str(envelope_key)], change)
+
         simulated = contract_command(info, remote, alice, "simulate", contract, "--input", "u8:9")
         assert simulated.returncode == 1
         assert "rejected: contract_abort, abort code 103" in simulated.stdout
         simulated = contract_command(info, local, alice, "simulate", contract, "--input", "u8:4")
         assert simulated.returncode == 0 and f"returns {RESERVES}" in simulated.stdout
+
+
+def interrupted_while_waiting(info: NodeInfo, where: list[str], keys: list[str], coin: str) -> None:
+    """SIGINT while publish waits for a block nobody mines: it stops at once, exit 130,
+    saying the transactions were broadcast."""
+    env = {
+        **os.environ,
+        "ROOTSTATE_RPC_USER": info.rpc_user,
+        "ROOTSTATE_RPC_PASSWORD": info.rpc_password,
+    }
+    argv = [
+        sys.executable, "-m", "cli", "contract", "publish", str(AMM), "--init", INIT, *where,
+        "--key-file", keys[1], "--funding-descriptor", keys[0], "--utxo", coin,
+        "--network", "regtest", "--rpc-url", info.rpc_url,
+    ]  # fmt: skip
+    process = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    seen = []
+    for line in process.stderr:
+        seen.append(line)
+        if line.startswith("waiting for"):
+            break
+    process.send_signal(signal.SIGINT)
+    stopped_at = time.monotonic()
+    rest = process.communicate(timeout=30)[1]
+    assert process.returncode == 130, "".join(seen) + rest
+    assert time.monotonic() - stopped_at < 5
+    assert "stopped waiting" in rest and "was broadcast" in rest
 
 
 def _indexed(api: httpx.Client) -> int:
