@@ -17,6 +17,7 @@ from typing import Any
 from cli.contract_values import ValueSyntaxError, encode_value
 
 MAX_SUPPLY = 2**128 - 1
+CALL_KEYS = ("input", "send", "outputs", "fuel", "expect")
 
 
 class ScenarioError(Exception):
@@ -131,17 +132,26 @@ class _Reader:
             wallet=self.amounts(t.get("wallet", {}), f"{where}.wallet"),
         )
 
+    def list_(self, value: Any, where: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.fail(where, "must be a list ([...] or [[...]] tables)")
+        return value
+
     def step(self, value: Any, where: str, default_name: str) -> Step:
-        t = self.table(value, where, ("name", "input", "init", "send", "outputs", "fuel", "expect"))
+        """A call, or (``where`` == "publish") the publish: its input is ``init`` and it
+        sends nothing."""
+        publishing = where == "publish"
+        keys = ("init", "fuel", "expect") if publishing else CALL_KEYS
+        t = self.table(value, where, ("name", *keys))
         send = []
-        for n, item in enumerate(t.get("send", [])):
+        for n, item in enumerate(self.list_(t.get("send", []), f"{where}.send")):
             s = self.table(item, f"{where}.send[{n}]", ("asset", "amount"))
             if not isinstance(s.get("asset"), str):
                 raise self.fail(f"{where}.send[{n}].asset", "must be a token name or H:I[:S]")
             amount = self.int_(s.get("amount"), f"{where}.send[{n}].amount", 1, MAX_SUPPLY)
             send.append((s["asset"], amount))
         outputs = []
-        for n, item in enumerate(t.get("outputs", [])):
+        for n, item in enumerate(self.list_(t.get("outputs", []), f"{where}.outputs")):
             o = self.table(item, f"{where}.outputs[{n}]", ("value", "script"))
             script = o.get("script")
             if not isinstance(script, str):
@@ -153,7 +163,7 @@ class _Reader:
         fuel = None if "fuel" not in t else self.int_(t["fuel"], f"{where}.fuel", 1, 2**63)
         return Step(
             name=str(t.get("name", default_name)),
-            input=self.values(t.get("input", t.get("init", [])), f"{where}.input"),
+            input=self.values(t.get("init" if publishing else "input", []), f"{where}.input"),
             send=tuple(send),
             outputs=tuple(outputs),
             fuel=fuel,
@@ -173,7 +183,7 @@ def load_scenario(path: Path) -> Scenario:
     if not isinstance(top.get("module"), str):
         raise r.fail("module", "must name the .wasm file, relative to this file")
     tokens = []
-    for n, item in enumerate(top.get("tokens", [])):
+    for n, item in enumerate(r.list_(top.get("tokens", []), "tokens")):
         t = r.table(item, f"tokens[{n}]", ("name", "supply"))
         if not isinstance(t.get("name"), str):
             raise r.fail(f"tokens[{n}].name", "must be a ticker, e.g. TIP")

@@ -174,6 +174,8 @@ def test_a_scenario_that_is_wrong_fails_and_says_how(
         ('module = "x.wasm"\n[[calls]]\ninput = ["u8:999"]\n', "calls[0].input: value 'u8:999'"),
         ('module = "x.wasm"\n[[calls]]\nexpect = { abort = "x" }\n', "calls[0].expect.abort"),
         ("module = \n", "not TOML"),
+        ('module = "x.wasm"\n[publish]\ninput = []\n[[calls]]\n', "publish: unknown key 'input'"),
+        ('module = "x.wasm"\n[[calls]]\nsend = { TIP = 1 }\n', "calls[0].send: must be a list"),
     ],
 )
 def test_a_malformed_scenario_names_the_place(
