@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -155,6 +156,14 @@ def run_scenario(info: NodeInfo, rpc: NodeRpc, url: str, work: Path) -> None:
         assert "rejected: contract_abort, abort code 103" in simulated.stdout
         simulated = contract_command(info, local, alice, "simulate", contract, "--input", "u8:4")
         assert simulated.returncode == 0 and f"returns {RESERVES}" in simulated.stdout
+        # The local chain of `check` is the same machine: op 4 on the same state, same fuel.
+        live = re.search(r"fuel (\d[\d,]*\d)", simulated.stdout)
+        checked = subprocess.run(
+            [sys.executable, "-m", "cli", "contract", "check", str(AMM), "--init", INIT,
+             "--input", "u8:4"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert live is not None and f"call(u8:4): fuel {live[1]} " in checked.stdout
 
 
 def interrupted_while_waiting(info: NodeInfo, where: list[str], keys: list[str], coin: str) -> None:
