@@ -6,6 +6,7 @@ a contract author does not control.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -22,17 +23,23 @@ from protocol.state import CUSTODY_PREFIX, STORAGE_PREFIX
 Out = Callable[[str], None]
 
 
-def storage_key(text: str) -> bytes:
-    """``slot:N`` (the SDK's Key.slot: 31 zero bytes, then N) or ``key:<32 bytes hex>``."""
+def storage_key(text: str, names: dict[str, bytes]) -> bytes:
+    """The SDK's keys: ``slot:N`` (Key.slot: 31 zero bytes, then N), ``map:N:VALUES``
+    (Key.map: sha256(N || the values' bytes), e.g. ``map:2:u32:1``) or ``key:<64 hex>``."""
     kind, _, rest = text.partition(":")
+    number, _, data = rest.partition(":")
     if kind == "slot" and rest.isdigit() and int(rest) < 256:
         return bytes(31) + bytes([int(rest)])
+    if kind == "map" and number.isdigit() and int(number) < 256 and data:
+        return hashlib.sha256(bytes([int(number)]) + encode_values(data.split(), names)).digest()
     if kind == "key" and len(rest) == 64:
         try:
             return bytes.fromhex(rest)
         except ValueError:
             pass
-    raise ValueSyntaxError(f"storage key {text!r} is not slot:N (0..255) or key:<64 hex digits>")
+    raise ValueSyntaxError(
+        f"storage key {text!r} is not slot:N, map:N:VALUES (N 0..255) or key:<64 hex digits>"
+    )
 
 
 class _Run:
@@ -85,7 +92,9 @@ class _Run:
             if got_logs != want_logs:
                 problems.append(f"logged {got_logs}, expected {want_logs}")
         for key, stored in e.storage:
-            raw = self.chain.state.get(STORAGE_PREFIX + self.contract + storage_key(key))
+            raw = self.chain.state.get(
+                STORAGE_PREFIX + self.contract + storage_key(key, self.names)
+            )
             want_raw = None if stored is None else self.encode(stored)
             if raw != want_raw:
                 shown = "absent" if raw is None else raw.hex()
