@@ -119,12 +119,17 @@ def _stop_group(pid: int) -> None:
 
 
 def _figure(blocks: list[str], started: dict[str, float]) -> str:
-    """Seconds from the block running ``contract new`` to the end of the one that calls."""
+    """Seconds from the block running ``contract new`` to the end of the one that calls,
+    and each block's share, named by the kit commands it runs."""
     new = next(n for n, b in enumerate(blocks, 1) if "contract new" in b)
     called = next(n for n, b in enumerate(blocks, 1) if "contract call" in b)
-    finish = started.get(str(called + 1), started["end"])
-    seconds = finish - started[str(new)]
+    ends = [*(started[str(n)] for n in range(2, len(blocks) + 1)), started["end"]]
+    parts = []
+    for n in range(new, called + 1):
+        name = "+".join(re.findall(r"rootstate contract (\w+)", blocks[n - 1]))
+        parts.append(f"{name} {ends[n - 1] - started[str(n)]:.1f}")
+    seconds = ends[called - 1] - started[str(new)]
     return (
         f"\ntutorial: contract new -> published and called on regtest (Bitcoin Core): "
-        f"{seconds:.1f} s"
+        f"{seconds:.1f} s ({'; '.join(parts)})"
     )
