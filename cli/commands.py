@@ -17,7 +17,7 @@ from indexer.node import NodeChainError, NodeError
 from indexer.node_thread import NodeThread, StopRequestedError
 from indexer.progress import Progress
 from indexer.runtime import (
-    NODE_CHAINS,
+    chain_mismatch,
     follower,
     node_settings,
     open_existing,
@@ -70,8 +70,9 @@ def cmd_status(config: Config, shutdown: Shutdown) -> int:
         info = node.call("getblockchaininfo")
         status["node_height"] = int(info["blocks"])
         status["node_chain"] = str(info["chain"])
-        if status["node_chain"] not in NODE_CHAINS[config.network]:
-            raise NodeChainError(f"the node is on chain {info['chain']!r}, not {config.network}")
+        mismatch = chain_mismatch(config, str(info["chain"]))
+        if mismatch is not None:
+            raise NodeChainError(mismatch)
     except NodeError as exc:
         status["node_error"] = str(exc)
         code = exit_code(exc)
