@@ -41,9 +41,10 @@ def cmd_index(config: Config, shutdown: Shutdown) -> int:
                 store,
             ),
             closing(TipSignal(config.zmq_url)) as tips,
+            closing(Progress()) as progress,
         ):
             shutdown.on_stop(tips.wake)
-            follower(config, store, node, Progress()).follow(shutdown.requested, tips)
+            follower(config, store, node, progress).follow(shutdown.requested, tips)
     except StopRequestedError:
         if not shutdown.requested.is_set():
             raise
@@ -111,8 +112,9 @@ def cmd_verify(config: Config, shutdown: Shutdown) -> int:
             watch=lambda node: shutdown.on_stop(node.interrupt),
             catch_up=True,
         ) as (node, store),
+        closing(Progress()) as progress,
     ):
-        follower(config, store, node, Progress()).catch_up(shutdown.requested, until=tip.height)
+        follower(config, store, node, progress).catch_up(shutdown.requested, until=tip.height)
         if shutdown.requested.is_set():
             raise StopRequestedError("verify stopped before it compared every block")
         with store.read() as view:
