@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,10 @@ from protocol.tree_proof import ProofError, verify
 
 OUTPOINT = re.compile(r"([0-9a-fA-F]{64}):(0|[1-9][0-9]{0,9})")
 HASH_FIELDS = ("block_hash", "state_hash", "state_root")
+#: How long a check waits for indexers a few blocks apart to reach one tip, and how often
+#: it asks again meanwhile.
+CATCH_UP_WAIT_SECONDS = 15.0
+CATCH_UP_POLL_SECONDS = 0.25
 
 #: GET an API path from an indexer: its JSON body, or CheckRefusedError naming what failed.
 Fetch = Callable[[str, str], Any]
@@ -113,14 +118,36 @@ def outpoint_key(text: str) -> bytes:
     return UTXO_PREFIX + bytes.fromhex(match[1])[::-1] + int(match[2]).to_bytes(4, "big")
 
 
-class Checker:
-    """One check across ``indexers``, agreeing on each anchor height once."""
+def _anchor_height(base: str, body: Any) -> int:
+    try:
+        return int(body["anchor"]["height"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckRefusedError(f"indexer {base} sent a malformed proof answer ({exc!r})") from None
 
-    def __init__(self, indexers: Iterable[str], fetch: Fetch) -> None:
+
+class Checker:
+    """One check across ``indexers``, agreeing on each anchor height once.
+
+    An indexer serves proofs against its own tip only, so two honest indexers a block apart
+    answer at two heights, and the one behind cannot vouch for the other's root yet. The
+    checker then waits (up to ``wait`` seconds) for every indexer to answer at one height,
+    rather than asking the one behind for a block it has not indexed.
+    """
+
+    def __init__(
+        self,
+        indexers: Iterable[str],
+        fetch: Fetch,
+        *,
+        wait: float = CATCH_UP_WAIT_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._indexers = list(dict.fromkeys(indexers))
         if not self._indexers:
             raise CheckRefusedError("name at least one indexer with --indexer URL")
         self._fetch = fetch
+        self._wait, self._sleep, self._clock = wait, sleep, clock
         self._agreed: dict[int, dict[str, str]] = {}
 
     def agreed(self, height: int) -> dict[str, str]:
@@ -153,9 +180,9 @@ class Checker:
 
     def checked(self, base: str, body: Any, key: bytes) -> tuple[int, bytes | None]:
         """Verify one answer's proof of ``key``; returns (height, the proved value)."""
+        height = _anchor_height(base, body)
         try:
             anchor, proof = body["anchor"], body["proof"]
-            height = int(anchor["height"])
             value = None if proof["value"] is None else bytes.fromhex(proof["value"])
             raw = bytes.fromhex(proof["proof"])
         except (KeyError, TypeError, ValueError) as exc:
@@ -177,27 +204,47 @@ class Checker:
             ) from None
         return height, value
 
+    def at_one_height(self, paths: list[str]) -> tuple[int | None, list[dict[str, Any]]]:
+        """Every indexer's answer to each proof path, all anchored at one height.
+
+        Asks again while the indexers answer at different heights (one is a block or two
+        behind, or a block arrived mid-way), until ``wait`` runs out; then refuses, naming
+        each indexer's height. Returns the height (None when there are no paths) and, per
+        path, the answer of each indexer.
+        """
+        deadline = self._clock() + self._wait
+        while True:
+            answers = [{base: self._fetch(base, path) for base in self._indexers} for path in paths]
+            heights = {
+                base: {_anchor_height(base, answer[base]) for answer in answers}
+                for base in self._indexers
+            }
+            seen = sorted(set().union(*heights.values()))
+            if len(seen) <= 1:
+                return (seen[0] if seen else None), answers
+            if self._clock() >= deadline:
+                at = ", ".join(
+                    f"{base} at {'/'.join(f'{h:,}' for h in sorted(hs))}"
+                    for base, hs in heights.items()
+                )
+                raise CheckRefusedError(
+                    f"the indexers answered at different heights ({at}) and did not reach "
+                    f"one tip within {self._wait:g} s; nothing is verified: retry when all "
+                    "are at the same tip"
+                )
+            self._sleep(CATCH_UP_POLL_SECONDS)
+
     def check_outpoints(self, listed: dict[str, list[str]]) -> Verified:
         """Prove every outpoint any indexer listed, from every indexer, at one height."""
         outpoints = sorted({text for texts in listed.values() for text in texts})
         results: dict[str, UtxoAssets] = {}
-        heights: set[int] = set()
-        for text in outpoints:
-            key = outpoint_key(text)
-            values = set()
-            for base in self._indexers:
-                body = self._fetch(base, f"/v1/proofs/outpoints/{text}")
-                height, value = self.checked(base, body, key)
-                heights.add(height)
-                values.add(value)
-            if len(heights) > 1:
-                raise CheckRefusedError(
-                    f"the indexers answered at heights {sorted(heights)}: retry when all are "
-                    "at the same tip"
-                )
+        keys = [outpoint_key(text) for text in outpoints]  # a bad target before any request
+        at, answers = self.at_one_height([f"/v1/proofs/outpoints/{t}" for t in outpoints])
+        for text, key, answer in zip(outpoints, keys, answers, strict=True):
+            values = {self.checked(base, body, key)[1] for base, body in answer.items()}
             value = values.pop()  # one root and one key prove one value
             results[text] = UtxoAssets() if value is None else UtxoAssets.decode(value)
-        height = heights.pop() if heights else self.common_height()
+        height = self.common_height() if at is None else at
         agreed = self.agreed(height)
         report = Verified(height, agreed["block_hash"], agreed["state_root"], results)
         for base, texts in listed.items():
@@ -248,18 +295,24 @@ class Checker:
             report.tokens[token] = (str(record[0]), int(record[1]))
 
 
-def run_check(indexers: Iterable[str], target: str, fetch: Fetch) -> Verified:
-    checker = Checker(indexers, fetch)
+def run_check(
+    indexers: Iterable[str], target: str, fetch: Fetch, wait: float = CATCH_UP_WAIT_SECONDS
+) -> Verified:
+    if not wait >= 0:
+        raise CheckRefusedError(f"--wait must be a number of seconds >= 0, not {wait}")
+    checker = Checker(indexers, fetch, wait=wait)
     checker.common_height()  # every indexer answers and has a tip, before anything else
     if OUTPOINT.fullmatch(target):
         return checker.check_outpoints({base: [target] for base in checker._indexers})
     return checker.check_address(target)
 
 
-def cmd_check(indexers: list[str], target: str) -> int:
+def cmd_check(indexers: list[str], target: str, wait: float | None = None) -> int:
     """Print balances proved against the root all ``indexers`` agree on; 1 if refused."""
     try:
-        report = run_check(indexers, target, http_fetch())
+        report = run_check(
+            indexers, target, http_fetch(), CATCH_UP_WAIT_SECONDS if wait is None else wait
+        )
     except CheckRefusedError as exc:
         print(f"check: refused: {exc}", file=sys.stderr)
         return Exit.FAILED

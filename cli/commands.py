@@ -17,7 +17,7 @@ from indexer.node import NodeChainError, NodeError
 from indexer.node_thread import NodeThread, StopRequestedError
 from indexer.progress import Progress
 from indexer.runtime import (
-    NODE_CHAINS,
+    chain_mismatch,
     follower,
     node_settings,
     open_existing,
@@ -41,9 +41,10 @@ def cmd_index(config: Config, shutdown: Shutdown) -> int:
                 store,
             ),
             closing(TipSignal(config.zmq_url)) as tips,
+            closing(Progress()) as progress,
         ):
             shutdown.on_stop(tips.wake)
-            follower(config, store, node, Progress()).follow(shutdown.requested, tips)
+            follower(config, store, node, progress).follow(shutdown.requested, tips)
     except StopRequestedError:
         if not shutdown.requested.is_set():
             raise
@@ -70,8 +71,9 @@ def cmd_status(config: Config, shutdown: Shutdown) -> int:
         info = node.call("getblockchaininfo")
         status["node_height"] = int(info["blocks"])
         status["node_chain"] = str(info["chain"])
-        if status["node_chain"] not in NODE_CHAINS[config.network]:
-            raise NodeChainError(f"the node is on chain {info['chain']!r}, not {config.network}")
+        mismatch = chain_mismatch(config, str(info["chain"]))
+        if mismatch is not None:
+            raise NodeChainError(mismatch)
     except NodeError as exc:
         status["node_error"] = str(exc)
         code = exit_code(exc)
@@ -97,7 +99,11 @@ def cmd_verify(config: Config, shutdown: Shutdown) -> int:
             print("verify: the store is empty; nothing to compare", file=sys.stderr)
             return Exit.FAILED
         with reader.read() as view:
-            live = {h: view.block(h) for h in range(config.start_height, tip.height + 1)}
+            # A store imported from a snapshot holds blocks from the snapshot's height on;
+            # the scratch store re-derives the whole chain, so those heights are compared.
+            first = view.first_block_height()
+            base = config.start_height if first is None else first
+            live = {h: view.block(h) for h in range(base, tip.height + 1)}
     with (
         tempfile.TemporaryDirectory(prefix="rootstate-verify-") as scratch_dir,
         opened(
@@ -106,8 +112,9 @@ def cmd_verify(config: Config, shutdown: Shutdown) -> int:
             watch=lambda node: shutdown.on_stop(node.interrupt),
             catch_up=True,
         ) as (node, store),
+        closing(Progress()) as progress,
     ):
-        follower(config, store, node, Progress()).catch_up(shutdown.requested, until=tip.height)
+        follower(config, store, node, progress).catch_up(shutdown.requested, until=tip.height)
         if shutdown.requested.is_set():
             raise StopRequestedError("verify stopped before it compared every block")
         with store.read() as view:
@@ -116,5 +123,6 @@ def cmd_verify(config: Config, shutdown: Shutdown) -> int:
                 if record is None or fresh is None or fresh.state_hash != record.state_hash:
                     print(f"verify: state hash differs at height {height:,}")
                     return Exit.FAILED
-    print(f"verify: {len(live):,} state hashes match up to height {tip.height:,}")
+    since = "" if base == config.start_height else f" (from {base:,}, the snapshot's height)"
+    print(f"verify: {len(live):,} state hashes match up to height {tip.height:,}{since}")
     return Exit.OK

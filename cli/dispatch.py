@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, shutdown: Shutdown) -> int:
     """Run the parsed command; every failure an operator can act on becomes its exit code."""
     _setup_logging(getattr(args, "verbose", False))
     if args.command == "check":  # a client of indexers: no store, node or configuration
-        return cmd_check(args.indexers, args.target)
+        return cmd_check(args.indexers, args.target, args.wait)
     if args.command == "contract":  # the developer kit loads configuration only to broadcast
         return cmd_contract(args, shutdown)
     flags = {name: getattr(args, name, None) for name, _, _ in SETTING_FLAGS}

@@ -105,6 +105,13 @@ def _check_arguments(check: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="an indexer's API base URL, e.g. http://127.0.0.1:8080 (repeat for each)",
     )
+    check.add_argument(
+        "--wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="how long to wait for indexers a few blocks apart to reach one tip (default 15)",
+    )
     check.add_argument("target", metavar="OUTPOINT|ADDRESS", help="TXID:VOUT or an address")
 
 

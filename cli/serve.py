@@ -135,9 +135,10 @@ def cmd_run(config: Config, shutdown: Shutdown) -> int:
                     config, watch=lambda node: shutdown.on_stop(node.interrupt), catch_up=True
                 ) as (node, store),
                 closing(TipSignal(config.zmq_url)) as tips,
+                closing(Progress()) as progress,
             ):
                 shutdown.on_stop(tips.wake)
-                follow = follower(config, store, node, Progress())
+                follow = follower(config, store, node, progress)
                 link = IndexerLink(follow.stats, thread.is_alive)
                 ctx = ApiContext(
                     store, api_settings(config), node_height=node_height(config), indexer=link

@@ -48,20 +48,26 @@ def store_config(config: Config, path: Path | None = None) -> StoreConfig:
     return StoreConfig(path=path or config.store_path, undo_depth=config.undo_depth)
 
 
-def check_chain(config: Config, node: NodeThread) -> None:
-    """Refuse a node on another chain than ``config.network`` before any store is made:
-    a forgotten ``--network`` would otherwise create an empty store and index nothing."""
-    chain = node.chain()
+def chain_mismatch(config: Config, chain: str) -> str | None:
+    """Why a node on ``chain`` cannot serve ``config.network``, or None when it can."""
     if chain in NODE_CHAINS[config.network]:
-        return
+        return None
     known = NETWORK_OF_CHAIN.get(chain)
     hint = (
         f"set --network {known.value}" if known else "rootstate does not index that chain"
     ) + " or point --rpc-url at a node of the configured network"
-    raise NodeChainError(
+    return (
         f"the node at {config.rpc_url} is on chain {chain!r}, but network is "
         f"{config.network.value}: {hint}"
     )
+
+
+def check_chain(config: Config, node: NodeThread) -> None:
+    """Refuse a node on another chain than ``config.network`` before any store is made:
+    a forgotten ``--network`` would otherwise create an empty store and index nothing."""
+    mismatch = chain_mismatch(config, node.chain())
+    if mismatch is not None:
+        raise NodeChainError(mismatch)
 
 
 def open_for(config: Config, node: NodeThread, path: Path | None = None) -> Store:

@@ -108,6 +108,7 @@ from indexer.scan import outpoint_from_utxo_key
 from indexer.store_config import ChainIdentity, StoreConfig
 from indexer.store_errors import (
     CorruptStoreError,
+    RollbackBelowSnapshotError,
     RollbackError,
     RollbackTooDeepError,
     StoreBusyError,
@@ -242,12 +243,19 @@ class Store(StoreReader):
         with self.read() as view:
             tip = view.tip()
             oldest = view.oldest_undo_height()
+            base = view.first_block_height()
         top = first - 1 if tip is None else tip.height
         if height == top:
             return tip
         if not first - 1 <= height < top:
             raise RollbackError(
                 f"cannot roll back to height {height:,}: the store holds heights {first:,}..{top:,}"
+            )
+        if base is not None and base > first and height < base:
+            raise RollbackBelowSnapshotError(
+                f"cannot roll back to height {height:,}: this store was imported from a "
+                f"snapshot of height {base:,} and has no undo below it; import an older "
+                "snapshot, or resync from the activation height into a new store path"
             )
         if oldest is None or oldest > height + 1:
             kept = "for no height" if oldest is None else f"from height {oldest:,} on"

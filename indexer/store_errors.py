@@ -43,6 +43,11 @@ class RollbackTooDeepError(RollbackError):
     """The undo records a rollback needs were pruned: the reorg is deeper than the undo depth."""
 
 
+class RollbackBelowSnapshotError(RollbackTooDeepError):
+    """The store was imported from a snapshot and the rollback goes below its height, where
+    it never had undo: like a reorg deeper than the undo, only a rebuilt store recovers."""
+
+
 class StoreWriteError(StoreError):
     """The file system refused a write (disk full, file size limit, I/O error).
 

@@ -285,6 +285,13 @@ class StoreView:
         cursor = self._source.txn.cursor(self._dbs.reorgs)
         return decode_reorg(cursor.key(), cursor.value()) if cursor.last() else None
 
+    def first_block_height(self) -> int | None:
+        """The lowest height with a block record: the activation height, or the height of
+        the snapshot the store was imported from (block records are removed only by a
+        rollback, from the top)."""
+        cursor = self._source.txn.cursor(self._dbs.blocks)
+        return U32.unpack(cursor.key())[0] if cursor.first() else None
+
     def oldest_undo_height(self) -> int | None:
         """The lowest height whose undo record is kept (undo is kept for a contiguous range)."""
         cursor = self._source.txn.cursor(self._dbs.undo)

@@ -9,6 +9,7 @@ SIGTERM stops it as Ctrl-C does: the node, ``rootstate run`` and the temporary d
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -28,6 +29,7 @@ from regtest.client import NodeRpc
 from regtest.demo_contracts import AmmActivity, make_amm_activity, simulate_curl
 from regtest.demo_options import DemoOptions, parse
 from regtest.keys import Key
+from regtest.launch import NodeKind, RpcAuth
 from regtest.mining import Block, Miner
 from regtest.node import NodeConfig, NodeInfo, RegtestNode, free_loopback_ports
 from regtest.payloads import (
@@ -72,21 +74,16 @@ class RootstateRun:
     def __init__(self, info: NodeInfo, workdir: Path, api_port: int) -> None:
         self.log_path = workdir / "rootstate.log"
         self.url = f"http://127.0.0.1:{api_port}"
+        self.config_path = write_config(info, workdir / "rootstate.toml", workdir / "index")
         command = Path(sys.executable).with_name("rootstate")
         argv = [
             str(command) if command.exists() else "rootstate",
-            "--network=regtest",
-            f"--data-dir={workdir / 'index'}",
-            f"--rpc-url={info.rpc_url}",
+            f"--config={self.config_path}",
             "--poll-seconds=0.2",
             f"--api-port={api_port}",
             "run",
         ]
-        env = {
-            **os.environ,
-            "ROOTSTATE_RPC_USER": info.rpc_user,
-            "ROOTSTATE_RPC_PASSWORD": info.rpc_password,
-        }
+        env = {**os.environ}
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
@@ -134,6 +131,42 @@ class RootstateRun:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(10)
+
+
+def write_config(info: NodeInfo, path: Path, data_dir: Path) -> Path:
+    """The demo's settings as a TOML file for ``rootstate --config FILE COMMAND``: Core's
+    cookie file where the node has one (as operators run it), else its user and password."""
+    lines = [
+        'network = "regtest"',
+        f"data_dir = {json.dumps(str(data_dir))}",
+        f"rpc_url = {json.dumps(info.rpc_url)}",
+    ]
+    if info.cookie_path is not None:
+        lines.append(f"rpc_cookie_file = {json.dumps(str(info.cookie_path))}")
+    else:
+        lines += [
+            f"rpc_user = {json.dumps(info.rpc_user)}",
+            f"rpc_password = {json.dumps(info.rpc_password)}",
+        ]
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)  # it may hold the node's password
+    return path
+
+
+def node_lines(options: DemoOptions, info: NodeInfo, index: RootstateRun) -> list[str]:
+    """How to reach the node and run rootstate against it, as "Running it beside a node"
+    in the README describes (a throwaway regtest node: its credentials are shown)."""
+    auth = (
+        f"cookie file {info.cookie_path}"
+        if info.cookie_path is not None
+        else f"user {info.rpc_user}, password {info.rpc_password}"
+    )
+    return [
+        f"  node      {options.node.value} regtest, RPC {info.rpc_url}",
+        f"            RPC auth: {auth}",
+        f"  config    {index.config_path}",
+        f"            e.g. rootstate --config {index.config_path} status",
+    ]
 
 
 def make_activity(node: NodeRpc, index: RootstateRun) -> Activity:
@@ -193,7 +226,7 @@ def summary(
     return [
         "rootstate demo: a private regtest chain, indexed and served",
         "",
-        f"  node      {options.node.value} regtest, RPC {info.rpc_url}",
+        *node_lines(options, info, index),
         f"  indexer   rootstate run (log: {index.log_path})",
         f"  tokens    DEMO {token_text(activity.demo)} (open mint, 2 decimals), "
         f"GOLD {token_text(activity.gold)} (issuer; carol holds its authority)",
@@ -286,7 +319,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     index: RootstateRun | None = None
     interrupted = keep_logs = False
     try:
-        regtest = RegtestNode(NodeConfig(options.node, workdir=workdir / "node"))
+        # Core with its cookie file, as operators run it; btcd has only a user and password.
+        auth = RpcAuth.COOKIE if options.node is NodeKind.BITCOIND else RpcAuth.PASSWORD
+        regtest = RegtestNode(NodeConfig(options.node, workdir=workdir / "node", auth=auth))
         info = regtest.start()
         node = NodeRpc.connect(info)
         index = RootstateRun(info, workdir, options.api_port or free_loopback_ports(1)[0])

@@ -16,16 +16,18 @@ from regtest.launch import NodeKind
 DESCRIPTION = """\
 Quickstart: a private regtest chain, indexed by rootstate and served by its API.
 
-Starts a regtest node (btcd unless --node bitcoind) in a temporary directory, then `rootstate
-run` (the indexer and the HTTP API in one process) against it, then makes sample activity:
-an open-mint token deployed by OP_RETURN, an issuer token deployed by a taproot envelope,
-mints, a transfer, a one-block reorg that replaces a transfer with another, and the example
-AMM contract published by envelope for two tokens, with liquidity added and a swap each way.
-It prints the API's URLs, three requests to try and a curl that simulates one more swap
-(POST /v1/contracts/ID/simulate), then keeps serving, mining an empty block every few
-seconds, until Ctrl-C or SIGTERM, which stop the node and the indexer and delete the
-temporary directory. With --once it checks that every printed URL answers, then stops
-everything and exits: the URLs do not answer afterwards (a smoke test, not a server).
+Starts a regtest node (Bitcoin Core unless --node btcd) in a temporary directory, then
+`rootstate run` (the indexer and the HTTP API in one process) against it, then makes sample
+activity: an open-mint token deployed by OP_RETURN, an issuer token deployed by a taproot
+envelope, mints, a transfer, a one-block reorg that replaces a transfer with another, and the
+example AMM contract published by envelope for two tokens, with liquidity added and a swap each
+way. It prints the node's RPC URL and credentials (Core: its cookie file), a ready
+configuration file for `rootstate --config FILE ...`, the API's URLs, three requests to try and
+a curl that simulates one more swap (POST /v1/contracts/ID/simulate), then keeps serving,
+mining an empty block every few seconds, until Ctrl-C or SIGTERM, which stop the node and the
+indexer and delete the temporary directory. With --once it checks that every printed URL
+answers, then stops everything and exits: the URLs do not answer afterwards (a smoke test, not
+a server).
 """
 
 
@@ -45,7 +47,12 @@ def parse(argv: Sequence[str] | None) -> DemoOptions:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--node", choices=[k.value for k in NodeKind], default="btcd")
+    parser.add_argument(
+        "--node",
+        choices=[k.value for k in NodeKind],
+        default=NodeKind.BITCOIND.value,
+        help="the regtest node (default: bitcoind, as most operators run)",
+    )
     parser.add_argument("--api-port", type=int, default=0, help="default: a free port")
     parser.add_argument("--mine-every", type=float, default=10.0, metavar="SECONDS")
     ending = parser.add_mutually_exclusive_group()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -28,24 +29,56 @@ class RpcAuth(StrEnum):
 
 #: Environment variables that name a node binary explicitly.
 BINARY_ENV = {NodeKind.BTCD: "ROOTSTATE_BTCD", NodeKind.BITCOIND: "ROOTSTATE_BITCOIND"}
+#: The Bitcoin Core build kept beside the checkout (README, Install): found without PATH.
+SHARED_CORE = Path(__file__).resolve().parents[1].parent / "shared" / "bitcoin"
+#: What installs each kind (its runtime libraries too, for Core).
+INSTALLER = {NodeKind.BTCD: ".ci/install-btcd.sh", NodeKind.BITCOIND: ".ci/install-bitcoind.sh"}
+
+
+def _executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
 
 
 def find_binary(kind: NodeKind) -> Path | None:
-    """The binary named by the kind's env var, else the one on PATH (btcd: also GOPATH/bin)."""
+    """The binary named by the kind's env var, else the one on PATH, else btcd in
+    GOPATH/bin or bitcoind in :data:`SHARED_CORE`."""
     named = os.environ.get(BINARY_ENV[kind])
     if named:
         path = Path(named).expanduser()
-        if not (path.is_file() and os.access(path, os.X_OK)):
+        if not _executable(path):
             raise FileNotFoundError(f"{BINARY_ENV[kind]}={named} is not an executable file")
         return path
     found = shutil.which(kind.value)
     if found:
         return Path(found)
     if kind is NodeKind.BTCD:
-        gopath = Path(os.environ.get("GOPATH") or Path.home() / "go")
-        candidate = gopath / "bin" / "btcd"
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
+        candidate = Path(os.environ.get("GOPATH") or Path.home() / "go") / "bin" / "btcd"
+    else:
+        candidate = SHARED_CORE / "bitcoind"
+    return candidate if _executable(candidate) else None
+
+
+def node_problem(kind: NodeKind) -> str | None:
+    """Why no node of ``kind`` can run here, in one sentence per cause, or None.
+
+    The causes: not found anywhere :func:`find_binary` looks, or found but unable to start
+    (Bitcoin Core's runtime libraries missing on a fresh machine). A misnamed env var raises
+    FileNotFoundError: that is a mistake to report, not a reason to skip.
+    """
+    binary = find_binary(kind)
+    if binary is None:
+        return f"{kind.value} is not installed: run {INSTALLER[kind]}, or set {BINARY_ENV[kind]}"
+    flag = "--version" if kind is NodeKind.BTCD else "-version"
+    try:
+        ran = subprocess.run(
+            [str(binary), flag], capture_output=True, text=True, timeout=30, check=False
+        )
+    except OSError as exc:
+        return f"{kind.value} at {binary} cannot start ({exc.strerror}): run {INSTALLER[kind]}"
+    if ran.returncode != 0:
+        said = (ran.stderr or ran.stdout).strip().splitlines()
+        why = said[0] if said else f"exit code {ran.returncode}"
+        return f"{kind.value} at {binary} cannot start ({why}): run {INSTALLER[kind]} as root"
     return None
 
 

@@ -1,13 +1,15 @@
 """Fixtures that run real regtest nodes: one fresh node per available kind per session.
 
 Both kinds are required under CI=true: a missing btcd (.ci/install-btcd.sh) or bitcoind
-(.ci/install-bitcoind.sh puts ../shared/bitcoin on PATH) fails their tests there. Elsewhere a
-missing node skips its variants, with the reason shown. A node is found on PATH or through
-ROOTSTATE_BTCD / ROOTSTATE_BITCOIND.
+(.ci/install-bitcoind.sh installs its runtime libraries) fails their tests there. Elsewhere a
+node that is missing or cannot start skips its variants, with one reason per cause
+(regtest.launch.node_problem). A node is found through ROOTSTATE_BTCD / ROOTSTATE_BITCOIND,
+on PATH, or where the installers put it (GOPATH/bin, ../shared/bitcoin).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +18,7 @@ import pytest
 
 from regtest.client import NodeRpc
 from regtest.keys import Key
-from regtest.launch import BINARY_ENV, NodeKind, find_binary
+from regtest.launch import NodeKind, node_problem
 from regtest.mining import COIN, Miner
 from regtest.node import NodeConfig, NodeInfo, RegtestNode
 from regtest.wallet import Wallet
@@ -28,43 +30,42 @@ BANK_COINBASES = 10
 WALLET_GRANT = 2 * COIN
 
 
-def _bitcoind_present() -> bool:
-    try:
-        return find_binary(NodeKind.BITCOIND) is not None
-    except FileNotFoundError:
-        # A misnamed ROOTSTATE_BITCOIND is a mistake to report, not a reason to skip.
-        return True
-
-
 def _in_ci() -> bool:
     return os.environ.get("CI") == "true"
 
 
+@functools.cache
+def _problem(kind: NodeKind) -> str | None:
+    """One reason per cause, the same in the skip mark and in require_binary."""
+    try:
+        return node_problem(kind)
+    except FileNotFoundError as exc:
+        # A misnamed ROOTSTATE_BTCD/BITCOIND is a mistake to report, not a reason to skip.
+        return str(exc)
+
+
 def _kind_params() -> list[Any]:
-    params = [pytest.param(NodeKind.BTCD, id="btcd")]
-    # Under CI the variant runs and fails in require_binary, never shows as skipped.
-    if _in_ci() or _bitcoind_present():
-        params.append(pytest.param(NodeKind.BITCOIND, id="bitcoind"))
-    else:
-        reason = "bitcoind not found: put it on PATH or set ROOTSTATE_BITCOIND"
-        params.append(
-            pytest.param(NodeKind.BITCOIND, id="bitcoind", marks=pytest.mark.skip(reason=reason))
-        )
+    params = []
+    for kind in NodeKind:
+        problem = None if _in_ci() else _problem(kind)
+        # Under CI the variant runs and fails in require_binary, never shows as skipped.
+        marks = [] if problem is None else [pytest.mark.skip(reason=problem)]
+        params.append(pytest.param(kind, id=kind.value, marks=marks))
     return params
 
 
 def require_binary(kind: NodeKind) -> None:
+    """Fail (under CI=true, or for a misnamed env var) or skip, with the one reason."""
     try:
-        found = find_binary(kind)
+        node_problem(kind)
     except FileNotFoundError as exc:
         pytest.fail(str(exc), pytrace=False)
-    if found is not None:
+    problem = _problem(kind)
+    if problem is None:
         return
-    hint = "run .ci/install-btcd.sh" if kind is NodeKind.BTCD else "see .ci/install-bitcoind.sh"
-    message = f"{kind.value} is not installed ({hint}, or set {BINARY_ENV[kind]})"
     if _in_ci():
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+        pytest.fail(problem, pytrace=False)
+    pytest.skip(problem)
 
 
 @pytest.fixture(scope="session", params=_kind_params())

@@ -234,3 +234,16 @@ def test_rollback_needs_no_node(chain: tuple[RegtestNode, NodeRpc], tmp_path: Pa
     _, err = process.communicate(timeout=60)
     assert process.returncode == Exit.NO_STORE, err
     assert not (tmp_path / "signet").exists()
+
+
+def test_status_names_the_networks_in_words_when_the_node_is_on_another_chain(
+    chain: tuple[RegtestNode, NodeRpc], tmp_path: Path
+) -> None:
+    """The same sentence as index's refusal, with network names as the user types them."""
+    node, _ = chain
+    process = _process(node.info, tmp_path, "status", "--network=signet")
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == Exit.WRONG_CHAIN, err
+    said = json.loads(out)["node_error"]
+    assert "is on chain 'regtest', but network is signet: set --network regtest" in said
+    assert "Network." not in out + err

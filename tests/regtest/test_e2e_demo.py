@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -46,10 +47,11 @@ def test_demo_help_installs_nothing(tmp_path: Path) -> None:
 
 
 def test_demo_prints_urls_that_answer_and_stops_on_sigterm() -> None:
-    require_binary(NodeKind.BTCD)
-    btcd = find_binary(NodeKind.BTCD)
+    """The default demo runs on Bitcoin Core, as most operators do."""
+    require_binary(NodeKind.BITCOIND)
+    core = find_binary(NodeKind.BITCOIND)
     # The documented way to name the node binary; `rootstate run` inherits it too.
-    env = {**os.environ, BINARY_ENV[NodeKind.BTCD]: str(btcd)}
+    env = {**os.environ, BINARY_ENV[NodeKind.BITCOIND]: str(core)}
     demo = subprocess.Popen(
         [str(DEMO), "--exit-after", "300", "--mine-every", "1"],
         stdout=subprocess.PIPE,
@@ -82,6 +84,7 @@ def test_demo_prints_urls_that_answer_and_stops_on_sigterm() -> None:
         status = httpx.get(urls[0], timeout=10).json()
         assert status["last_reorg"]["depth"] == 1
         _check_amm(lines, urls[0].removesuffix("/v1/status"))
+        _check_printed_config(output, status)
     finally:
         # SIGTERM to the demo alone (a supervisor's stop, unlike a terminal's Ctrl-C that
         # reaches the whole group): it must stop `rootstate run` and the node itself.
@@ -96,6 +99,29 @@ def test_demo_prints_urls_that_answer_and_stops_on_sigterm() -> None:
     for gone in (urls[0], node_rpc.group(1)):  # so are the API and the node
         with pytest.raises(httpx.TransportError):
             httpx.get(gone, timeout=5)
+
+
+def _check_printed_config(output: str, api_status: dict[str, object]) -> None:
+    """The printed RPC auth is Core's cookie file, and the printed configuration file is
+    ready: `rootstate --config FILE status` reaches the node and reads the demo's store."""
+    cookie = re.search(r"RPC auth: cookie file (\S+)", output)
+    assert cookie and Path(cookie.group(1)).read_text().startswith("__cookie__:"), output
+    config = re.search(r"rootstate --config (\S+) status", output)
+    assert config, output
+    command = Path(sys.executable).with_name("rootstate")
+    done = subprocess.run(
+        [str(command), "--config", config.group(1), "status"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    status = json.loads(done.stdout)
+    indexed = api_status["indexed"]
+    assert isinstance(indexed, dict)
+    assert status["node_chain"] == "regtest" and status["node_height"] >= indexed["height"]
+    assert status["indexed_height"] >= indexed["height"]
 
 
 def _check_amm(lines: list[str], api: str) -> None:
@@ -132,11 +158,18 @@ def _check_amm(lines: list[str], api: str) -> None:
 
 
 def test_demo_once_checks_its_urls_then_says_they_stop() -> None:
+    """--node btcd keeps btcd: its node has a user and password, and the demo shows both."""
     require_binary(NodeKind.BTCD)
     demo = subprocess.run(
-        [str(DEMO), "--once"], capture_output=True, text=True, timeout=300, check=False
+        [str(DEMO), "--once", "--node", "btcd"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "node      btcd regtest" in demo.stdout
+    assert re.search(r"RPC auth: user rootstate, password [0-9a-f]{32}", demo.stdout)
     said = " ".join(demo.stdout.split())
     assert "--once: all 7 URLs above answered 200." in said
     assert "the URLs stop answering" in said
@@ -145,3 +178,31 @@ def test_demo_once_checks_its_urls_then_says_they_stop() -> None:
         httpx.get(urls[0], timeout=5)
     workdir = WORKDIR.search(demo.stdout)
     assert workdir and not Path(workdir.group(1)).exists()
+
+
+def test_the_first_run_on_a_fresh_checkout_installs_quietly(tmp_path: Path) -> None:
+    """A copy of the tracked files, no .venv: the demo creates it and installs the package
+    saying only that it does (pip's editable-install warning block stays out of sight),
+    then runs."""
+    require_binary(NodeKind.BTCD)
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    checkout = tmp_path / "rootstate"
+    for name in filter(None, tracked.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, checkout / name)
+    demo = subprocess.run(
+        [str(checkout / "regtest" / "demo"), "--once", "--node", "btcd"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "demo: installing rootstate into .venv" in demo.stderr
+    assert "editable" not in demo.stderr.lower(), demo.stderr
+    assert "********" not in demo.stderr, demo.stderr
+    assert "--once: all 7 URLs above answered 200." in " ".join(demo.stdout.split())

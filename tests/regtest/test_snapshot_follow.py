@@ -22,7 +22,9 @@ pytestmark = pytest.mark.regtest
 
 
 def test_an_imported_snapshot_follows_the_node(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     require_binary(NodeKind.BTCD)
     with module_node(NodeKind.BTCD, tmp_path_factory, "snapshot") as node:
@@ -40,6 +42,20 @@ def test_an_imported_snapshot_follows_the_node(
         replica_dir = tmp_path / "replica"
         imported = _cli(node.info, replica_dir, "snapshot", "import", str(snap), "--check-node")
         assert main(imported) == 0
+        capsys.readouterr()
+
+        # verify compares the heights the store holds (the snapshot's on), re-derived from
+        # the node; rollback below the snapshot says why it cannot, not "too deep a reorg".
+        assert main(_cli(node.info, replica_dir, "verify")) == 0
+        said = capsys.readouterr()
+        assert (
+            f"1 state hashes match up to height {exported_at:,} (from {exported_at:,}, "
+            "the snapshot's height)" in said.out
+        ), said
+        assert main(_cli(node.info, replica_dir, "rollback", f"--to={exported_at - 1}")) == 3
+        said = capsys.readouterr()
+        assert f"imported from a snapshot of height {exported_at:,}" in said.err, said
+        assert "undo depth" not in said.err
 
         # The chain moves on: more protocol activity after the snapshot's block.
         wallet.mine([wallet.op_return(message(mint(token)))])
