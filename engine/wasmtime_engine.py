@@ -253,7 +253,7 @@ class WasmtimeEngine:
         try:
             instance = self._host.instantiate(store, compiled.pre)
             hc.memory = export(store, instance, abi.MEMORY_EXPORT).of.memory
-            hc.fuel = export(store, instance, FUEL_EXPORT).of.global_
+            hc.bind_fuel(export(store, instance, FUEL_EXPORT).of.global_)
             set_global_i64(store, hc.fuel, fuel)
             start = export(store, instance, START_EXPORT)
             if start is not None:
