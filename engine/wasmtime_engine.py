@@ -157,6 +157,10 @@ class WasmtimeEngine:
         """The compiled module for ``code_hash``, compiling ``module`` on a miss."""
         return self._compiled(code_hash, module).module
 
+    def compile(self, code_hash: bytes, module: ModuleSource) -> None:
+        """See :meth:`protocol.wasm.engine.ContractEngine.compile`."""
+        self._compiled(code_hash, module)
+
     def _compiled(self, code_hash: bytes, module: ModuleSource) -> _Compiled:
         with self._lock:
             hit = self._cache.get(code_hash)
