@@ -1,0 +1,193 @@
+"""Apply one rule reversal to the reference machine and run vectors until one fails.
+
+A reversal is a small source edit of one module of ``protocol/`` (an ``old`` snippet that
+occurs exactly once, replaced by ``new``). Applying it compiles the edited module text and
+swaps the new code objects into the *existing* functions and methods, so every reference
+to them (``from x import f`` included) runs the reversed rule; undoing puts the old code
+objects back. Module-level constants are patched through :attr:`Reversal.constants`
+instead, because other modules copy constants when they import them.
+
+The vectors run in-process on wasmtime's cranelift back end: the mutant question is whether
+the *rules* are pinned, which one back end answers (tests/protocol/test_vectors.py runs
+both back ends on the unmutated machine).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import json
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.config import WasmtimeConfig
+from engine.wasmtime_engine import WasmtimeEngine
+from protocol.contracts import v2_machine
+from protocol.state import MemoryState
+from protocol.tx import parse_transaction
+
+VECTOR_DIR = Path(__file__).resolve().parents[2] / "spec" / "vectors"
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """One reading the spec's text must exclude, as a change of the reference machine.
+
+    ``section`` is the spec section whose rule it reverses; ``caught_by`` the vector (its
+    name, without the number) expected to fail under it, tried first. ``fresh_engine`` asks
+    for an engine without compiled-module cache (reversals of validation or
+    instrumentation: the cache is keyed by the published module's hash).
+    """
+
+    name: str
+    section: str
+    reading: str
+    caught_by: str
+    module: str = ""
+    old: str = ""
+    new: str = ""
+    constants: tuple[tuple[str, str, object], ...] = ()
+    fresh_engine: bool = False
+    extra: tuple[tuple[str, str, str], ...] = field(default=())  # more (module, old, new)
+
+
+def _edits(reversal: Reversal) -> list[tuple[str, str, str]]:
+    edits = [(reversal.module, reversal.old, reversal.new)] if reversal.old else []
+    return [*edits, *reversal.extra]
+
+
+def _swap_code(original: object, edited: object, saved: list[tuple[Any, types.CodeType]]) -> None:
+    """Give ``original`` (a function, or a class's functions) the code of ``edited``."""
+    if isinstance(original, types.FunctionType) and isinstance(edited, types.FunctionType):
+        if original.__code__ != edited.__code__:
+            saved.append((original, original.__code__))
+            original.__code__ = edited.__code__
+        return
+    if isinstance(original, type) and isinstance(edited, type):
+        for name, value in vars(edited).items():
+            before = vars(original).get(name)
+            if isinstance(value, property) and isinstance(before, property):
+                _swap_code(before.fget, value.fget, saved)
+            elif isinstance(value, staticmethod | classmethod) and isinstance(
+                before, staticmethod | classmethod
+            ):
+                _swap_code(before.__func__, value.__func__, saved)
+            elif before is not None:
+                _swap_code(before, value, saved)
+
+
+@contextmanager
+def applied(reversal: Reversal) -> Iterator[None]:
+    """The reference machine with ``reversal`` in effect, restored on exit."""
+    saved: list[tuple[Any, types.CodeType]] = []
+    constants: list[tuple[object, str, object]] = []
+    try:
+        for module_name, old, new in _edits(reversal):
+            module = importlib.import_module(module_name)
+            source = inspect.getsource(module)
+            if source.count(old) != 1:
+                raise LookupError(f"{reversal.name}: {old!r} is not once in {module_name}")
+            namespace: dict[str, Any] = {"__name__": module_name, "__file__": module.__file__}
+            code = compile(source.replace(old, new), str(module.__file__), "exec")
+            exec(code, namespace)  # noqa: S102 - our own module text, one edit applied
+            for name, edited in namespace.items():
+                original = getattr(module, name, None)
+                if getattr(original, "__module__", None) == module_name:
+                    _swap_code(original, edited, saved)
+        for module_name, attribute, value in reversal.constants:
+            module = importlib.import_module(module_name)
+            constants.append((module, attribute, getattr(module, attribute)))
+            setattr(module, attribute, value)
+        yield
+    finally:
+        for function, code_object in reversed(saved):
+            function.__code__ = code_object
+        for module, attribute, value in reversed(constants):
+            setattr(module, attribute, value)
+
+
+def vector_paths() -> list[Path]:
+    return sorted(VECTOR_DIR.glob("[0-9][0-9][0-9]-*.json"))
+
+
+def vector_name(path: Path) -> str:
+    return path.stem.split("-", 1)[1]
+
+
+_VECTORS: dict[Path, dict[str, Any]] = {}
+
+
+def _load(path: Path) -> dict[str, Any]:
+    if path not in _VECTORS:
+        _VECTORS[path] = json.loads(path.read_text(encoding="utf-8"))
+    return _VECTORS[path]
+
+
+def first_difference(path: Path, engine: WasmtimeEngine) -> str | None:
+    """Where the machine first departs from the vector (None: it passes).
+
+    The state hash of every block commits to its events hash and state root, which commit
+    to every event and every state entry; the events are compared first only to say which
+    part differs. A machine that raises is a difference too."""
+    vector = _load(path)
+    machine = v2_machine(engine)
+    state = MemoryState()
+    previous = bytes(32)
+    for block in vector["blocks"]:
+        where = f"block {block['height']}"
+        header = bytes.fromhex(block["header"])
+        block_hash = hashlib.sha256(hashlib.sha256(header).digest()).digest()
+        txs = [parse_transaction(bytes.fromhex(raw)) for raw in block["transactions"]]
+        try:
+            effects = machine.apply_block(
+                state, previous, block["height"], block_hash, list(enumerate(txs))
+            )
+        except Exception as error:  # noqa: BLE001 - a crash under a reversal is a difference
+            return f"{where}: raised {type(error).__name__}: {error}"
+        state.apply(effects.writes)
+        expected = block["expected"]
+        if [e.hex() for e in effects.events] != expected["events_cbor"]:
+            return f"{where}: events differ"
+        if effects.state_hash.hex() != expected["state_hash"]:
+            return f"{where}: state differs"
+        previous = effects.state_hash
+    return None
+
+
+_ENGINE: list[WasmtimeEngine] = []
+
+
+def engine(fresh: bool = False) -> WasmtimeEngine:
+    """The shared cranelift engine, or a new one without cached compiled modules."""
+    if fresh:
+        return WasmtimeEngine(WasmtimeConfig(backend="cranelift"))
+    if not _ENGINE:
+        _ENGINE.append(WasmtimeEngine(WasmtimeConfig(backend="cranelift")))
+    return _ENGINE[0]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    reversal: Reversal
+    killed_by: str | None  # the first vector that failed, None when the reversal survived
+    difference: str
+
+
+def run(reversal: Reversal, *, whole_suite: bool = True) -> Outcome:
+    """Vectors under ``reversal``: its ``caught_by`` first, then (``whole_suite``) the rest
+    in order, stopping at the first that fails."""
+    paths = vector_paths()
+    first = [p for p in paths if vector_name(p) == reversal.caught_by]
+    order = first + ([p for p in paths if p not in first] if whole_suite else [])
+    with applied(reversal):
+        runner = engine(reversal.fresh_engine)
+        for path in order:
+            difference = first_difference(path, runner)
+            if difference is not None:
+                return Outcome(reversal, vector_name(path), difference)
+    return Outcome(reversal, None, "")
