@@ -60,16 +60,9 @@ REVERSALS: tuple[Reversal, ...] = (
         "opreturn-malformed-nonpush",
         M_CARRIER,
         "            if op.data is None:\n                return Carrier(",
-        "            if op.data is None:\n                continue\n                return Carrier(",
-    ),
-    Reversal(
-        "inputs-before-outputs",
-        "3.4",
-        "envelopes in inputs are found before OP_RETURN carriers",
-        "envelope-and-opreturn",
-        M_CARRIER,
-        "    return CarrierScan(tuple(carriers))",
-        "    return CarrierScan(tuple(sorted(carriers, key=lambda c: c.kind is not CarrierKind.ENVELOPE)))",
+        "            if op.data is None:\n"
+        "                continue\n"
+        "                return Carrier(",
     ),
     Reversal(
         "unknown-keys-before-version",
@@ -108,25 +101,19 @@ REVERSALS: tuple[Reversal, ...] = (
         "an unsigned integer above its bound is invalid_message",
         "bignum-is-unsigned-integer",
         M_FIELDS,
-        "raise Rejection(Reason.INTEGER_OUT_OF_RANGE, f\"{what} key {key} exceeds {maximum:,}\")",
-        "raise Rejection(Reason.INVALID_MESSAGE, f\"{what} key {key} exceeds {maximum:,}\")",
+        'raise Rejection(Reason.INTEGER_OUT_OF_RANGE, f"{what} key {key} exceeds {maximum:,}")',
+        'raise Rejection(Reason.INVALID_MESSAGE, f"{what} key {key} exceeds {maximum:,}")',
     ),
     Reversal(
-        "token-ref-bound-before-type",
+        "asset-ref-bound-before-type",
         "6.1.1",
-        "a token reference's bounds are checked element by element with its types",
+        "a reference's bounds are checked element by element with its types",
         "token-reference-check-order",
         M_FIELDS,
-        "    if not isinstance(height, int) or not isinstance(index, int):\n"
-        '        raise Rejection(Reason.INVALID_MESSAGE, f"{what} token id parts must be '
-        'integers")\n'
-        "    if height > U32_MAX or index > U32_MAX:\n",
-        "    if isinstance(height, int) and height > U32_MAX:\n"
-        '        raise Rejection(Reason.INTEGER_OUT_OF_RANGE, "height")\n'
-        "    if not isinstance(height, int) or not isinstance(index, int):\n"
-        '        raise Rejection(Reason.INVALID_MESSAGE, f"{what} token id parts must be '
-        'integers")\n'
-        "    if height > U32_MAX or index > U32_MAX:\n",
+        "    if not all(isinstance(part, int) for part in value):\n",
+        "    if any(isinstance(part, int) and part > U32_MAX for part in value):\n"
+        '        raise Rejection(Reason.INTEGER_OUT_OF_RANGE, "part")\n'
+        "    if not all(isinstance(part, int) for part in value):\n",
     ),
     Reversal(
         "asset-sub-zero-allowed",
@@ -141,15 +128,21 @@ REVERSALS: tuple[Reversal, ...] = (
         "unknown-operation-lazy",
         "6.0",
         "operation codes are checked as each operation is applied, not before any",
-        "unknown-operation",
+        "v1-check-orders",
         M_MACHINE,
-        "        for kind, operation in zip(kinds, message.operations, strict=True):\n"
-        "            kind.apply(operation, ctx)",
-        "        for operation in message.operations:\n"
-        "            kind = self._by_opcode.get(operation.opcode)\n"
         "            if kind is None:\n"
-        "                raise Rejection(Reason.UNKNOWN_OPERATION)\n"
-        "            kind.apply(operation, ctx)",
+        '                raise Rejection(Reason.UNKNOWN_OPERATION, f"operation {position}")\n'
+        "            kinds.append(kind)\n",
+        "            kinds.append(kind)\n",
+        extra=(
+            (
+                M_MACHINE,
+                "            kind.apply(operation, ctx)",
+                "            if kind is None:\n"
+                "                raise Rejection(Reason.UNKNOWN_OPERATION)\n"
+                "            kind.apply(operation, ctx)",
+            ),
+        ),
     ),
     Reversal(
         "pointer-to-op-return",
@@ -183,9 +176,9 @@ REVERSALS: tuple[Reversal, ...] = (
     ),
     Reversal(
         "leftovers-descending",
-        "7.5",
+        "7.8",
         "leftover assets go to the target in descending asset order",
-        "input-drain-order",
+        "no-output-burn-order",
         M_MACHINE,
         "for asset in sorted(ctx.pool):",
         "for asset in sorted(ctx.pool, reverse=True):",
@@ -244,7 +237,7 @@ REVERSALS: tuple[Reversal, ...] = (
         "ticker-taken-before-id",
         "6.2.1",
         "the ticker is checked before the one-deploy-per-message rule",
-        "one-deploy-per-message",
+        "v1-check-orders",
         M_TOKEN,
         "        if ctx.state.get(token_key(token)) is not None:\n"
         '            raise Rejection(Reason.INVALID_DEPLOY, "one deploy per message")\n',
@@ -293,7 +286,7 @@ REVERSALS: tuple[Reversal, ...] = (
         "mint-output-before-token",
         "6.3",
         "a mint's output is checked before its token exists",
-        "unknown-token",
+        "v1-check-orders",
         M_TOKEN,
         "        record = load_token(ctx.state, token)\n        vout = ctx.output(out)\n",
         "        vout = ctx.output(out)\n        record = load_token(ctx.state, token)\n",
@@ -302,7 +295,7 @@ REVERSALS: tuple[Reversal, ...] = (
         "transfer-output-before-token",
         "6.4",
         "a transfer's output is checked before its token exists",
-        "unknown-token",
+        "v1-check-orders",
         M_TOKEN,
         "        if ctx.owner(ctx.state, token) is None:\n"
         "            raise Rejection(Reason.UNKNOWN_TOKEN)\n"

@@ -90,15 +90,6 @@ OPERATIONS: tuple[Reversal, ...] = (
         "len(raw) > lim.MAX_SENT_ASSETS + 1:",
     ),
     Reversal(
-        "call-limit-uncapped",
-        "16.5",
-        "a top-level call's limit is its fuel field, not capped by the block budget",
-        "contract-block-fuel",
-        M_SESSION,
-        "        limit = min(fuel, left)\n",
-        "        limit = fuel\n",
-    ),
-    Reversal(
         "trap-charges-used",
         "21.2",
         "a trapped top-level call consumes only what it used, not its limit",
@@ -120,7 +111,7 @@ OPERATIONS: tuple[Reversal, ...] = (
         "input-65537",
         "16.3",
         "a call input may be 65,537 bytes",
-        "contract-call-fields",
+        "call-key3-check-order",
         M_KIND,
         "if len(data) > lim.MAX_INPUT:",
         "if len(data) > lim.MAX_INPUT + 1:",
@@ -144,7 +135,9 @@ HOST: tuple[Reversal, ...] = (
         "host-step-order",
         M_HOST,
         _SEND_VOUT + _SEND_CHARGE,
-        "        caller.charge(lim.COST_ASSET_MOVE)\n" + _SEND_VOUT + "        self._take(asset, amount)\n",
+        "        caller.charge(lim.COST_ASSET_MOVE)\n"
+        + _SEND_VOUT
+        + "        self._take(asset, amount)\n",
     ),
     Reversal(
         "send-to-op-return",
@@ -162,7 +155,8 @@ HOST: tuple[Reversal, ...] = (
         "host-step-order",
         M_HOST,
         _SEND_VOUT + _SEND_CHARGE,
-        _SEND_VOUT + "        self._take(asset, amount)\n        caller.charge(lim.COST_ASSET_MOVE)\n",
+        _SEND_VOUT
+        + "        self._take(asset, amount)\n        caller.charge(lim.COST_ASSET_MOVE)\n",
     ),
     Reversal(
         "issue-amount-before-sub",
@@ -247,10 +241,28 @@ HOST: tuple[Reversal, ...] = (
         "host-zero-length-ranges",
         M_HOST,
         "            caller.read(_u32(ptr), len(data))\n"
-        "            caller.charge(base + lim.COST_PER_BYTE * len(data))\n",
+        "            caller.charge(base + lim.COST_PER_BYTE * len(data))\n"
+        "            caller.write(_u32(ptr), data)\n",
         "            if data:\n"
         "                caller.read(_u32(ptr), len(data))\n"
-        "            caller.charge(base + lim.COST_PER_BYTE * len(data))\n",
+        "            caller.charge(base + lim.COST_PER_BYTE * len(data))\n"
+        "            if data:\n"
+        "                caller.write(_u32(ptr), data)\n",
+    ),
+    Reversal(
+        "input-read-empty-unchecked",
+        "17.1",
+        "input_read of an empty input checks no range",
+        "host-zero-length-ranges",
+        M_HOST,
+        "        caller.read(_u32(ptr), len(self.f.input))\n"
+        "        caller.charge(lim.COST_BASE + lim.COST_PER_BYTE * len(self.f.input))\n"
+        "        caller.write(_u32(ptr), self.f.input)\n",
+        "        if self.f.input:\n"
+        "            caller.read(_u32(ptr), len(self.f.input))\n"
+        "        caller.charge(lim.COST_BASE + lim.COST_PER_BYTE * len(self.f.input))\n"
+        "        if self.f.input:\n"
+        "            caller.write(_u32(ptr), self.f.input)\n",
     ),
     Reversal(
         "optional-output-checked-when-short",
@@ -322,7 +334,7 @@ HOST: tuple[Reversal, ...] = (
         "nested-records-after-callee",
         "17.4",
         "call_contract checks the callee before the asset records",
-        "nested-refusals",
+        "nested-check-order",
         M_HOST,
         "        sent = self._sent(raw, assets_count)\n"
         "        if not self.s.exists(callee):\n"
@@ -335,7 +347,7 @@ HOST: tuple[Reversal, ...] = (
         "nested-custody-before-callee",
         "17.4",
         "call_contract checks custody before the callee exists",
-        "nested-refusals",
+        "nested-check-order",
         M_HOST,
         "        if not self.s.exists(callee):\n"
         '            raise _trap(Reason.UNKNOWN_CONTRACT, "callee is no contract")\n',
@@ -349,7 +361,7 @@ HOST: tuple[Reversal, ...] = (
         "nested-fuel-argument-ignored",
         "17.4",
         "call_contract's fuel argument is ignored (the callee gets all fuel left)",
-        "nested-depth",
+        "nested-reentry-before-depth",
         M_HOST,
         "        limit = left if fuel <= 0 or fuel > left else fuel\n",
         "        limit = left\n",
@@ -466,7 +478,7 @@ VALIDATION: tuple[Reversal, ...] = (
         "missing-export-before-memory",
         "15.3.2",
         "a missing export is reported before a missing memory",
-        "module-check-order",
+        "module-memory",
         M_VALIDATE,
         "    if state.memory_min is None:\n"
         '        raise WasmRejection(WasmReason.MEMORY, "no memory")\n'
@@ -485,7 +497,7 @@ VALIDATION: tuple[Reversal, ...] = (
         "a type-index block type is malformed rather than multi_value",
         "module-check-order",
         M_TYPES,
-        "raise WasmRejection(WasmReason.MULTI_VALUE, f\"block type index at byte {pos}\")",
+        'raise WasmRejection(WasmReason.MULTI_VALUE, f"block type index at byte {pos}")',
         'raise malformed("block type index")',
         fresh_engine=True,
     ),
@@ -540,4 +552,45 @@ VALIDATION: tuple[Reversal, ...] = (
     ),
 )
 
-REVERSALS: tuple[Reversal, ...] = OPERATIONS + HOST + VALIDATION
+STACK: tuple[Reversal, ...] = (
+    Reversal(
+        "height-skips-unreachable",
+        "15.6",
+        "pushes in unreachable code do not count toward a body's max height H",
+        "stack-frame-cost",
+        M_CODE,
+        "        if len(self.vals) > self.max_height:\n",
+        "        if len(self.vals) > self.max_height and not self.frames[-1].unreachable:\n",
+        fresh_engine=True,
+    ),
+    Reversal(
+        "frame-base-7",
+        "15.6",
+        "a frame's fixed part costs 7 units",
+        "stack-frame-cost",
+        constants=(("protocol.wasm.limits", "FRAME_BASE", 7),),
+        fresh_engine=True,
+    ),
+    Reversal(
+        "params-not-in-frame",
+        "15.6",
+        "a function's parameters are not part of its frame cost",
+        "stack-frame-cost",
+        M_CODE,
+        "cost = limits.FRAME_BASE + len(func.params) + declared + checker.max_height",
+        "cost = limits.FRAME_BASE + declared + checker.max_height",
+        fresh_engine=True,
+    ),
+    Reversal(
+        "return-branch-one-short",
+        "15.6",
+        "a `return` is rewritten to a branch to the innermost enclosing frame's depth - 1",
+        "stack-frame-cost",
+        M_CODE,
+        "returns.append((op_pos, len(c.frames) - 1))",
+        "returns.append((op_pos, max(0, len(c.frames) - 2)))",
+        fresh_engine=True,
+    ),
+)
+
+REVERSALS: tuple[Reversal, ...] = OPERATIONS + HOST + VALIDATION + STACK

@@ -87,28 +87,33 @@ def applied(reversal: Reversal) -> Iterator[None]:
     saved: list[tuple[Any, types.CodeType]] = []
     constants: list[tuple[object, str, object]] = []
     try:
+        edited: dict[str, str] = {}
         for module_name, old, new in _edits(reversal):
-            module = importlib.import_module(module_name)
-            source = inspect.getsource(module)
+            source = edited.get(module_name)
+            if source is None:
+                source = inspect.getsource(importlib.import_module(module_name))
             if source.count(old) != 1:
                 raise LookupError(f"{reversal.name}: {old!r} is not once in {module_name}")
+            edited[module_name] = source.replace(old, new)
+        for module_name, source in edited.items():
+            module = importlib.import_module(module_name)
             namespace: dict[str, Any] = {"__name__": module_name, "__file__": module.__file__}
-            code = compile(source.replace(old, new), str(module.__file__), "exec")
-            exec(code, namespace)  # noqa: S102 - our own module text, one edit applied
-            for name, edited in namespace.items():
+            code = compile(source, str(module.__file__), "exec")
+            exec(code, namespace)  # our own module's text with the reversal's edits
+            for name, value in namespace.items():
                 original = getattr(module, name, None)
                 if getattr(original, "__module__", None) == module_name:
-                    _swap_code(original, edited, saved)
+                    _swap_code(original, value, saved)
         for module_name, attribute, value in reversal.constants:
-            module = importlib.import_module(module_name)
-            constants.append((module, attribute, getattr(module, attribute)))
-            setattr(module, attribute, value)
+            holder = importlib.import_module(module_name)
+            constants.append((holder, attribute, getattr(holder, attribute)))
+            setattr(holder, attribute, value)
         yield
     finally:
         for function, code_object in reversed(saved):
             function.__code__ = code_object
-        for module, attribute, value in reversed(constants):
-            setattr(module, attribute, value)
+        for owner, attribute, previous in reversed(constants):
+            setattr(owner, attribute, previous)
 
 
 def vector_paths() -> list[Path]:
@@ -147,7 +152,7 @@ def first_difference(path: Path, engine: WasmtimeEngine) -> str | None:
             effects = machine.apply_block(
                 state, previous, block["height"], block_hash, list(enumerate(txs))
             )
-        except Exception as error:  # noqa: BLE001 - a crash under a reversal is a difference
+        except Exception as error:  # a crash under a reversal is a difference too
             return f"{where}: raised {type(error).__name__}: {error}"
         state.apply(effects.writes)
         expected = block["expected"]

@@ -18,6 +18,9 @@ from tests.vectorgen.scenarios import (
     deploy,
     message,
     mint,
+    readings,
+    readings_module,
+    readings_v1,
     transfer_burn,
 )
 
@@ -35,4 +38,7 @@ ALL: list[Callable[[], dict[str, Any]]] = [
     *contract_calls.VECTORS,
     *contract_assets.VECTORS,
     *clarify.VECTORS,
+    *readings_v1.VECTORS,
+    *readings.VECTORS,
+    *readings_module.VECTORS,
 ]

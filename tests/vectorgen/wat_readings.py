@@ -1,0 +1,116 @@
+"""Contracts of the vectors that pin readings of the host interface and the stack rule.
+
+Each one ends in a trap whose reason names the reading (spec/CONTRACTS.md §17.2-§17.4,
+CONTRACTS_WASM.md §15.6): a trapped execution reports fuel used = its limit (§15.7), so
+none of these outcomes depends on an instruction's fuel price, only on the order of checks
+and on the frame costs. Where a contract must get past a host call and then stop, it
+divides by zero (``integer_divide_by_zero``): an outcome no reading of the call can give.
+Fuel, where it matters, is counted per path in the comment above the contract.
+"""
+
+from __future__ import annotations
+
+from tests.vectorgen.wat import module, trap_module
+
+#: The trap that says "the host call before me returned normally".
+DIVIDE = "i32.const 1 i32.const 0 i32.div_u drop"
+AMOUNT_ONE = {16: (1).to_bytes(16, "little")}
+
+#: send(asset 0, amount 0, vout 99): the amount's zero check precedes the vout check
+#: (§17.3) -> invalid_host_argument.
+SEND_ZERO_TO_NOWHERE = trap_module("i32.const 0 i32.const 16 i32.const 99 call $send", "send")
+#: send(asset 0, amount 1, vout 99) under a limit of 200: arguments are checked before the
+#: 500 fuel is charged (§17.2) -> invalid_output. Fuel before the send: 1 entry + 8 prologue
+#: + 4 operators = 13.
+SEND_TO_NOWHERE = module(
+    '(func (export "call") i32.const 0 i32.const 16 i32.const 99 call $send)',
+    imports=("send",),
+    data=AMOUNT_ONE,
+)
+#: send(asset 0, amount 1, vout 0) under a limit of 200, holding nothing: the charge (step 3)
+#: precedes the custody check (step 4) -> out_of_fuel. Fuel before the send: 13.
+SEND_UNFUNDED = module(
+    '(func (export "call") i32.const 0 i32.const 16 i32.const 0 call $send)',
+    imports=("send",),
+    data=AMOUNT_ONE,
+)
+#: issue(sub 0, amount at 70,000): sub is a scalar argument, checked before the amount's
+#: range (§17.2 step 1) -> invalid_host_argument.
+ISSUE_SUB_ZERO_BAD_POINTER = trap_module("i32.const 0 i32.const 70000 call $issue", "issue")
+#: emit(70,000, 1,025): the length bound precedes the range -> invalid_host_argument.
+EMIT_LONG_BAD_POINTER = trap_module("i32.const 70000 i32.const 1025 call $emit", "emit")
+#: set_return(70,000, 4,097): the length bound precedes the range -> invalid_host_argument.
+RETURN_LONG_BAD_POINTER = trap_module(
+    "i32.const 70000 i32.const 4097 call $set_return", "set_return"
+)
+#: storage_set(key 70,000, value 0, 1,025): the length bound precedes both ranges ->
+#: storage_limit.
+STORE_LONG_BAD_POINTER = trap_module(
+    "i32.const 70000 i32.const 0 i32.const 1025 call $storage_set", "storage_set"
+)
+#: tx_input(99, 70,000): the index precedes the output range -> invalid_host_argument.
+INPUT_99_BAD_POINTER = trap_module("i32.const 99 i32.const 70000 call $tx_input", "tx_input")
+#: tx_output_value(tx_output_count()): an index equal to the count is out of range ->
+#: invalid_host_argument.
+OUTPUT_AT_COUNT = trap_module(
+    "call $tx_output_count call $tx_output_value drop", "tx_output_count", "tx_output_value"
+)
+
+#: received(65,536, 0) with nothing received: a zero-length write at the end of memory is
+#: valid (§17.1: ptr <= size), so the call returns and the division traps.
+RECEIVED_AT_END = trap_module(
+    f"i32.const 65536 i32.const 0 call $received drop {DIVIDE}", "received"
+)
+#: received(65,537, 0) with nothing received: 0 bytes fit the capacity 0, so the output is
+#: written and its range checked; ptr > size -> memory_out_of_bounds.
+RECEIVED_PAST_END = trap_module("i32.const 65537 i32.const 0 call $received drop", "received")
+#: input_read(70,000) with an empty input: the range (70,000, 0) -> memory_out_of_bounds.
+INPUT_READ_PAST_END = trap_module("i32.const 70000 call $input_read", "input_read")
+#: tx_output_script(0, 70,000, 0): the 34-byte script does not fit, nothing is written and
+#: the range is not checked; the division traps.
+SCRIPT_TOO_SMALL_BAD_POINTER = trap_module(
+    f"i32.const 0 i32.const 70000 i32.const 0 call $tx_output_script drop {DIVIDE}",
+    "tx_output_script",
+)
+#: caller_id(70,000) called by the transaction: checks and writes nothing, returns 0; the
+#: division traps.
+CALLER_ID_BAD_POINTER = trap_module(f"i32.const 70000 call $caller_id drop {DIVIDE}", "caller_id")
+
+#: Input (callee id 8): calls it with fuel 50, less than any call of LOG needs (its emit
+#: alone charges 105) -> the callee's out_of_fuel, which is the caller's.
+LIMITED = module(
+    """
+    (func (export "call")
+      i32.const 0 call $input_read
+      i32.const 0 i32.const 0 i32.const 0 i32.const 0 i32.const 0 i64.const 50
+      call $call_contract drop)
+    """,
+    imports=("input_read", "call_contract"),
+)
+
+#: Frame costs (§15.6). $f (1 parameter, no locals) recurses n times; its max height is 3,
+#: reached by the pushes after its `return` (unreachable code counts), so C = 8 + 1 + 0 + 3
+#: = 12. The export reads n (u32 LE) from its input, calls $f(n) and then divides by zero;
+#: its max height is 2, so C = 10. n + 1 frames of $f fit when 10 + 12 (n + 1) <= 65,536:
+#: n = 5,459 fits (integer_divide_by_zero), n = 5,460 is stack_exhausted. The `return`
+#: sits inside a block, so its rewrite is `br 1`; a `br 0` would reach the `unreachable`.
+DEPTH = module(
+    """
+    (func $f (param i32)
+      block
+        local.get 0
+        if
+          local.get 0 i32.const 1 i32.sub call $f
+        end
+        return
+        i32.const 0 i32.const 0 i32.const 0 drop drop drop
+      end
+      unreachable)
+    (func (export "call")
+      i32.const 0 call $input_read
+      i32.const 0 i32.load call $f
+      i32.const 1 i32.const 0 i32.div_u drop)
+    """,
+    imports=("input_read",),
+)
+DEPTH_FITS = 5_459
