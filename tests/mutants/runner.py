@@ -7,9 +7,10 @@ to them (``from x import f`` included) runs the reversed rule; undoing puts the 
 objects back. Module-level constants are patched through :attr:`Reversal.constants`
 instead, because other modules copy constants when they import them.
 
-The vectors run in-process on wasmtime's cranelift back end: the mutant question is whether
-the *rules* are pinned, which one back end answers (tests/protocol/test_vectors.py runs
-both back ends on the unmutated machine).
+The vectors run in-process on the default back end: the mutant question is whether the
+*rules* are pinned, which one back end answers (tests/protocol/test_vectors.py runs every
+back end on the unmutated machine). Reversals may edit ``engine/`` too where a rule lives
+there (the host caller's fuel check).
 """
 
 from __future__ import annotations
@@ -170,9 +171,9 @@ _ENGINE: list[WasmtimeEngine] = []
 def engine(fresh: bool = False) -> WasmtimeEngine:
     """The shared cranelift engine, or a new one without cached compiled modules."""
     if fresh:
-        return WasmtimeEngine(WasmtimeConfig(backend="cranelift"))
+        return WasmtimeEngine(WasmtimeConfig())
     if not _ENGINE:
-        _ENGINE.append(WasmtimeEngine(WasmtimeConfig(backend="cranelift")))
+        _ENGINE.append(WasmtimeEngine(WasmtimeConfig()))
     return _ENGINE[0]
 
 

@@ -20,15 +20,15 @@ AMOUNT_ONE = {16: (1).to_bytes(16, "little")}
 #: (§17.3) -> invalid_host_argument.
 SEND_ZERO_TO_NOWHERE = trap_module("i32.const 0 i32.const 16 i32.const 99 call $send", "send")
 #: send(asset 0, amount 1, vout 99) under a limit of 200: arguments are checked before the
-#: 500 fuel is charged (§17.2) -> invalid_output. Fuel before the send: 1 entry + 8 prologue
-#: + 4 operators = 13.
+#: 500 fuel is charged (§17.2) -> invalid_output. Fuel before the send: the one segment,
+#: 4 (entry) + 3 (i32.const) + 2 (call) = 9.
 SEND_TO_NOWHERE = module(
     '(func (export "call") i32.const 0 i32.const 16 i32.const 99 call $send)',
     imports=("send",),
     data=AMOUNT_ONE,
 )
 #: send(asset 0, amount 1, vout 0) under a limit of 200, holding nothing: the charge (step 3)
-#: precedes the custody check (step 4) -> out_of_fuel. Fuel before the send: 13.
+#: precedes the custody check (step 4) -> out_of_fuel. Fuel before the send: 9.
 SEND_UNFUNDED = module(
     '(func (export "call") i32.const 0 i32.const 16 i32.const 0 call $send)',
     imports=("send",),
@@ -88,29 +88,41 @@ LIMITED = module(
     imports=("input_read", "call_contract"),
 )
 
+
+def _depth(n: int) -> bytes:
+    return module(
+        """
+        (func $f (param i32)
+          block
+            local.get 0
+            if
+              local.get 0 i32.const 1 i32.sub call $f
+            end
+            return
+            i32.const 0 i32.const 0 i32.const 0 drop drop drop
+          end
+          unreachable)
+        (func (export "call")
+          i32.const 0 i32.load call $f
+          i32.const 1 i32.const 0 i32.div_u drop)
+        """,
+        data={0: n.to_bytes(4, "little")},
+    )
+
+
 #: Frame costs (§15.6). $f (1 parameter, no locals) recurses n times; its max height is 3,
 #: reached by the pushes after its `return` (unreachable code counts), so C = 8 + 1 + 0 + 3
-#: = 12. The export reads n (u32 LE) from its input, calls $f(n) and then divides by zero;
-#: its max height is 2, so C = 10. n + 1 frames of $f fit when 10 + 12 (n + 1) <= 65,536:
-#: n = 5,459 fits (integer_divide_by_zero), n = 5,460 is stack_exhausted. The `return`
-#: sits inside a block, so its rewrite is `br 1`; a `br 0` would reach the `unreachable`.
-DEPTH = module(
-    """
-    (func $f (param i32)
-      block
-        local.get 0
-        if
-          local.get 0 i32.const 1 i32.sub call $f
-        end
-        return
-        i32.const 0 i32.const 0 i32.const 0 drop drop drop
-      end
-      unreachable)
-    (func (export "call")
-      i32.const 0 call $input_read
-      i32.const 0 i32.load call $f
-      i32.const 1 i32.const 0 i32.div_u drop)
-    """,
-    imports=("input_read",),
-)
-DEPTH_FITS = 5_459
+#: = 12. The export reads n (u32 LE, a data segment at 0), calls $f(n) and then divides by
+#: zero; its max height is 2, so C = 10. n + 1 frames of $f fit when 10 + 12 (n + 1) <=
+#: 65,536: n = 5,459 fits (integer_divide_by_zero), n = 5,460 is stack_exhausted at frame
+#: 5,461. The `return` sits inside a block, so its rewrite is `br 1`; a `br 0` would reach
+#: the `unreachable`.
+DEPTH_FITS = _depth(5_459)
+#: As DEPTH_FITS with n = 5,460. Fuel (§15.7): the export is one segment, 4 (entry) + 1
+#: (i32.const) + 2 (i32.load) + 2 (call) + 1 + 1 + 4 (i32.div_u) = 15; each frame of $f
+#: going down charges its entry segment 4 + 0 (block) + 1 (local.get) + 1 (if) = 6, then,
+#: in the then-branch, 1 + 1 + 1 + 2 (call) = 5. Frame 5,461's entry charge brings U to
+#: 15 + 5,460 x 11 + 6 = 60,081, before its frame is reserved: with F = 60,080 it does not
+#: fit (out_of_fuel); with F = 60,081 it fits and the frame does not (stack_exhausted).
+DEPTH_OVER = _depth(5_460)
+DEPTH_OVER_FUEL = 60_081

@@ -7,7 +7,7 @@
 ;;   Logs 78 bytes: the caller's id (8, zero when called by the transaction), caller_id's
 ;;   result (i32), output 0's script length asked with cap 0 (nothing written), the script
 ;;   itself (34 bytes for the vectors' outputs), and the asset records received (cap 28).
-;;   20 ops + 13 + 10 (+ 0: caller_id) + 10 + (10 + 34) + (10 + r) + (100 + 78) = 285 + r,
+;;   25 ops + 4 + 10 (+ 0: caller_id) + 10 + (10 + 34) + (10 + r) + (100 + 78) = 281 + r,
 ;;   r = 28 when it received one record, 0 when none.
 (module
   (import "rootstate" "caller_id" (func $caller_id (param i32) (result i32)))

@@ -5,7 +5,8 @@
 ;; Published in: 119-contract-memory-grow.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
 ;;   memory.grow by 100 pages (past the 16-page limit: -1) then by 1 (returns 1), both
-;;   stored as i32 in storage[0^32]: 12 ops + (100 + 1) pages + 13 + 1,000 + 80 = 1,206.
+;;   stored as i32 in storage[0^32]: 11 ops + 2 memory.grow (128 each, whatever the pages)
+;;   + 4 + 1,000 + 80 = 1,351.
 (module
   (import "rootstate" "storage_set" (func $storage_set (param i32 i32 i32)))
   (memory (export "memory") 1)

@@ -8,7 +8,7 @@
 ;;   135-contract-block-fuel, 162-publish-id-taken-before-module,
 ;;   163-instantiate-template-before-id-taken, 168-nested-reentry-before-depth.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
-;;   emit("hello"): 3 ops + 13 + emit (100 + 5) = 121.
+;;   emit("hello"): 4 ops + 4 + emit (100 + 5) = 113.
 (module
   (import "rootstate" "emit" (func $emit (param i32 i32)))
   (memory (export "memory") 1)

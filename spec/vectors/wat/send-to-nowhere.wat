@@ -5,8 +5,8 @@
 ;; Published in: 166-host-step-order.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
 ;;   send(asset 0, amount 1, vout 99) under a limit of 200: arguments are checked before the
-;;   500 fuel is charged (§17.2) -> invalid_output. Fuel before the send: 1 entry + 8 prologue
-;;   + 4 operators = 13.
+;;   500 fuel is charged (§17.2) -> invalid_output. Fuel before the send: the one segment,
+;;   4 (entry) + 3 (i32.const) + 2 (call) = 9.
 (module
   (import "rootstate" "send" (func $send (param i32 i32 i32)))
   (memory (export "memory") 1)

@@ -5,7 +5,7 @@
 ;; Published in: 166-host-step-order.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
 ;;   send(asset 0, amount 1, vout 0) under a limit of 200, holding nothing: the charge (step 3)
-;;   precedes the custody check (step 4) -> out_of_fuel. Fuel before the send: 13.
+;;   precedes the custody check (step 4) -> out_of_fuel. Fuel before the send: 9.
 (module
   (import "rootstate" "send" (func $send (param i32 i32 i32)))
   (memory (export "memory") 1)

@@ -191,15 +191,22 @@ def frame_cost() -> dict[str, Any]:
         "The frame cost C = FRAME_BASE + P + L + H of §15.6, with H counting the pushes of "
         "unreachable code: a recursion of cost 12 under an export of cost 10 fits 5,460 "
         "frames (the export then divides by zero) and not 5,461 (stack_exhausted). Its "
-        "`return` inside a block is rewritten to `br 1`.",
-        ["15.6", "15.3.4"],
+        "`return` inside a block is rewritten to `br 1`. At frame 5,461 the entry charge "
+        "(§15.7) comes before the frame: with fuel 60,080 it does not fit (out_of_fuel), "
+        "with 60,081 it fits exactly and the frame does not (stack_exhausted).",
+        ["15.6", "15.3.4", "15.7"],
     )
     b = v.block()
-    _, cid = publish(v, b, wr.DEPTH)
+    _, fits = publish(v, b, wr.DEPTH_FITS)
+    _, over = publish(v, b, wr.DEPTH_OVER)
     b = v.block()
-    fits, too_deep = wr.DEPTH_FITS, wr.DEPTH_FITS + 1
-    for n, reason in ((fits, "integer_divide_by_zero"), (too_deep, "stack_exhausted")):
-        rejected_call(v, b, p.call(cid, n.to_bytes(4, "little")), reason)
+    for cid, fuel, reason in (
+        (fits, None, "integer_divide_by_zero"),
+        (over, None, "stack_exhausted"),
+        (over, wr.DEPTH_OVER_FUEL - 1, "out_of_fuel"),
+        (over, wr.DEPTH_OVER_FUEL, "stack_exhausted"),
+    ):
+        rejected_call(v, b, p.call(cid, fuel=fuel), reason)
     return v.finish()
 
 
