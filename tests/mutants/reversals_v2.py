@@ -582,6 +582,16 @@ STACK: tuple[Reversal, ...] = (
         fresh_engine=True,
     ),
     Reversal(
+        "locals-not-in-frame",
+        "15.6",
+        "a function's declared locals are not part of its frame cost",
+        "stack-frame-cost",
+        M_CODE,
+        "cost = limits.FRAME_BASE + len(func.params) + declared + checker.max_height",
+        "cost = limits.FRAME_BASE + len(func.params) + checker.max_height",
+        fresh_engine=True,
+    ),
+    Reversal(
         "return-branch-one-short",
         "15.6",
         "a `return` is rewritten to a branch to the innermost enclosing frame's depth - 1",

@@ -92,7 +92,7 @@ LIMITED = module(
 def _depth(n: int) -> bytes:
     return module(
         """
-        (func $f (param i32)
+        (func $f (param i32) (local i64)
           block
             local.get 0
             if
@@ -110,19 +110,19 @@ def _depth(n: int) -> bytes:
     )
 
 
-#: Frame costs (§15.6). $f (1 parameter, no locals) recurses n times; its max height is 3,
-#: reached by the pushes after its `return` (unreachable code counts), so C = 8 + 1 + 0 + 3
-#: = 12. The export reads n (u32 LE, a data segment at 0), calls $f(n) and then divides by
-#: zero; its max height is 2, so C = 10. n + 1 frames of $f fit when 10 + 12 (n + 1) <=
-#: 65,536: n = 5,459 fits (integer_divide_by_zero), n = 5,460 is stack_exhausted at frame
-#: 5,461. The `return` sits inside a block, so its rewrite is `br 1`; a `br 0` would reach
+#: Frame costs (§15.6). $f (1 parameter, 1 local) recurses n times; its max height is 3,
+#: reached by the pushes after its `return` (unreachable code counts), so C = 8 + 1 + 1 + 3
+#: = 13. The export reads n (u32 LE, a data segment at 0), calls $f(n) and then divides by
+#: zero; its max height is 2, so C = 10. n + 1 frames of $f fit when 10 + 13 (n + 1) <=
+#: 65,536: n = 5,039 fits (integer_divide_by_zero), n = 5,040 is stack_exhausted at frame
+#: 5,041. The `return` sits inside a block, so its rewrite is `br 1`; a `br 0` would reach
 #: the `unreachable`.
-DEPTH_FITS = _depth(5_459)
-#: As DEPTH_FITS with n = 5,460. Fuel (§15.7): the export is one segment, 4 (entry) + 1
+DEPTH_FITS = _depth(5_039)
+#: As DEPTH_FITS with n = 5,040. Fuel (§15.7): the export is one segment, 4 (entry) + 1
 #: (i32.const) + 2 (i32.load) + 2 (call) + 1 + 1 + 4 (i32.div_u) = 15; each frame of $f
 #: going down charges its entry segment 4 + 0 (block) + 1 (local.get) + 1 (if) = 6, then,
-#: in the then-branch, 1 + 1 + 1 + 2 (call) = 5. Frame 5,461's entry charge brings U to
-#: 15 + 5,460 x 11 + 6 = 60,081, before its frame is reserved: with F = 60,080 it does not
-#: fit (out_of_fuel); with F = 60,081 it fits and the frame does not (stack_exhausted).
-DEPTH_OVER = _depth(5_460)
-DEPTH_OVER_FUEL = 60_081
+#: in the then-branch, 1 + 1 + 1 + 2 (call) = 5. Frame 5,041's entry charge brings U to
+#: 15 + 5,040 x 11 + 6 = 55,461, before its frame is reserved: with F = 55,460 it does not
+#: fit (out_of_fuel); with F = 55,461 it fits and the frame does not (stack_exhausted).
+DEPTH_OVER = _depth(5_040)
+DEPTH_OVER_FUEL = 55_461
