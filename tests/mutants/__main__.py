@@ -11,7 +11,7 @@ import sys
 import time
 
 from tests.mutants.reversals import ALL
-from tests.mutants.runner import run
+from tests.mutants.runner import StaleReversalError, run
 
 
 def main() -> None:
@@ -24,7 +24,7 @@ def main() -> None:
     for reversal in chosen:
         try:
             outcome = run(reversal)
-        except LookupError as stale:  # the code moved: the reversal must be rewritten
+        except StaleReversalError as stale:  # the code moved: the reversal must be rewritten
             failures += 1
             print(f"§{reversal.section:<7} {reversal.name:<40} DOES NOT APPLY  {stale}")
             continue

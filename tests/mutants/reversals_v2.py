@@ -23,6 +23,9 @@ _SEND_VOUT = (
     '            raise _trap(Reason.INVALID_OUTPUT, f"output {vout:,} is not spendable")\n'
 )
 _SEND_CHARGE = "        caller.charge(lim.COST_ASSET_MOVE)\n        self._take(asset, amount)\n"
+# The same places as h-price (re-priced host functions) writes them: the fallbacks below.
+_PRICED_SEND_CHARGE = "        caller.charge(lim.COST_SEND)\n        self._take(asset, amount)\n"
+_PRICED_READ = "        if fits:\n            caller.read(_u32(ptr), len(data))\n"
 
 OPERATIONS: tuple[Reversal, ...] = (
     Reversal(
@@ -90,13 +93,13 @@ OPERATIONS: tuple[Reversal, ...] = (
         "len(raw) > lim.MAX_SENT_ASSETS + 1:",
     ),
     Reversal(
-        "trap-charges-used",
-        "21.2",
-        "a trapped top-level call consumes only what it used, not its limit",
-        "contract-block-fuel",
+        "call-fuel-field-ignored",
+        "16.5",
+        "a top-level call's limit is the fuel left, whatever its fuel field says",
+        "contract-init-fuel",
         M_SESSION,
-        "            self.spend_block(limit)\n",
-        "            self.spend_block(0)\n",
+        "        limit = min(fuel, left)\n",
+        "        limit = left\n",
     ),
     Reversal(
         "fuel-exact-is-out",
@@ -138,6 +141,17 @@ HOST: tuple[Reversal, ...] = (
         "        caller.charge(lim.COST_ASSET_MOVE)\n"
         + _SEND_VOUT
         + "        self._take(asset, amount)\n",
+        fallback=Reversal(
+            "send-charge-before-vout",
+            "17.2",
+            "",
+            "",
+            M_HOST,
+            _SEND_VOUT + _PRICED_SEND_CHARGE,
+            "        caller.charge(lim.COST_SEND)\n"
+            + _SEND_VOUT
+            + "        self._take(asset, amount)\n",
+        ),
     ),
     Reversal(
         "send-to-op-return",
@@ -157,6 +171,16 @@ HOST: tuple[Reversal, ...] = (
         _SEND_VOUT + _SEND_CHARGE,
         _SEND_VOUT
         + "        self._take(asset, amount)\n        caller.charge(lim.COST_ASSET_MOVE)\n",
+        fallback=Reversal(
+            "custody-before-charge",
+            "17.2",
+            "",
+            "",
+            M_HOST,
+            _SEND_VOUT + _PRICED_SEND_CHARGE,
+            _SEND_VOUT
+            + "        self._take(asset, amount)\n        caller.charge(lim.COST_SEND)\n",
+        ),
     ),
     Reversal(
         "issue-amount-before-sub",
@@ -248,6 +272,22 @@ HOST: tuple[Reversal, ...] = (
         "            caller.charge(base + lim.COST_PER_BYTE * len(data))\n"
         "            if data:\n"
         "                caller.write(_u32(ptr), data)\n",
+        fallback=Reversal(
+            "zero-length-output-unchecked",
+            "17.1",
+            "",
+            "",
+            M_HOST,
+            _PRICED_READ,
+            "        if fits and data:\n            caller.read(_u32(ptr), len(data))\n",
+            extra=(
+                (
+                    M_HOST,
+                    "        if fits:\n            caller.write(_u32(ptr), data)\n",
+                    "        if fits and data:\n            caller.write(_u32(ptr), data)\n",
+                ),
+            ),
+        ),
     ),
     Reversal(
         "input-read-empty-unchecked",
@@ -275,6 +315,15 @@ HOST: tuple[Reversal, ...] = (
         "            caller.read(_u32(ptr), len(data))\n"
         "            caller.charge(base)\n"
         "        return len(data)",
+        fallback=Reversal(
+            "optional-output-checked-when-short",
+            "17.2",
+            "",
+            "",
+            M_HOST,
+            _PRICED_READ,
+            "        caller.read(_u32(ptr), len(data))\n",
+        ),
     ),
     Reversal(
         "caller-id-checks-pointer",
@@ -295,6 +344,15 @@ HOST: tuple[Reversal, ...] = (
         M_HOST,
         "if len(data) <= _u32(cap):",
         "if len(data) < _u32(cap):",
+        fallback=Reversal(
+            "copy-out-strictly-smaller",
+            "17.1",
+            "",
+            "",
+            M_HOST,
+            "fits = len(data) <= _u32(cap)",
+            "fits = len(data) < _u32(cap)",
+        ),
     ),
     Reversal(
         "output-index-equal-count",
