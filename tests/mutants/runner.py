@@ -30,6 +30,8 @@ from engine.config import WasmtimeConfig
 from engine.wasmtime_engine import WasmtimeEngine
 from protocol.contracts import v2_machine
 from protocol.state import MemoryState
+from protocol.tree import prove
+from protocol.tree_proof import ProofError, verify
 from protocol.tx import parse_transaction
 
 VECTOR_DIR = Path(__file__).resolve().parents[2] / "spec" / "vectors"
@@ -124,12 +126,16 @@ def applied(reversal: Reversal) -> Iterator[None]:
             setattr(owner, attribute, previous)
 
 
+#: The proof vectors (§25), run as one more vector named "proofs".
+PROOFS = VECTOR_DIR / "proofs.json"
+
+
 def vector_paths() -> list[Path]:
-    return sorted(VECTOR_DIR.glob("[0-9][0-9][0-9]-*.json"))
+    return [*sorted(VECTOR_DIR.glob("[0-9][0-9][0-9]-*.json")), PROOFS]
 
 
 def vector_name(path: Path) -> str:
-    return path.stem.split("-", 1)[1]
+    return "proofs" if path == PROOFS else path.stem.split("-", 1)[1]
 
 
 _VECTORS: dict[Path, dict[str, Any]] = {}
@@ -148,6 +154,8 @@ def first_difference(path: Path, engine: WasmtimeEngine) -> str | None:
     to every event and every state entry; the events are compared first only to say which
     part differs. A machine that raises is a difference too."""
     vector = _load(path)
+    if path == PROOFS:
+        return _proof_difference(vector)
     machine = v2_machine(engine)
     state = MemoryState()
     previous = bytes(32)
@@ -169,6 +177,33 @@ def first_difference(path: Path, engine: WasmtimeEngine) -> str | None:
         if effects.state_hash.hex() != expected["state_hash"]:
             return f"{where}: state differs"
         previous = effects.state_hash
+    return None
+
+
+def _proof_difference(vector: dict[str, Any]) -> str | None:
+    """The first proof case the machine gets wrong: a valid case must verify and be exactly
+    the proof the state gives; a tampered one must be refused at its step of §25.2."""
+    try:
+        state = {bytes.fromhex(k): bytes.fromhex(v) for k, v in vector["state"].items()}
+        tree = MemoryState(state)
+        root = bytes.fromhex(vector["root"])
+        if tree.root != root:
+            return "proofs: the state's root differs"
+        for case in vector["cases"]:
+            key, proof = bytes.fromhex(case["key"]), bytes.fromhex(case["proof"])
+            value = None if case["value"] is None else bytes.fromhex(case["value"])
+            try:
+                verify(root, key, value, proof)
+            except ProofError as refused:
+                if case["valid"] or refused.step != case["refused_at"]:
+                    return f"proofs: {case['name']}: refused at step {refused.step}"
+                continue
+            if not case["valid"]:
+                return f"proofs: {case['name']}: accepted"
+            if prove(tree, key) != proof:
+                return f"proofs: {case['name']}: another proof"
+    except Exception as error:  # a crash under a reversal is a difference too
+        return f"proofs: raised {type(error).__name__}: {error}"
     return None
 
 
