@@ -17,7 +17,15 @@ from tests.mutants.runner import StaleReversalError, run
 def main() -> None:
     parser = argparse.ArgumentParser(description="Rule reversals against the vector suite.")
     parser.add_argument("names", nargs="*", help="only these reversals (default: all)")
+    parser.add_argument(
+        "--markdown", action="store_true", help="print the list as a table, without running it"
+    )
     args = parser.parse_args()
+    if args.markdown:
+        print("| section | reversal | the reading it stands for | caught by |\n|---|---|---|---|")
+        for r in ALL:
+            print(f"| §{r.section} | `{r.name}` | {r.reading} | `{r.caught_by}` |")
+        return
     chosen = [r for r in ALL if not args.names or r.name in args.names]
     started = time.monotonic()
     failures = 0
