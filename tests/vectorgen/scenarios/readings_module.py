@@ -17,7 +17,7 @@ from tests.vectorgen.scenarios.contract_common import contract_vector, message_t
 HEADER = b"\x00asm\x01\x00\x00\x00"
 # Module rejection reasons of §15.3.3 used below.
 MALFORMED, FLOAT_TYPE, MULTI_VALUE, FLOAT_INSTRUCTION = 3, 5, 7, 8
-IMPORT_NOT_ALLOWED, EXPORT, START = 10, 15, 17
+IMPORT_NOT_ALLOWED, EXPORT, START, TOO_MANY_PARAMS = 10, 15, 17, 31
 STACK_TOO_HIGH, NESTING_TOO_DEEP, TOO_MANY_LOCALS, DATA_SEGMENT = 27, 28, 25, 19
 
 
@@ -102,7 +102,20 @@ START_OF_WRONG_TYPE = binary(
     section(10, vec(body(b"\x0b"), body(b"\x0b"))),
 )
 
+F32, I32 = b"\x7d", b"\x7f"
+#: 33 parameters, the first f32: the count is checked before the types are read.
+PARAMS_33 = binary(section(1, vec(b"\x60" + uleb(33) + F32 + I32 * 32 + b"\x00")))
+#: Two f32 results: the result count is checked before the result types.
+RESULTS_2 = binary(section(1, vec(b"\x60\x00\x02" + F32 + F32)))
+#: A locals declaration of 600 f32: its type is read before the running total is checked.
+LOCALS_600_F32 = binary(
+    TYPES, FUNCS, MEMORY, EXPORTS, section(10, vec(uleb(5) + b"\x01" + uleb(600) + F32 + b"\x0b"))
+)
+
 CHECK_ORDER: list[tuple[bytes, int]] = [
+    (PARAMS_33, TOO_MANY_PARAMS),
+    (RESULTS_2, MULTI_VALUE),
+    (LOCALS_600_F32, FLOAT_TYPE),
     (exports(MEMORY_EXPORT, CALL_EXPORT, name(b"call") + b"\x00\x05"), EXPORT),
     (exports(MEMORY_EXPORT, name(b"call") + b"\x04\x00"), EXPORT),
     (export_named(1_024), EXPORT),
@@ -125,7 +138,10 @@ def check_order() -> dict[str, Any]:
         "malformed; f32 and f64 as a block type are float_type; a type-index block type is "
         "multi_value; fc 00 (i32.trunc_sat_f32_s) is float_instruction; a name imported "
         "twice, the second time with another type, is import_not_allowed; a start function "
-        "of type (i32) -> () is start. A module using i32.extend8_s is accepted.",
+        "of type (i32) -> () is start. Counts before the entries they count: a type with "
+        "33 parameters, the first f32, is too_many_params; two f32 results multi_value; a "
+        "locals declaration of 600 f32 is float_type (its type before the running total). "
+        "A module using i32.extend8_s is accepted.",
         ["15.2", "15.3.2", "15.3.4", "16.1"],
     )
     b = v.block()
