@@ -1,9 +1,10 @@
 """Rule reversals of the fuel schedule and metering (spec/CONTRACTS_WASM.md §15.7): the
 weights, where segments end, where and how each charge is checked.
 
-A reversal that could make a loop run without paying (no segment after ``loop``) is not
-listed: it would never end. The weights live in ``protocol.wasm.schedule.WEIGHTS``, read at
-validation, so each weight reversal swaps that table.
+A reversal that lets a loop run without paying (no segment after ``loop``) would make a
+spinning contract never end, so it runs its listed vector only (``listed_only``). The
+weights live in ``protocol.wasm.schedule.WEIGHTS``, read at validation, so each weight
+reversal swaps that table.
 """
 
 from __future__ import annotations
@@ -57,6 +58,40 @@ REVERSALS: tuple[Reversal, ...] = (
         "a segment does not end at an `if`: the then-branch is paid with the condition",
         "contract-instantiate",
         constants=_without_cut(0x04),
+        fresh_engine=True,
+    ),
+    Reversal(
+        "loop-body-paid-once",
+        "15.7",
+        "a segment does not end at `loop`: the loop body is paid on falling in, not on each "
+        "branch back",
+        "contract-metering-weights",
+        constants=_without_cut(0x03),
+        fresh_engine=True,
+        listed_only=True,
+    ),
+    Reversal(
+        "no-segment-after-br-if",
+        "15.7",
+        "a segment does not end at `br_if`: what follows is paid even when it branches",
+        "metering-branch-skips",
+        constants=_without_cut(0x0D),
+        fresh_engine=True,
+    ),
+    Reversal(
+        "no-segment-after-br",
+        "15.7",
+        "a segment does not end at `br`: the dead code after it is paid",
+        "metering-branch-skips",
+        constants=_without_cut(0x0C),
+        fresh_engine=True,
+    ),
+    Reversal(
+        "no-segment-after-br-table",
+        "15.7",
+        "a segment does not end at `br_table`",
+        "metering-branch-skips",
+        constants=_without_cut(0x0E),
         fresh_engine=True,
     ),
     Reversal(

@@ -64,6 +64,9 @@ class Reversal:
     #: The same reversal written against another version of the code (a branch being
     #: merged), tried when this one's edits do not apply.
     fallback: Reversal | None = None
+    #: Under this reversal some vector never ends (a loop that no longer pays): only the
+    #: listed vector runs, never the rest of the suite.
+    listed_only: bool = False
 
 
 def _edits(reversal: Reversal) -> list[tuple[str, str, str]]:
@@ -231,6 +234,7 @@ def run(reversal: Reversal, *, whole_suite: bool = True) -> Outcome:
     in order, stopping at the first that fails."""
     paths = vector_paths()
     first = [p for p in paths if vector_name(p) == reversal.caught_by]
+    whole_suite = whole_suite and not reversal.listed_only
     order = first + ([p for p in paths if p not in first] if whole_suite else [])
     try:
         with applied(reversal):

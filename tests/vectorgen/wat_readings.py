@@ -126,3 +126,31 @@ DEPTH_FITS = _depth(5_039)
 #: fit (out_of_fuel); with F = 55,461 it fits and the frame does not (stack_exhausted).
 DEPTH_OVER = _depth(5_040)
 DEPTH_OVER_FUEL = 55_461
+
+
+def _skip(branch: str) -> bytes:
+    return module(
+        f"""
+        (func (export "call")
+          block
+            {branch}
+            i32.const 7 i32.const 0 i32.div_u drop
+          end
+          i32.const 1 i32.const 0 i32.div_u drop)
+        """
+    )
+
+
+#: Segments end at a branch (§15.7.2), so code a taken branch skips is not paid. The block
+#: is left by `i32.const 1 br_if 0`: the entry segment is 4 + 0 (block) + 1 + 1 = 6 and
+#: ends at the br_if; the skipped segment (1 + 1 + 4 + 0 + 0 = 6) is never entered; the one
+#: after the block's end, 1 + 1 + 4 + 0 = 6, is paid and then divides by zero. 12 in all:
+#: with F = 12 integer_divide_by_zero, with F = 11 out_of_fuel.
+BR_IF_SKIPS = _skip("i32.const 1 br_if 0")
+BR_IF_SKIPS_FUEL = 12
+#: As BR_IF_SKIPS, left by `br 0`: entry 4 + 0 + 1 = 5, then 6: 11 in all.
+BR_SKIPS = _skip("br 0")
+BR_SKIPS_FUEL = 11
+#: As BR_IF_SKIPS, left by `i32.const 0 br_table 0`: entry 4 + 0 + 1 + 1 = 6, then 6: 12.
+BR_TABLE_SKIPS = _skip("i32.const 0 br_table 0")
+BR_TABLE_SKIPS_FUEL = 12

@@ -225,6 +225,29 @@ def frame_cost() -> dict[str, Any]:
     return v.finish()
 
 
+def branches_skip() -> dict[str, Any]:
+    v = contract_vector(
+        "metering-branch-skips",
+        "A segment ends at every br, br_if and br_table (§15.7.2): code a taken branch skips "
+        "is never paid. Each contract leaves a block by a branch, skipping a division, and "
+        "divides by zero after it: with exactly its count (12, 11, 12) it reaches the "
+        "division (integer_divide_by_zero), with one less it is out_of_fuel.",
+        ["15.7"],
+    )
+    b = v.block()
+    cases = (
+        (wr.BR_IF_SKIPS, wr.BR_IF_SKIPS_FUEL),
+        (wr.BR_SKIPS, wr.BR_SKIPS_FUEL),
+        (wr.BR_TABLE_SKIPS, wr.BR_TABLE_SKIPS_FUEL),
+    )
+    ids = [publish(v, b, code)[1] for code, _ in cases]
+    b = v.block()
+    for cid, (_, fuel) in zip(ids, cases, strict=True):
+        rejected_call(v, b, p.call(cid, fuel=fuel), "integer_divide_by_zero")
+        rejected_call(v, b, p.call(cid, fuel=fuel - 1), "out_of_fuel")
+    return v.finish()
+
+
 VECTORS = [
     publish_id_first,
     instantiate_template_first,
@@ -235,4 +258,5 @@ VECTORS = [
     reentry_before_depth,
     nested_check_order,
     frame_cost,
+    branches_skip,
 ]
