@@ -6,13 +6,20 @@ import hashlib
 import json
 from pathlib import Path
 
-from tests.vectorgen.generate import PROOF_VECTORS, VECTOR_DIR, WAT_DIR, write_all
+from tests.vectorgen.generate import (
+    PROOF_VECTORS,
+    SNAPSHOT_VECTOR,
+    VECTOR_DIR,
+    WAT_DIR,
+    write_all,
+)
 
 
 def test_generator_reproduces_committed_vectors(tmp_path: Path) -> None:
     written = write_all(tmp_path)
     committed = [p.name for p in VECTOR_DIR.glob("[0-9][0-9][0-9]-*.json")]
-    committed += [PROOF_VECTORS, *(f"{WAT_DIR}/{p.name}" for p in (VECTOR_DIR / WAT_DIR).iterdir())]
+    committed += [PROOF_VECTORS, SNAPSHOT_VECTOR]
+    committed += [f"{WAT_DIR}/{p.name}" for p in (VECTOR_DIR / WAT_DIR).iterdir()]
     relative = [str(path.relative_to(tmp_path)) for path in written]
     assert sorted(relative) == sorted(committed)
     for name in relative:

@@ -8,12 +8,14 @@ from typing import Any
 
 from tests.vectorgen.proofs import build_proof_vectors
 from tests.vectorgen.scenarios import ALL
+from tests.vectorgen.snapshot_vector import SOURCE, build_snapshot
 from tests.vectorgen.wat_files import write_wat
 
 REPO = Path(__file__).resolve().parents[2]
 VECTOR_DIR = REPO / "spec" / "vectors"
 PROOF_VECTORS = "proofs.json"
 WAT_DIR = "wat"
+SNAPSHOT_VECTOR = "snapshot.bin"
 
 
 def build_all() -> list[dict[str, Any]]:
@@ -47,4 +49,7 @@ def write_all(out_dir: Path) -> list[Path]:
         stale.unlink()
     proofs = out_dir / PROOF_VECTORS
     proofs.write_text(render(build_proof_vectors()), encoding="utf-8")
-    return [*written, proofs, *write_wat(out_dir / WAT_DIR, rendered)]
+    snapshot = out_dir / SNAPSHOT_VECTOR
+    (source,) = [vector for vector in vectors if vector["name"] == SOURCE]
+    snapshot.write_bytes(build_snapshot(source))
+    return [*written, proofs, snapshot, *write_wat(out_dir / WAT_DIR, rendered)]
