@@ -118,10 +118,10 @@ def _depth(n: int) -> bytes:
 #: 5,041. The `return` sits inside a block, so its rewrite is `br 1`; a `br 0` would reach
 #: the `unreachable`.
 DEPTH_FITS = _depth(5_039)
-#: As DEPTH_FITS with n = 5,040. Fuel (§15.7): the export is one segment, 4 (entry) + 1
-#: (i32.const) + 2 (i32.load) + 2 (call) + 1 + 1 + 4 (i32.div_u) = 15; each frame of $f
-#: going down charges its entry segment 4 + 0 (block) + 1 (local.get) + 1 (if) = 6, then,
-#: in the then-branch, 1 + 1 + 1 + 2 (call) = 5. Frame 5,041's entry charge brings U to
+#: As DEPTH_FITS (depth-fits.wat) with n = 5,040. Fuel (§15.7): the export is one segment,
+#: 4 (entry) + 1 (i32.const) + 2 (i32.load) + 2 (call) + 1 + 1 + 4 (i32.div_u) = 15; each
+#: frame of $f going down charges its entry segment 4 + 0 (block) + 1 (local.get) + 1 (if)
+#: = 6, then, in the then-branch, 1 + 1 + 1 + 2 (call) = 5. Frame 5,041's entry charge brings U to
 #: 15 + 5,040 x 11 + 6 = 55,461, before its frame is reserved: with F = 55,460 it does not
 #: fit (out_of_fuel); with F = 55,461 it fits and the frame does not (stack_exhausted).
 DEPTH_OVER = _depth(5_040)
@@ -148,9 +148,10 @@ def _skip(branch: str) -> bytes:
 #: with F = 12 integer_divide_by_zero, with F = 11 out_of_fuel.
 BR_IF_SKIPS = _skip("i32.const 1 br_if 0")
 BR_IF_SKIPS_FUEL = 12
-#: As BR_IF_SKIPS, left by `br 0`: entry 4 + 0 + 1 = 5, then 6: 11 in all.
+#: As BR_IF_SKIPS (br-if-skips.wat), left by `br 0`: entry 4 + 0 + 1 = 5, then 6: 11 in all.
 BR_SKIPS = _skip("br 0")
 BR_SKIPS_FUEL = 11
-#: As BR_IF_SKIPS, left by `i32.const 0 br_table 0`: entry 4 + 0 + 1 + 1 = 6, then 6: 12.
+#: As BR_IF_SKIPS (br-if-skips.wat), left by `i32.const 0 br_table 0`: entry 4 + 0 + 1
+#: + 1 = 6, then 6: 12.
 BR_TABLE_SKIPS = _skip("i32.const 0 br_table 0")
 BR_TABLE_SKIPS_FUEL = 12

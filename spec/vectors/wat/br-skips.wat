@@ -4,7 +4,7 @@
 ;;   c4a1dfd220a0f1671a0c4ab05ad4aed577e98967853bc100213a64df00c00d60
 ;; Published in: 173-metering-branch-skips.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
-;;   As BR_IF_SKIPS, left by `br 0`: entry 4 + 0 + 1 = 5, then 6: 11 in all.
+;;   As BR_IF_SKIPS (br-if-skips.wat), left by `br 0`: entry 4 + 0 + 1 = 5, then 6: 11 in all.
 (module
   (memory (export "memory") 1)
         (func (export "call")

@@ -4,7 +4,8 @@
 ;;   f0e10f789f18b69e1a172a44bfd31cb1584d6f18c99436cb05c8d355e65ea2ff
 ;; Published in: 173-metering-branch-skips.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
-;;   As BR_IF_SKIPS, left by `i32.const 0 br_table 0`: entry 4 + 0 + 1 + 1 = 6, then 6: 12.
+;;   As BR_IF_SKIPS (br-if-skips.wat), left by `i32.const 0 br_table 0`: entry 4 + 0 + 1
+;;   + 1 = 6, then 6: 12.
 (module
   (memory (export "memory") 1)
         (func (export "call")

@@ -4,10 +4,10 @@
 ;;   8f91ddf0a745539c0e6ecfdd95c4ceb048143cf7223d807257a6ba35a24425ea
 ;; Published in: 172-stack-frame-cost.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
-;;   As DEPTH_FITS with n = 5,040. Fuel (§15.7): the export is one segment, 4 (entry) + 1
-;;   (i32.const) + 2 (i32.load) + 2 (call) + 1 + 1 + 4 (i32.div_u) = 15; each frame of $f
-;;   going down charges its entry segment 4 + 0 (block) + 1 (local.get) + 1 (if) = 6, then,
-;;   in the then-branch, 1 + 1 + 1 + 2 (call) = 5. Frame 5,041's entry charge brings U to
+;;   As DEPTH_FITS (depth-fits.wat) with n = 5,040. Fuel (§15.7): the export is one segment,
+;;   4 (entry) + 1 (i32.const) + 2 (i32.load) + 2 (call) + 1 + 1 + 4 (i32.div_u) = 15; each
+;;   frame of $f going down charges its entry segment 4 + 0 (block) + 1 (local.get) + 1 (if)
+;;   = 6, then, in the then-branch, 1 + 1 + 1 + 2 (call) = 5. Frame 5,041's entry charge brings U to
 ;;   15 + 5,040 x 11 + 6 = 55,461, before its frame is reserved: with F = 55,460 it does not
 ;;   fit (out_of_fuel); with F = 55,461 it fits and the frame does not (stack_exhausted).
 (module
