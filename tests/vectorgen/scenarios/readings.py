@@ -25,15 +25,17 @@ from tests.vectorgen.scenarios.contract_common import (
 from tests.vectorgen.txbuild import carrier, pay
 from tests.vectorgen.vector import Block, Vector
 
-#: A witness item that adds 500 vB to a transaction, so to its fuel once fuel is bought with
-#: block space (the next draft's §21.2): the deep calls below then never run short of
-#: transaction fuel before the rule they pin decides.
+#: Witness items that add 500 vB and 3,000 vB to a transaction, so to its fuel once fuel is
+#: bought with block space (the next draft's §21.2, a call's start 250,000): the deep calls
+#: below then never run short of transaction fuel before the rule they pin decides; the
+#: chain of eight calls needs eight starts.
 PAD = (bytes(2_000),)
+CHAIN_PAD = (bytes(12_000),)
 
 
-def padded_call(v: Vector, b: Block, op: p.Op, reason: str) -> None:
+def padded_call(v: Vector, b: Block, op: p.Op, reason: str, pad: tuple[bytes, ...] = PAD) -> None:
     """A call message from a padded funding input, rejected with ``reason``."""
-    tx = b.tx([v.fund(PAD)], [pay(), carrier(p.message(op))])
+    tx = b.tx([v.fund(pad)], [pay(), carrier(p.message(op))])
     b.expect(ev.rejected(tx, reason))
 
 
@@ -174,7 +176,7 @@ def reentry_before_depth() -> dict[str, Any]:
     _, log = publish(v, b, wat.LOG)
     b = v.block()
     loop = b"".join(c.raw() for c in [*chain[1:], chain[0]])
-    padded_call(v, b, p.call(chain[0], loop), "reentrant_call")
+    padded_call(v, b, p.call(chain[0], loop), "reentrant_call", CHAIN_PAD)
     padded_call(v, b, p.call(limited, log.raw()), "out_of_fuel")
     return v.finish()
 
