@@ -25,12 +25,12 @@ from tests.vectorgen.scenarios.contract_common import (
 from tests.vectorgen.txbuild import carrier, pay
 from tests.vectorgen.vector import Block, Vector
 
-#: Witness items that add 500 vB and 3,000 vB to a transaction, so to its fuel once fuel is
+#: Witness items that add 500 vB and 9,000 vB to a transaction, so to its fuel once fuel is
 #: bought with block space (the next draft's §21.2, a call's start 250,000): the deep calls
 #: below then never run short of transaction fuel before the rule they pin decides; the
-#: chain of eight calls needs eight starts.
+#: chain of eight calls needs eight starts and eight new storage keys.
 PAD = (bytes(2_000),)
-CHAIN_PAD = (bytes(12_000),)
+CHAIN_PAD = (bytes(36_000),)
 
 
 def padded_call(v: Vector, b: Block, op: p.Op, reason: str, pad: tuple[bytes, ...] = PAD) -> None:
