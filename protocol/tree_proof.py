@@ -40,7 +40,12 @@ class ProofKind(IntEnum):
 
 
 class ProofError(ValueError):
-    """A proof that does not show what it is claimed to show; the message says why."""
+    """A proof that does not show what it is claimed to show; the message says why and
+    ``step`` is the verification step of spec §25.2 (1-5) that refused it."""
+
+    def __init__(self, detail: str, step: int) -> None:
+        super().__init__(f"step {step}: {detail}")
+        self.step = step
 
 
 @dataclass(frozen=True)
@@ -67,36 +72,38 @@ class Proof:
 def decode_proof(data: bytes) -> Proof:
     """spec §25.1: the proof ``data`` encodes; ProofError if it is not exactly one."""
     if len(data) > MAX_PROOF_LEN:
-        raise ProofError(f"proof of {len(data):,} bytes is longer than any proof can be")
+        raise ProofError(f"proof of {len(data):,} bytes is longer than any proof can be", 1)
     if len(data) < HEAD.size:
-        raise ProofError(f"proof of {len(data):,} bytes is truncated: no header")
+        raise ProofError(f"proof of {len(data):,} bytes is truncated: no header", 1)
     kind_byte, depth = HEAD.unpack_from(data)
     try:
         kind = ProofKind(kind_byte)
     except ValueError:
-        raise ProofError(f"proof kind {kind_byte} is unknown") from None
+        raise ProofError(f"proof kind {kind_byte} is unknown", 1) from None
     if depth > PATH_BITS:
-        raise ProofError(f"proof depth {depth:,} is above {PATH_BITS}")
+        raise ProofError(f"proof depth {depth:,} is above {PATH_BITS}", 1)
     pos = HEAD.size
     other_path = other_value_hash = b""
     if kind is ProofKind.ABSENT_OTHER_LEAF:
         if len(data) < pos + 64:
-            raise ProofError("proof is truncated inside its leaf")
+            raise ProofError("proof is truncated inside its leaf", 1)
         other_path, other_value_hash = data[pos : pos + 32], data[pos + 32 : pos + 64]
         pos += 64
     bitmap_len = (depth + 7) // 8
     if len(data) < pos + bitmap_len:
-        raise ProofError("proof is truncated inside its bitmap")
+        raise ProofError("proof is truncated inside its bitmap", 1)
     bitmap = data[pos : pos + bitmap_len]
     pos += bitmap_len
     present = [bool(bitmap[i // 8] & (0x80 >> (i % 8))) for i in range(depth)]
     if depth % 8 and bitmap[-1] & (0xFF >> (depth % 8)):
-        raise ProofError("proof bitmap has bits set past its depth")
+        raise ProofError("proof bitmap has bits set past its depth", 1)
     expected = pos + 32 * sum(present)
     if len(data) < expected:
-        raise ProofError(f"proof is truncated: {len(data):,} bytes, its bitmap needs {expected:,}")
+        raise ProofError(
+            f"proof is truncated: {len(data):,} bytes, its bitmap needs {expected:,}", 1
+        )
     if len(data) > expected:
-        raise ProofError(f"proof has {len(data) - expected:,} bytes after its last sibling")
+        raise ProofError(f"proof has {len(data) - expected:,} bytes after its last sibling", 1)
     siblings = []
     for here in present:
         if not here:
@@ -104,7 +111,7 @@ def decode_proof(data: bytes) -> Proof:
             continue
         sibling = bytes(data[pos : pos + 32])
         if sibling == EMPTY:
-            raise ProofError("proof lists an empty sibling its bitmap should have left out")
+            raise ProofError("proof lists an empty sibling its bitmap should have left out", 1)
         siblings.append(sibling)
         pos += 32
     return Proof(kind, tuple(siblings), bytes(other_path), bytes(other_value_hash))
@@ -133,17 +140,18 @@ def proof_root(key: bytes, value: bytes | None, proof: Proof) -> bytes:
     depth = len(proof.siblings)
     if value is not None:
         if proof.kind is not ProofKind.INCLUSION:
-            raise ProofError("the proof shows the key is absent, but a value was claimed")
+            raise ProofError("the proof shows the key is absent, but a value was claimed", 2)
         node = _sha(b"\x00" + path + _sha(value))
     elif proof.kind is ProofKind.INCLUSION:
-        raise ProofError("the proof shows the key is present, but it was claimed absent")
+        raise ProofError("the proof shows the key is present, but it was claimed absent", 2)
     elif proof.kind is ProofKind.ABSENT_EMPTY:
         node = EMPTY
     else:
         if proof.other_path == path:
-            raise ProofError("the proof's other leaf is the key itself: the key is present")
+            raise ProofError("the proof's other leaf is the key itself: the key is present", 3)
         if _common_prefix_bits(proof.other_path, path) < depth:
-            raise ProofError(f"the proof's other leaf does not share the key's first {depth} bits")
+            detail = f"the proof's other leaf does not share the key's first {depth} bits"
+            raise ProofError(detail, 3)
         node = _sha(b"\x00" + proof.other_path + proof.other_value_hash)
     for index in range(depth - 1, -1, -1):
         sibling = proof.siblings[index]
@@ -158,7 +166,7 @@ def verify(root: bytes, key: bytes, value: bytes | None, proof: bytes) -> None:
     """spec §25.2: return if ``proof`` shows ``key`` holds ``value`` (None: is absent)
     in the state whose root is ``root``; raise ProofError naming what failed otherwise."""
     if len(root) != 32:
-        raise ProofError(f"a root is 32 bytes, not {len(root):,}")
+        raise ProofError(f"a root is 32 bytes, not {len(root):,}", 5)
     reached = proof_root(key, value, decode_proof(proof))
     if reached != root:
-        raise ProofError(f"the proof leads to root {reached.hex()}, not to {root.hex()}")
+        raise ProofError(f"the proof leads to root {reached.hex()}, not to {root.hex()}", 5)

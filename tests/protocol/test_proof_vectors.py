@@ -1,7 +1,8 @@
 """The proof vectors of spec/vectors/proofs.json (spec §25) against protocol.tree.
 
 Valid cases must verify and be exactly what :func:`protocol.tree.prove` produces for the
-vector's state; every tampered case must be refused with a ProofError.
+vector's state; every tampered case must be refused with a ProofError at the step of
+§25.2 its ``refused_at`` names.
 """
 
 from __future__ import annotations
@@ -51,5 +52,13 @@ def test_proof_vector(case: dict[str, Any], tree: MemoryState) -> None:
         verify(ROOT, key, value, proof)
         assert prove(tree, key) == proof
     else:
-        with pytest.raises(ProofError):
+        with pytest.raises(ProofError) as refused:
             verify(ROOT, key, value, proof)
+        assert refused.value.step == case["refused_at"], refused.value
+
+
+def test_tampered_cases_name_every_refusing_step() -> None:
+    """Each verification step of §25.2 that can refuse a claim refuses one case (step 4
+    computes, it cannot fail)."""
+    steps = {case["refused_at"] for case in VECTORS["cases"] if not case["valid"]}
+    assert steps == {1, 2, 3, 5}

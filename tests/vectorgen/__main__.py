@@ -13,7 +13,7 @@ def main() -> None:
     parser.add_argument("out_dir", nargs="?", type=Path, default=VECTOR_DIR)
     args = parser.parse_args()
     written = write_all(args.out_dir)
-    print(f"wrote {len(written):,} vectors to {args.out_dir}")
+    print(f"wrote {len(written):,} files to {args.out_dir}")
 
 
 if __name__ == "__main__":

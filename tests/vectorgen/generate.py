@@ -8,10 +8,14 @@ from typing import Any
 
 from tests.vectorgen.proofs import build_proof_vectors
 from tests.vectorgen.scenarios import ALL
+from tests.vectorgen.snapshot_vector import SOURCE, build_snapshot
+from tests.vectorgen.wat_files import write_wat
 
 REPO = Path(__file__).resolve().parents[2]
 VECTOR_DIR = REPO / "spec" / "vectors"
 PROOF_VECTORS = "proofs.json"
+WAT_DIR = "wat"
+SNAPSHOT_VECTOR = "snapshot.bin"
 
 
 def build_all() -> list[dict[str, Any]]:
@@ -27,19 +31,25 @@ def render(vector: dict[str, Any]) -> str:
 
 
 def write_all(out_dir: Path) -> list[Path]:
-    """(Re)write every vector into ``out_dir``, removing stale numbered vector files."""
+    """(Re)write every vector into ``out_dir``, removing stale numbered vector files, and the
+    sources of the modules they publish into ``out_dir/wat``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     vectors = build_all()
     names = [vector["name"] for vector in vectors]
     if len(set(names)) != len(names):
         raise ValueError("two scenarios share a vector name")
     written = []
+    rendered: dict[str, str] = {}
     for number, vector in enumerate(vectors, start=1):
         path = out_dir / file_name(number, vector)
-        path.write_text(render(vector), encoding="utf-8")
+        rendered[path.stem] = render(vector)
+        path.write_text(rendered[path.stem], encoding="utf-8")
         written.append(path)
     for stale in set(out_dir.glob("[0-9][0-9][0-9]-*.json")) - set(written):
         stale.unlink()
     proofs = out_dir / PROOF_VECTORS
     proofs.write_text(render(build_proof_vectors()), encoding="utf-8")
-    return [*written, proofs]
+    snapshot = out_dir / SNAPSHOT_VECTOR
+    (source,) = [vector for vector in vectors if vector["name"] == SOURCE]
+    snapshot.write_bytes(build_snapshot(source))
+    return [*written, proofs, snapshot, *write_wat(out_dir / WAT_DIR, rendered)]

@@ -37,14 +37,18 @@ def _absent_key(state: dict[bytes, bytes], kind: int) -> bytes:
     raise RuntimeError(f"no absent key with proof kind {kind}")
 
 
-def _case(name: str, key: bytes, value: bytes | None, raw: bytes, valid: bool) -> Case:
-    return {
+def _case(name: str, key: bytes, value: bytes | None, raw: bytes, refused_at: int = 0) -> Case:
+    """A case; ``refused_at`` is the step of §25.2 (1-5) that refuses it, 0 for a valid one."""
+    case: Case = {
         "name": name,
         "key": key.hex(),
         "value": None if value is None else value.hex(),
         "proof": raw.hex(),
-        "valid": valid,
+        "valid": not refused_at,
     }
+    if refused_at:
+        case["refused_at"] = refused_at
+    return case
 
 
 def _flip(data: bytes, index: int) -> bytes:
@@ -71,28 +75,29 @@ def build_proof_vectors() -> dict[str, Any]:
     far = other_leaf[:3] + bytes(path) + other_leaf[35:]
     assert other_depth >= 1 and bit(bytes(path), 0) != bit(sha(other), 0)
     bitmap_end = 3 + (depth + 7) // 8
+    # One level deeper keeps the bitmap's length unless depth is a multiple of 8: then the
+    # proof no longer parses (step 1); otherwise it parses and leads elsewhere (step 5).
+    deeper = 1 if depth % 8 == 0 else 5
     cases = [
-        _case("inclusion of a UTXO record", present, state[present], good, True),
-        _case("inclusion of an empty storage value", storage, b"", proof(state, storage), True),
-        _case("absent: the path ends in an empty subtree", gap, None, proof(state, gap), True),
-        _case("absent: the path ends at another leaf", other, None, other_leaf, True),
-        _case("inclusion with the wrong value", present, b"\x00" + state[present], good, False),
-        _case("inclusion claimed absent", present, None, good, False),
-        _case("absent key claimed present", gap, b"\x01", proof(state, gap), False),
-        _case("a sibling byte flipped", present, state[present], _flip(good, len(good) - 1), False),
-        _case("truncated by one byte", present, state[present], good[:-1], False),
-        _case("one trailing byte", present, state[present], good + b"\x00", False),
-        _case("header only", present, state[present], good[:2], False),
-        _case("unknown kind 3", present, state[present], b"\x03" + good[1:], False),
-        _case(
-            "depth above 256", gap, None, b"\x01\x01\x01" + b"\xff" * 33 + sha(b"x") * 257, False
-        ),
+        _case("inclusion of a UTXO record", present, state[present], good),
+        _case("inclusion of an empty storage value", storage, b"", proof(state, storage)),
+        _case("absent: the path ends in an empty subtree", gap, None, proof(state, gap)),
+        _case("absent: the path ends at another leaf", other, None, other_leaf),
+        _case("inclusion with the wrong value", present, b"\x00" + state[present], good, 5),
+        _case("inclusion claimed absent", present, None, good, 2),
+        _case("absent key claimed present", gap, b"\x01", proof(state, gap), 2),
+        _case("a sibling byte flipped", present, state[present], _flip(good, len(good) - 1), 5),
+        _case("truncated by one byte", present, state[present], good[:-1], 1),
+        _case("one trailing byte", present, state[present], good + b"\x00", 1),
+        _case("header only", present, state[present], good[:2], 1),
+        _case("unknown kind 3", present, state[present], b"\x03" + good[1:], 1),
+        _case("depth above 256", gap, None, b"\x01\x01\x01" + b"\xff" * 33 + sha(b"x") * 257, 1),
         _case(
             "depth one deeper than the tree",
             present,
             state[present],
             good[:1] + (depth + 1).to_bytes(2, "big") + good[3:],
-            False,
+            deeper,
         ),
         _case(
             "an empty sibling listed explicitly",
@@ -103,42 +108,43 @@ def build_proof_vectors() -> dict[str, Any]:
             + _with_bit(good[3:bitmap_end], depth)
             + good[bitmap_end:]
             + EMPTY,
-            False,
+            1,
         ),
         _case(
             "bitmap padding bit set",
             present,
             state[present],
             good[: bitmap_end - 1] + bytes([good[bitmap_end - 1] | 0x01]) + good[bitmap_end:],
-            False,
+            1,
         ),
         _case(
             "the other leaf is the key itself",
             other,
             None,
             other_leaf[:3] + sha(other) + other_leaf[35:],
-            False,
+            3,
         ),
-        _case("the other leaf shares too few bits", other, None, far, False),
+        _case("the other leaf shares too few bits", other, None, far, 3),
         _case(
             "a valid proof against an older root",
             keys[1],
             state[keys[1]],
             proof(older, keys[1]),
-            False,
+            5,
         ),
         _case(
             "oversized: 9,000 bytes",
             present,
             state[present],
             good + bytes(9_000 - len(good)),
-            False,
+            1,
         ),
     ]
     return {
         "description": "State proofs (spec §25) against one state: a verifier MUST accept "
-        "every case with valid true and reject every other, and an implementation's proofs "
-        "of the valid cases MUST equal these bytes.",
+        "every case with valid true and refuse every other at the step of §25.2 its "
+        "refused_at names (1 parse, 2 claim against kind, 3 the other leaf, 5 the root); an "
+        "implementation's proofs of the valid cases MUST equal these bytes.",
         "state": {key.hex(): value.hex() for key, value in sorted(state.items())},
         "root": root.hex(),
         "empty_root": state_root({}).hex(),

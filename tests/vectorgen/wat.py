@@ -72,6 +72,18 @@ def strip_custom(module: bytes) -> bytes:
     return bytes(out)
 
 
+#: The text of every module built here, by its binary: the generator ships these as
+#: spec/vectors/wat/ (tests/vectorgen/wat_files.py).
+SOURCES: dict[bytes, str] = {}
+
+
+def raw_module(text: str) -> bytes:
+    """A module written out in full (``module`` writes the usual shell around its body)."""
+    binary = strip_custom(bytes(wasmtime.wat2wasm(text)))
+    SOURCES.setdefault(binary, text)
+    return binary
+
+
 def wat_bytes(data: bytes) -> str:
     return "".join(f"\\{b:02x}" for b in data)
 
@@ -96,7 +108,7 @@ def module(
     lines.append(extra)
     lines.append(body)
     lines.append(")")
-    return strip_custom(bytes(wasmtime.wat2wasm("\n".join(lines))))
+    return raw_module("\n".join(lines))
 
 
 # --- the contracts -----------------------------------------------------------------------
@@ -376,11 +388,6 @@ INIT_TRAP = module(
     imports=("emit",),
     data={0: b"hello"},
 )
-
-
-def raw_module(text: str) -> bytes:
-    """A module written out in full (for modules ``module`` cannot express)."""
-    return strip_custom(bytes(wasmtime.wat2wasm(text)))
 
 
 #: Logs 78 bytes: the caller's id (8, zero when called by the transaction), caller_id's

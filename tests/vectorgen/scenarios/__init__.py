@@ -19,6 +19,9 @@ from tests.vectorgen.scenarios import (
     deploy,
     message,
     mint,
+    readings,
+    readings_module,
+    readings_v1,
     transfer_burn,
 )
 
@@ -37,4 +40,7 @@ ALL: list[Callable[[], dict[str, Any]]] = [
     *contract_assets.VECTORS,
     *clarify.VECTORS,
     *contract_metering.VECTORS,
+    *readings_v1.VECTORS,
+    *readings.VECTORS,
+    *readings_module.VECTORS,
 ]
