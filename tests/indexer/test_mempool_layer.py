@@ -37,7 +37,7 @@ def deployed(world: World) -> tuple[Any, tuple[int, int]]:
     return tx, (height, 1)
 
 
-def balances(world: World, txid: bytes, vout: int) -> dict[bytes, int] | None | object:
+def balances(world: World, txid: bytes, vout: int) -> object:
     with world.layer.reading() as state:
         value = state.change(b"\x01" + txid + vout.to_bytes(4, "big"))
     if value is UNCHANGED or value is None:
