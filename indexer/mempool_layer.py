@@ -221,12 +221,18 @@ class MempoolLayer:
         for event in events:
             kind = event[Field.TYPE]
             if kind == EventType.REJECTED and reason is None:
-                reason = int(event[Field.REASON])
+                code = event[Field.REASON]
+                assert isinstance(code, int)
+                reason = code
             elif kind == EventType.DEBIT:
-                point = bytes(event[Field.OUTPOINT])
-                spent.setdefault(point, []).append(
-                    (bytes(event[Field.TOKEN]), int(event[Field.AMOUNT]))
+                point, token, amount = (
+                    event[Field.OUTPOINT],
+                    event[Field.TOKEN],
+                    event[Field.AMOUNT],
                 )
+                assert isinstance(point, bytes) and isinstance(token, bytes)
+                assert isinstance(amount, int)
+                spent.setdefault(point, []).append((token, amount))
         for point, balances in spent.items():
             script = state.created.pop(point, None)
             if script is not None:
