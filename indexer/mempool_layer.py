@@ -49,6 +49,7 @@ from protocol.events import EventType, Field, encode_event
 from protocol.machine import Machine
 from protocol.overlay import Overlay
 from protocol.state import UTXO_PREFIX, utxo_key
+from protocol.tx import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,23 @@ class MempoolLayer:
         return self._notice_seq
 
     # --- updating ------------------------------------------------------------------------
+
+    def candidates(self, view: BaseView, txs: Sequence[Transaction]) -> set[bytes]:
+        """The txids of ``txs`` (parents first) that may touch the protocol: a superset of
+        what :meth:`update` keeps, so a feed asks the node for the fees of these only."""
+        found: set[bytes] = set()
+        for tx in txs:
+            parents = {txin.prev_txid for txin in tx.inputs}
+            if (
+                find_carriers(tx).has_message
+                or any(p in found or p in self._items or p in self._dropped for p in parents)
+                or any(
+                    view.get(utxo_key(txin.prev_txid, txin.prev_vout)) is not None
+                    for txin in tx.inputs
+                )
+            ):
+                found.add(tx.txid)
+        return found
 
     def update(
         self,
