@@ -53,7 +53,7 @@ class Scene:
     def wallets(self) -> tuple[Wallet, ...]:
         return self.alice, self.bob, self.carol
 
-    def _usable(self, wallet: Wallet) -> list[Coin]:
+    def usable(self, wallet: Wallet) -> list[Coin]:
         """``wallet``'s coins that are confirmed and spent neither on chain nor in the
         mempool (a replaced or evicted transaction leaves stale coins in the wallet)."""
         pool = set(self.node.mempool_txids())
@@ -67,7 +67,7 @@ class Scene:
 
     def token_coins(self) -> list[Coin]:
         """Bob's confirmed token UTXOs not spent anywhere yet."""
-        return [coin for coin in self._usable(self.bob) if coin.output.value == DUST]
+        return [coin for coin in self.usable(self.bob) if coin.output.value == DUST]
 
     def node_mempool(self) -> list[Tx]:
         return [self.node.get_raw_transaction(t) for t in self.node.mempool_txids()]
@@ -78,7 +78,7 @@ class Scene:
         """Move ``amount`` of the token from ``coin`` to output 2 (carol's, unless ``to``);
         the rest settles on output 1 (bob's). Alice pays the fee from confirmed coins."""
         payer = Wallet(self.node, self.alice.key, WalletConfig(fee_rate=fee_rate))
-        usable = {c.outpoint for c in self._usable(self.alice)}
+        usable = {c.outpoint for c in self.usable(self.alice)}
         payer.coins = dict(self.alice.coins)
         outputs = [
             TxOut(0, rootstate_op_return(message(transfer(self.token, amount, 2)))),
