@@ -135,7 +135,7 @@ def dependency_order(txs: Sequence[Transaction]) -> list[Transaction]:
     return out
 
 
-def _fee_and_vsize(answer: Any, raw: bytes) -> tuple[int | None, int]:
+def fee_and_vsize(answer: Any, raw: bytes) -> tuple[int | None, int]:
     """Core: ``fees.base`` (BTC) and ``vsize``; btcd: ``fee`` (BTC) and ``vsize``."""
     if not isinstance(answer, dict):
         return None, len(raw)
@@ -290,7 +290,7 @@ class MempoolFeed:
         items = []
         for tx in ordered:
             raw = raws[tx.txid]
-            fee, vsize = _fee_and_vsize(fees.get(tx.txid), raw)
+            fee, vsize = fee_and_vsize(fees.get(tx.txid), raw)
             items.append(MempoolTx(raw, tx, fee, vsize))
         removed = [bytes.fromhex(t)[::-1] for t in removed_hex]
         self.known.difference_update(removed_hex)
