@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.config import ConfigError, load_config
-from indexer.mempool_feed import fee_and_vsize, dependency_order
+from indexer.mempool_feed import dependency_order, fee_and_vsize
 from tests.protocol.builders import In, coin, make_tx, spendable
 
 CREDENTIALS = {"ROOTSTATE_RPC_USER": "u", "ROOTSTATE_RPC_PASSWORD": "p"}
