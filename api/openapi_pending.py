@@ -94,6 +94,6 @@ def add_pending(paths: dict[str, Any], limit: Schema) -> None:
                 param("header", "Last-Event-ID", text, "the standard SSE resume header"),
             ],
             media="text/event-stream",
-            errors=(400, 404),
+            errors=(400, 404, 503),
         )
     }

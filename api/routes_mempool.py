@@ -19,11 +19,12 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from api.context import context
-from api.errors import bad_request
+from api.errors import bad_request, error_response
 from api.params import encode_cursor, format_txid, page, parse_cursor, parse_limit
 from api.pending import render_entry, render_view, service
 from api.render import Json
 from api.sse import message
+from api.stream_hub import StreamHub, Subscriber
 from indexer.mempool_layer import Notice
 from indexer.mempool_service import MempoolService
 
@@ -65,7 +66,17 @@ def _notice(pool: MempoolService, notice: Notice) -> str:
     return message(notice.kind, data, str(notice.seq))
 
 
-async def _messages(pool: MempoolService, after: int, heartbeat: float) -> AsyncIterator[bytes]:
+async def _messages(
+    pool: MempoolService, after: int, heartbeat: float, hub: StreamHub, slot: Subscriber
+) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in _notices(pool, after, heartbeat):
+            yield chunk
+    finally:
+        hub.close(slot)
+
+
+async def _notices(pool: MempoolService, after: int, heartbeat: float) -> AsyncIterator[bytes]:
     with pool.layer.reading() as state:
         hello = render_view(pool, state)
     newest = pool.layer.notice_seq if after < 0 else after
@@ -97,8 +108,18 @@ async def mempool_stream(request: Request) -> Response:
         if not token.isdigit() or len(token) > 19:
             raise bad_request("invalid_cursor", "a mempool stream cursor is a notice number")
         after = int(token)
+    # One cap for every live stream: a mempool stream takes a slot of /v1/stream's limit.
+    hub: StreamHub = request.app.state.streams
+    slot = hub.open()
+    if slot is None:
+        return error_response(
+            503,
+            "too_many_streams",
+            f"the server holds its limit of {ctx.settings.max_streams:,} streams; retry later",
+            headers={"Retry-After": "5"},
+        )
     return StreamingResponse(
-        _messages(pool, after, ctx.settings.stream_heartbeat_seconds),
+        _messages(pool, after, ctx.settings.stream_heartbeat_seconds, hub, slot),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -347,7 +347,7 @@ class MempoolFeed:
                         log.warning("mempool feed: %s; the pending view waits for the node", exc)
                     self.node_ok = False
                     self._need_resync = True
-                last_tip = tip_hash if self.in_step else None
+                last_tip = tip_hash
                 next_poll = time.monotonic() + self.poll_seconds
             if self.listener is not None:
                 self.listener.wake.wait(TIP_CHECK_SECONDS)
