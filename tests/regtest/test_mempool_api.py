@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,9 +21,10 @@ from api.context import ApiContext, ApiSettings
 from api.server import ServerThread
 from protocol.params import Network
 from regtest.launch import NodeKind
+from regtest.node import free_loopback_ports
 from regtest.spend import Coin
 from regtest.tx import Tx
-from tests.regtest.e2e import wait_until
+from tests.regtest.e2e import RootstateProcess, wait_until
 from tests.regtest.mempool_scene import DUST, PER_MINT, Scene, mempool_scene
 
 pytestmark = pytest.mark.regtest
@@ -191,3 +193,58 @@ def test_compose_refuses_mempool_spent_and_pending_inputs_unless_allowed(
     assert allowed.status_code == 200, allowed.text
     token = f"{scene.token[0]}:{scene.token[1]}"
     assert _amounts(allowed.json()["inputs"][0]["balances"]) == [(token, "100")]
+
+
+def _api_process(
+    scene: Scene, data_dir: Path, command: str, *flags: str
+) -> tuple[RootstateProcess, str]:
+    (port,) = free_loopback_ports(1)
+    zmq = () if scene.zmq_url is None else (f"--zmq-sequence-url={scene.zmq_url}",)
+    process = RootstateProcess(
+        scene.regtest.info, data_dir, command, (f"--api-port={port}", *zmq, *flags)
+    )
+    process.start()
+    return process, f"http://127.0.0.1:{port}"
+
+
+def test_rootstate_run_serves_the_view_and_serve_can_turn_it_off(
+    scene: Scene, tmp_path: Path
+) -> None:
+    run, url = _api_process(scene, tmp_path / "data", "run")
+    try:
+
+        def in_step() -> bool:
+            try:
+                answer = httpx.get(f"{url}/v1/mempool", timeout=2)
+            except httpx.TransportError:
+                return False
+            return answer.status_code == 200 and answer.json()["view"]["in_step"]
+
+        wait_until(in_step, 60.0, f"rootstate run's pending view: {run.log_tail()}")
+        tx = scene.transfer(scene.token_coins()[0], 1)
+        scene.broadcast(tx)
+        wait_until(
+            lambda: (
+                tx.txid_hex in [t["txid"] for t in httpx.get(f"{url}/v1/mempool").json()["txs"]]
+            ),
+            30.0,
+            "the transfer listed by rootstate run",
+        )
+        assert httpx.get(f"{url}/v1/txs/{tx.txid_hex}").json()["confirmation"] == "pending"
+    finally:
+        assert run.terminate() == 0, run.log_tail()
+    serve, url = _api_process(scene, tmp_path / "data", "serve", "--mempool=false")
+    try:
+        wait_until(lambda: _answers(url), 30.0, "rootstate serve")
+        refused = httpx.get(f"{url}/v1/mempool")
+        assert refused.status_code == 404
+        assert refused.json()["error"]["code"] == "mempool_disabled"
+    finally:
+        assert serve.terminate() == 0, serve.log_tail()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
