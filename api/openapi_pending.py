@@ -60,22 +60,45 @@ def _ok(operation: Schema) -> Schema:
     return schema
 
 
+def _set_ok(operation: Schema, schema: Schema) -> None:
+    operation["responses"]["200"]["content"]["application/json"]["schema"] = schema
+
+
+def _with(schema: Schema, extra: dict[str, Schema]) -> Schema:
+    """A copy of an object schema with more (optional) properties; shared schemas of
+    api.openapi are never changed in place."""
+    return {**schema, "properties": {**schema["properties"], **extra}}
+
+
 def add_pending(paths: dict[str, Any], limit: Schema) -> None:
-    """Extend the built ``paths`` in place."""
+    """Extend the built ``paths``: new operations, and copies of the changed schemas."""
     balances = paths["/v1/addresses/{address}/balances"]["get"]
-    balances["parameters"].append(
-        query("pending", {"enum": ["true", "false"]}, "add the mempool's side, apart")
+    balances["parameters"] = [
+        *balances["parameters"],
+        query("pending", {"enum": ["true", "false"]}, "add the mempool's side, apart"),
+    ]
+    listed = _ok(balances)
+    outpoints = _with(listed["properties"]["outpoints"]["items"], OUTPOINT_PENDING)
+    _set_ok(
+        balances,
+        _with(listed, {"pending": ADDRESS_PENDING, "outpoints": array(outpoints)}),
     )
-    _ok(balances)["properties"]["pending"] = ADDRESS_PENDING
     balances["responses"]["404"] = balances["responses"]["400"]  # mempool_disabled
-    outpoint = _ok(paths["/v1/outpoints/{outpoint}"]["get"])
-    outpoint["properties"].update(OUTPOINT_PENDING)
-    tx = _ok(paths["/v1/txs/{txid}"]["get"])
-    tx["properties"]["status"] = {"enum": STATUSES}
-    tx["properties"]["confirmation"] = {"enum": ["confirmed", "pending"]}
+    single = paths["/v1/outpoints/{outpoint}"]["get"]
+    _set_ok(single, _with(_ok(single), OUTPOINT_PENDING))
+    batch = paths["/v1/outpoints"]["post"]
+    items = _ok(batch)["properties"]["outpoints"]["items"]
+    _set_ok(batch, _with(_ok(batch), {"outpoints": array(_with(items, OUTPOINT_PENDING))}))
+    tx = paths["/v1/txs/{txid}"]["get"]
+    statuses: dict[str, Schema] = {
+        "status": {"enum": STATUSES},
+        "confirmation": {"enum": ["confirmed", "pending"]},
+    }
+    _set_ok(tx, _with(_ok(tx), statuses))
     for kind in ("transfer", "mint", "burn"):
-        body = paths[f"/v1/compose/{kind}"]["post"]["requestBody"]["content"]
-        body["application/json"]["schema"]["properties"]["allow_pending"] = {"type": "boolean"}
+        content = paths[f"/v1/compose/{kind}"]["post"]["requestBody"]["content"]
+        body = content["application/json"]["schema"]
+        content["application/json"]["schema"] = _with(body, {"allow_pending": {"type": "boolean"}})
     text = {"type": "string"}
     paths["/v1/mempool"] = {
         "get": op(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -101,10 +103,20 @@ async def batch_balances(request: Request) -> Response:
     outpoints = [parse_outpoint(text) for text in texts]
     if len(outpoints) <= INLINE_BATCH:
         with ctx.reader.read() as view:
-            content = json_bytes(_lookup(view, outpoints))
+            body = _lookup(view, outpoints)
+            for op, item in zip(outpoints, body["outpoints"], strict=True):
+                item.update(render_outpoint_pending(ctx.mempool, op, TokenNames(view)))
+            content = json_bytes(body)
     else:
         heavy: HeavyWork = request.app.state.heavy
         content = await heavy.run(batch_job, outpoints)
+        # The heavy-work process has no pending view: its side is added here.
+        decoded = json.loads(content)
+        with ctx.reader.read() as view:
+            names = TokenNames(view)
+            for op, item in zip(outpoints, decoded["outpoints"], strict=True):
+                item.update(render_outpoint_pending(ctx.mempool, op, names))
+        content = json_bytes(decoded)
     return Response(content, media_type="application/json")
 
 

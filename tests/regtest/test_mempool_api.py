@@ -84,6 +84,10 @@ def test_a_pending_transfer_as_wallets_see_it(scene: Scene, api: httpx.Client) -
     outpoint = api.get(f"/v1/outpoints/{_coin_text(coin)}").json()
     assert outpoint["spent_in_mempool"] == tx.txid_hex
     assert _amounts(outpoint["balances"]) == [(token, str(PER_MINT))]
+    batch = api.post("/v1/outpoints", json={"outpoints": [_coin_text(coin), _point(tx, 2)]})
+    spent_item, created_item = batch.json()["outpoints"]
+    assert spent_item["spent_in_mempool"] == tx.txid_hex and spent_item["pending"] is None
+    assert _amounts(created_item["pending"]["balances"]) == [(token, "300")]
     created = api.get(f"/v1/outpoints/{_point(tx, 2)}").json()
     assert created["balances"] == [] and created["spent_in_mempool"] is None
     assert _amounts(created["pending"]["balances"]) == [(token, "300")]
