@@ -76,19 +76,30 @@ def test_transactions_that_do_not_touch_the_protocol_are_not_kept(world: World) 
     assert not world.layer.state.entries
 
 
-def test_cpfp_child_is_applied_after_its_parent_whatever_the_arrival(world: World) -> None:
+def test_cpfp_child_is_applied_on_its_parent_and_again_after_a_rebuild(world: World) -> None:
     deploy_tx, token = deployed(world)
     parent = send(spend(deploy_tx, 1), token, 300)
     child = send(In(parent.txid, 2), token, 100, fee=50_000)
     world.update([parent, child])
     assert balances(world, child.txid, 2) == {tid(*token): 100}
     assert balances(world, child.txid, 1) == {tid(*token): 200}
-    # A rebuild (the tip moves) orders parents first even when the child arrived first.
-    world.layer._items = {child.txid: (child, 1), parent.txid: (parent, 2)}
+    # A rebuild (the tip moves) applies them again, parent first, with the same result.
+    rebuilds = world.layer.rebuilds
     world.block()
     world.update()
+    assert world.layer.rebuilds == rebuilds + 1
     assert list(world.layer.state.entries) == [parent.txid, child.txid]
     assert balances(world, child.txid, 2) == {tid(*token): 100}
+
+
+def test_a_child_given_before_its_parent_is_not_kept(world: World) -> None:
+    """Feeds must hand arrivals parents first (mempool_feed.dependency_order does): the
+    child of an unknown transaction spends nothing the view knows of."""
+    deploy_tx, token = deployed(world)
+    parent = send(spend(deploy_tx, 1), token, 300)
+    child = pending([In(parent.txid, 2)], [spendable(5)])
+    world.update([child, parent])
+    assert list(world.layer.state.entries) == [parent.txid]
 
 
 def test_two_spends_of_one_token_utxo_conflict_and_the_survivor_applies(world: World) -> None:
