@@ -96,6 +96,8 @@ class MempoolLayer:
         self.state = PendingState(None, None, PendingOverlay(SwitchableBase()))
         #: Kept protocol transactions (applied or in conflict) and their arrival numbers.
         self._items: dict[bytes, tuple[MempoolTx, int]] = {}
+        #: Which kept transactions carry a message (a rebuild need not scan them again).
+        self._messages: set[bytes] = set()
         #: Protocol transactions dropped for the cap that may still be in the mempool.
         self._dropped: set[bytes] = set()
         self._seq = 0
@@ -161,6 +163,7 @@ class MempoolLayer:
             self._announce_departures(view, moved, gone, added)
             for txid in gone:
                 del self._items[txid]
+                self._messages.discard(txid)
         if moved or gone:
             self._rebuild(view, tip)
         if tip is None:
@@ -206,6 +209,8 @@ class MempoolLayer:
             return
         self._seq += 1
         self._items[item.txid] = (item, self._seq)
+        if carriers.has_message:
+            self._messages.add(item.txid)
         entry = self._apply(state, view, item, self._seq, carriers.has_message)
         self._notify(Notice(0, "pending", item.txid, entry=entry))
 
@@ -317,12 +322,12 @@ class MempoolLayer:
             base.view = view
             try:
                 for item, seq in self._ordered():
-                    has_message = find_carriers(item.tx).has_message
-                    self._apply(fresh, view, item, seq, has_message)
+                    self._apply(fresh, view, item, seq, item.txid in self._messages)
             finally:
                 base.view = None
         else:
             self._items.clear()
+            self._messages.clear()
         with self.lock:
             self.state = fresh
 
@@ -379,6 +384,7 @@ class MempoolLayer:
                 todo.extend(children.get(txid, ()))
         for txid in sorted(victims):
             del self._items[txid]
+            self._messages.discard(txid)
             self._notify(Notice(0, "evicted", txid, reason="memory_cap"))
         self._dropped |= victims
         log.warning(
