@@ -252,3 +252,35 @@ def _answers(url: str) -> bool:
         return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
     except httpx.TransportError:
         return False
+
+
+def test_past_the_memory_cap_the_cheapest_go_and_the_view_says_partial(
+    scene: Scene, api: httpx.Client
+) -> None:
+    scene.mine()  # an empty view to start from
+    layer = scene.service.layer
+    cheap = scene.transfer(scene.token_coins()[0], 3, fee_rate=2)
+    scene.broadcast(cheap)
+    scene.wait_entry(cheap)
+    saved = layer.max_bytes
+    with layer.reading() as state:
+        # Room for one entry of this size, even at the 90 % the cap refills to, not two.
+        layer.max_bytes = state.used * 3 // 2
+    try:
+        since = layer.notice_seq
+        rich = scene.transfer(scene.token_coins()[0], 4, fee_rate=40)
+        scene.broadcast(rich)
+        scene.wait_entry(rich)
+        scene.wait_gone(cheap)
+        assert ("evicted", cheap.txid, None, "memory_cap") in scene.notices(since)
+        view = api.get("/v1/mempool").json()["view"]
+        assert view["partial"] is True and view["transactions"] == 1
+        assert api.get(f"/v1/txs/{cheap.txid_hex}").status_code == 404
+    finally:
+        layer.max_bytes = saved
+    scene.mine()  # both confirmed: nothing dropped is left in the mempool
+    wait_until(
+        lambda: api.get("/v1/mempool").json()["view"]["partial"] is False,
+        30.0,
+        "the view whole again",
+    )
