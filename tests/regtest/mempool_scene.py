@@ -129,17 +129,28 @@ class Scene:
         return block.hash_hex
 
 
-def _node_config(kind: NodeKind, workdir: Path) -> tuple[NodeConfig, str | None]:
+def _node_config(
+    kind: NodeKind, workdir: Path, core_args: tuple[str, ...]
+) -> tuple[NodeConfig, str | None]:
     if kind is NodeKind.BTCD:
         return NodeConfig(kind, workdir=workdir), None
     (port,) = free_loopback_ports(1)
     url = f"tcp://127.0.0.1:{port}"
-    return NodeConfig(kind, workdir=workdir, extra_args=(f"-zmqpubsequence={url}",)), url
+    args = (f"-zmqpubsequence={url}", *core_args)
+    return NodeConfig(kind, workdir=workdir, extra_args=args), url
 
 
 @contextmanager
-def mempool_scene(kind: NodeKind, tmp: pytest.TempPathFactory, name: str) -> Iterator[Scene]:
-    config, zmq_url = _node_config(kind, tmp.mktemp(f"{name}-node"))
+def mempool_scene(
+    kind: NodeKind,
+    tmp: pytest.TempPathFactory,
+    name: str,
+    *,
+    core_args: tuple[str, ...] = (),
+    fee_coins: int = FEE_COINS,
+) -> Iterator[Scene]:
+    """``core_args``: more bitcoind options; ``fee_coins``: confirmed coins alice pays from."""
+    config, zmq_url = _node_config(kind, tmp.mktemp(f"{name}-node"), core_args)
     regtest = RegtestNode(config)
     regtest.start()
     try:
@@ -156,7 +167,7 @@ def mempool_scene(kind: NodeKind, tmp: pytest.TempPathFactory, name: str) -> Ite
             bob.accept(minted)
             alice.broadcast(minted)
         # Many confirmed fee coins: a test's fee never depends on a pending change output.
-        alice.broadcast(alice.build([TxOut(10**7, alice.p2tr_script)] * FEE_COINS))
+        alice.broadcast(alice.build([TxOut(10**7, alice.p2tr_script)] * fee_coins))
         alice.mine()
         with LocalIndexer(
             regtest.info, tmp.mktemp(f"{name}-store"), zmq_sequence_url=zmq_url
