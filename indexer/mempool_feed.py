@@ -6,8 +6,11 @@ mempool-sequence order. A gap in that sequence, a block notification (``C``, ``D
 block's transactions leave without ``R``), a new store tip, a node error or
 ``RESYNC_SECONDS`` of quiet make the feed resynchronise instead: ``getrawmempool`` is
 diffed against the txids it knows, new ones are fetched with ``getrawtransaction``, and
-those that may touch the protocol get their fee from ``getmempoolentry``. btcd publishes
-no ZMQ, so there the feed resynchronises every ``poll_seconds``.
+those that may touch the protocol get their fee from ``getmempoolentry`` (btcd has none:
+there one verbose ``getrawmempool`` gives them). btcd publishes no ZMQ, so there the feed
+resynchronises every ``poll_seconds``. The txids of every mempool transaction are kept (not
+only the protocol ones), so a resynchronisation fetches only what is new; they are not
+counted against ``mempool_max_bytes`` (about 100 bytes each).
 
 The view is only meaningful over the tip the node's mempool is relative to: while the
 store is behind the node (a catch-up, or a block the follower has not applied yet) the feed
