@@ -95,7 +95,7 @@ def add_pending(paths: dict[str, Any], limit: Schema) -> None:
         "confirmation": {"enum": ["confirmed", "pending"]},
     }
     _set_ok(tx, _with(_ok(tx), statuses))
-    for kind in ("transfer", "mint", "burn"):
+    for kind in ("transfer", "mint", "burn", "call"):
         content = paths[f"/v1/compose/{kind}"]["post"]["requestBody"]["content"]
         body = content["application/json"]["schema"]
         content["application/json"]["schema"] = _with(body, {"allow_pending": {"type": "boolean"}})

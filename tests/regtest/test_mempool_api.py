@@ -181,6 +181,10 @@ def test_compose_refuses_mempool_spent_and_pending_inputs_unless_allowed(
     assert refused.status_code == 422
     assert refused.json()["error"]["code"] == "spent_in_mempool"
     assert tx.txid_hex in refused.json()["error"]["message"]
+    for route in ("call", "publish"):  # the same refusal, before the rest is looked at
+        other = api.post(f"/v1/compose/{route}", json=_compose(scene, coin, bob))
+        assert other.status_code == 422
+        assert other.json()["error"]["code"] == "spent_in_mempool"
     replacing = api.post(
         "/v1/compose/transfer", json=_compose(scene, coin, bob, allow_pending=True)
     )
