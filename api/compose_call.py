@@ -35,11 +35,12 @@ from api.errors import ApiError, unprocessable
 from api.fees import dust_threshold, fee_for, tx_weight, vsize
 from api.heavy import HeavyWork, Worker
 from api.params import parse_asset_id
+from api.pending_compose import pending_patch
 from api.psbt import build_psbt, unsigned_tx
 from api.render import TokenNames, json_bytes
 from api.routes_compose import _common, _field, _render, _text
 from api.simulate import CallRequest, call_payload, check_call, effects, parse_call
-from indexer.store_view import StoreView
+from indexer.store_view import PatchedView, StoreView
 from protocol.machine import Machine
 from protocol.overlay import Overlay
 from protocol.params import Network
@@ -127,10 +128,17 @@ def compose_call(
     return composition, simulation
 
 
-def compose_call_job(worker: Worker, body: dict[str, Any], min_rate: Fraction) -> bytes:
+def compose_call_job(
+    worker: Worker,
+    body: dict[str, Any],
+    min_rate: Fraction,
+    patch: dict[bytes, bytes | None] | None = None,
+) -> bytes:
     network = worker.store.identity.network
     base, call = parse_compose_call(network, body, min_rate)
-    with worker.store.read() as view:
+    with worker.store.read() as snapshot:
+        # With allow_pending, the pending records of the funding (api.pending_compose).
+        view = PatchedView(snapshot, patch) if patch else snapshot
         composition, simulation = compose_call(view, worker.machine, base, call)
         rendered = _render(composition, TokenNames(view), network)
     rendered["simulation"] = simulation
@@ -140,8 +148,9 @@ def compose_call_job(worker: Worker, body: dict[str, Any], min_rate: Fraction) -
 async def compose_call_endpoint(request: Request) -> Response:
     ctx = context(request)
     body = await json_object(request)
+    patch = pending_patch(ctx, body)
     heavy: HeavyWork = request.app.state.heavy
-    content = await heavy.run(compose_call_job, body, ctx.settings.min_fee_rate)
+    content = await heavy.run(compose_call_job, body, ctx.settings.min_fee_rate, patch)
     return Response(content, media_type="application/json")
 
 

@@ -34,6 +34,7 @@ from api.context import context
 from api.errors import ApiError, bad_request, unprocessable
 from api.fees import compact_size_len, dust_threshold, fee_for, tx_weight, vsize
 from api.heavy import HeavyWork, Worker
+from api.pending_compose import pending_patch
 from api.psbt import SpentOutput, build_psbt, unsigned_tx
 from api.render import Json, json_bytes, render_event
 from api.routes_compose import _common, _field, _hex
@@ -164,6 +165,9 @@ def compose_publish_job(worker: Worker, body: dict[str, Any], min_rate: Fraction
 
 async def compose_publish_endpoint(request: Request) -> Response:
     body = await json_object(request)
+    # A publish is funded with plain bitcoin: funding spent in the mempool, or carrying
+    # pending assets, is refused (there is no allow_pending here).
+    pending_patch(context(request), {**body, "allow_pending": False})
     heavy: HeavyWork = request.app.state.heavy
     min_rate = context(request).settings.min_fee_rate
     content = await heavy.run(compose_publish_job, body, min_rate)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
@@ -15,6 +16,9 @@ from indexer.follow import FollowStats
 from indexer.module_cache import ModuleCacheConfig
 from indexer.store_reader import StoreReader
 from protocol.params import Network
+
+if TYPE_CHECKING:  # the service pulls in the contract engine; only its type is needed here
+    from indexer.mempool_service import MempoolService
 
 #: The batch outpoint endpoint answers at most this many outpoints per request.
 MAX_BATCH_OUTPOINTS = 1_000
@@ -88,6 +92,8 @@ class ApiContext:
     #: Asks the node for its tip height; None when the API runs without a node.
     node_height: Callable[[], Awaitable[int]] | None = None
     indexer: IndexerLink | None = None
+    #: The pending view of the node's mempool (indexer.mempool_service), or None: off.
+    mempool: MempoolService | None = None
     monitor: Monitor = field(init=False)
 
     def __post_init__(self) -> None:

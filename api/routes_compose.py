@@ -39,10 +39,11 @@ from api.params import (
     parse_outpoint,
     parse_token_ref,
 )
+from api.pending_compose import pending_patch
 from api.psbt import SpentOutput
 from api.render import Json, TokenNames, json_bytes, render_script
 from api.routes_tokens import resolve_token
-from indexer.store_view import StoreView
+from indexer.store_view import PatchedView, StoreView
 from protocol.fields import format_token_id
 from protocol.params import U128_MAX, Network
 from protocol.tx import TransactionParseError, parse_transaction
@@ -307,11 +308,19 @@ PARSERS: dict[str, Callable[[Network, dict[str, Any], Fraction], Resolver]] = {
 }
 
 
-def compose_job(worker: Worker, kind: str, body: dict[str, Any], min_rate: Fraction) -> bytes:
-    """Parse, compose, verify and render one request, in a heavy-work process."""
+def compose_job(
+    worker: Worker,
+    kind: str,
+    body: dict[str, Any],
+    min_rate: Fraction,
+    patch: dict[bytes, bytes | None] | None = None,
+) -> bytes:
+    """Parse, compose, verify and render one request, in a heavy-work process; ``patch``
+    (pending state values, with ``allow_pending``) is read before the snapshot."""
     network = worker.store.identity.network
     resolve = PARSERS[kind](network, body, min_rate)
-    with worker.store.read() as view:
+    with worker.store.read() as snapshot:
+        view = PatchedView(snapshot, patch) if patch else snapshot
         composition = compose(view, worker.machine, resolve(view))
         rendered = _render(composition, TokenNames(view), network)
     return json_bytes(rendered)
@@ -321,8 +330,9 @@ def _endpoint(kind: str) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         ctx = context(request)
         body = await json_object(request)
+        patch = pending_patch(ctx, body)
         heavy: HeavyWork = request.app.state.heavy
-        content = await heavy.run(compose_job, kind, body, ctx.settings.min_fee_rate)
+        content = await heavy.run(compose_job, kind, body, ctx.settings.min_fee_rate, patch)
         return Response(content, media_type="application/json")
 
     return endpoint

@@ -21,6 +21,7 @@ from api.params import (
     parse_limit,
     parse_txid,
 )
+from api.pending import pending_tx
 from api.render import Json, render_event, render_reason
 from indexer.store_schema import EVENT_KEY
 from protocol.events import EventType
@@ -35,10 +36,14 @@ async def transaction(request: Request) -> Response:
     with ctx.reader.read() as view:
         entries = view.transaction(txid)
         if not entries:
+            pending = pending_tx(ctx, txid)
+            if pending is not None:
+                return JSONResponse(pending)
             raise not_found(
                 "tx_not_found",
                 f"{request.path_params['txid']} has no protocol message or events in an "
-                "indexed block",
+                "indexed block"
+                + ("" if ctx.mempool is None else ", nor is it a pending protocol transaction"),
             )
         entry = entries[-1]
         record = view.block(entry.height)
@@ -59,6 +64,7 @@ async def transaction(request: Request) -> Response:
         status = "no_message"
     body: Json = {
         "txid": request.path_params["txid"].lower(),
+        "confirmation": "confirmed",
         "block": {
             "height": entry.height,
             "hash": None if record is None else record.block_hash[::-1].hex(),

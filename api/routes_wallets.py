@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -19,6 +21,7 @@ from api.params import (
     parse_limit,
     parse_outpoint,
 )
+from api.pending import render_address_pending, render_outpoint_pending, service
 from api.render import Json, TokenNames, json_bytes, render_assets, render_script
 from api.routes_proofs import anchor, state_proof
 from indexer.store_schema import OUTPOINT_LEN
@@ -39,6 +42,8 @@ async def address_balances(request: Request) -> Response:
     limit = parse_limit(request, ctx.settings.default_page_size, ctx.settings.max_page_size)
     after = parse_cursor(request, OUTPOINTS_CURSOR, OUTPOINT_LEN)
     proofs = parse_flag(request, "proofs")
+    pending = parse_flag(request, "pending")
+    mempool = service(ctx) if pending else None
     with ctx.reader.read() as view:
         names = TokenNames(view)
         totals = [names.amount(token, amount) for token, amount in view.script_balances(script)]
@@ -49,6 +54,11 @@ async def address_balances(request: Request) -> Response:
             against = anchor(view)
             for op, body in zip(taken, outpoints, strict=True):
                 body["proof"] = state_proof(view, UTXO_PREFIX + op)
+        if mempool is not None:
+            # Kept apart: "balances" stay confirmed, the mempool's side is "pending".
+            pending_side = render_address_pending(mempool, view, script, names)
+            for op, body in zip(taken, outpoints, strict=True):
+                body.update(render_outpoint_pending(mempool, op, names))
     result = {
         "address": address,
         "script_pubkey": script.hex(),
@@ -58,6 +68,8 @@ async def address_balances(request: Request) -> Response:
     }
     if proofs:
         result["anchor"] = against
+    if mempool is not None:
+        result["pending"] = pending_side
     return JSONResponse(result)
 
 
@@ -65,8 +77,10 @@ async def outpoint_balances(request: Request) -> Response:
     ctx = context(request)
     outpoint = parse_outpoint(request.path_params["outpoint"])
     with ctx.reader.read() as view:
-        body = render_assets(outpoint, view.get(UTXO_PREFIX + outpoint), TokenNames(view))
+        names = TokenNames(view)
+        body = render_assets(outpoint, view.get(UTXO_PREFIX + outpoint), names)
         script = view.script_of(outpoint)
+        body.update(render_outpoint_pending(ctx.mempool, outpoint, names))
     body.update(
         render_script(script, ctx.reader.identity.network)
         if script is not None
@@ -89,10 +103,20 @@ async def batch_balances(request: Request) -> Response:
     outpoints = [parse_outpoint(text) for text in texts]
     if len(outpoints) <= INLINE_BATCH:
         with ctx.reader.read() as view:
-            content = json_bytes(_lookup(view, outpoints))
+            body = _lookup(view, outpoints)
+            for op, item in zip(outpoints, body["outpoints"], strict=True):
+                item.update(render_outpoint_pending(ctx.mempool, op, TokenNames(view)))
+            content = json_bytes(body)
     else:
         heavy: HeavyWork = request.app.state.heavy
         content = await heavy.run(batch_job, outpoints)
+        # The heavy-work process has no pending view: its side is added here.
+        decoded = json.loads(content)
+        with ctx.reader.read() as view:
+            names = TokenNames(view)
+            for op, item in zip(outpoints, decoded["outpoints"], strict=True):
+                item.update(render_outpoint_pending(ctx.mempool, op, names))
+        content = json_bytes(decoded)
     return Response(content, media_type="application/json")
 
 

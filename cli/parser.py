@@ -41,6 +41,9 @@ SETTING_FLAGS = (
     ("api_min_relay_fee", float, "lowest fee rate compose accepts, sat/vB"),
     ("wasm_backend", str, "contract engine back end: winch, cranelift or pulley"),
     ("module_cache_bytes", int, "bound of the on-disk compiled-module cache (0: off)"),
+    ("mempool", str, "keep a pending view of the node's mempool in run/serve: true or false"),
+    ("mempool_max_bytes", int, "memory bound of the pending view (lowest fee rates dropped)"),
+    ("zmq_sequence_url", str, "Bitcoin Core -zmqpubsequence endpoint for the pending view"),
 )
 
 COMMANDS = (

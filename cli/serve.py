@@ -29,10 +29,11 @@ from api.wiring import api_settings, node_height
 from cli.exits import ApiBindError
 from cli.signals import Shutdown
 from indexer.config import Config
+from indexer.mempool_service import MempoolService
 from indexer.node_thread import StopRequestedError
 from indexer.progress import Progress
 from indexer.runtime import follower, opened, store_config
-from indexer.store_reader import open_reader
+from indexer.store_reader import StoreReader, open_reader
 from indexer.tip_signal import TipSignal
 
 log = logging.getLogger("rootstate.api")
@@ -88,6 +89,20 @@ def _server(app: ASGIApp, config: Config, shutdown: Shutdown) -> Server:
     return server
 
 
+@contextlib.contextmanager
+def pending_view(config: Config, reader: StoreReader) -> Iterator[MempoolService | None]:
+    """The mempool's pending view over ``reader`` while the API serves (None: off)."""
+    if not config.mempool:
+        yield None
+        return
+    mempool = MempoolService(config, reader)
+    mempool.start()
+    try:
+        yield mempool
+    finally:
+        mempool.close()
+
+
 def cmd_serve(config: Config, shutdown: Shutdown) -> int:
     """The API alone, reading the store the indexer (another process) writes; with
     ``api_workers`` above 1, in that many forked processes sharing the port."""
@@ -98,8 +113,11 @@ def cmd_serve(config: Config, shutdown: Shutdown) -> int:
     def serve(listening: socket.socket, stop: Shutdown) -> None:
         reader = open_reader(store_config(config))
         try:
-            ctx = ApiContext(reader, api_settings(config), node_height=node_height(config))
-            _server(create_app(ctx), config, stop).run(sockets=[listening])
+            with pending_view(config, reader) as mempool:
+                ctx = ApiContext(
+                    reader, api_settings(config), node_height=node_height(config), mempool=mempool
+                )
+                _server(create_app(ctx), config, stop).run(sockets=[listening])
         finally:
             reader.close()
 
@@ -136,12 +154,17 @@ def cmd_run(config: Config, shutdown: Shutdown) -> int:
                 ) as (node, store),
                 closing(TipSignal(config.zmq_url)) as tips,
                 closing(Progress()) as progress,
+                pending_view(config, store) as mempool,
             ):
                 shutdown.on_stop(tips.wake)
                 follow = follower(config, store, node, progress)
                 link = IndexerLink(follow.stats, thread.is_alive)
                 ctx = ApiContext(
-                    store, api_settings(config), node_height=node_height(config), indexer=link
+                    store,
+                    api_settings(config),
+                    node_height=node_height(config),
+                    indexer=link,
+                    mempool=mempool,
                 )
                 gate.open(create_app(ctx))
                 log.info("indexer started")

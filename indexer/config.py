@@ -69,6 +69,9 @@ class Config:
     api_heavy_processes: int = 1  # per worker: processes for compose and large batches
     api_heavy_queue: int = 16  # per worker: heavy requests waiting; past it: 503
     api_min_relay_fee: float = 1.0  # sat/vB: compose refuses lower fee rates
+    mempool: bool = True  # `run` and `serve` keep a pending view of the node's mempool
+    mempool_max_bytes: int = 256 << 20  # memory of the pending view; past it: partial
+    zmq_sequence_url: str | None = None  # Core's -zmqpubsequence; without it the view polls
 
     def __post_init__(self) -> None:
         _check(self.rest in ("auto", "on", "off"), "rest", self.rest, "one of auto, on, off")
@@ -161,6 +164,19 @@ class Config:
             )
         if self.zmq_url is not None:
             _check(self.zmq_url.startswith("tcp://"), "zmq_url", self.zmq_url, "tcp://HOST:PORT")
+        if self.zmq_sequence_url is not None:
+            _check(
+                self.zmq_sequence_url.startswith("tcp://"),
+                "zmq_sequence_url",
+                self.zmq_sequence_url,
+                "tcp://HOST:PORT (Bitcoin Core's -zmqpubsequence endpoint)",
+            )
+        _check(
+            self.mempool_max_bytes >= 1 << 20,
+            "mempool_max_bytes",
+            self.mempool_max_bytes,
+            "at least 1 MiB (1048576)",
+        )
 
     @property
     def start_height(self) -> int:
@@ -191,6 +207,17 @@ def _check(ok: bool, name: str, value: object, expected: str) -> None:
         raise ConfigError(f"setting {name}={value!r} is invalid: expected {expected}")
 
 
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
 _CONVERTERS: dict[str, Any] = {
     "data_dir": lambda v: Path(str(v)).expanduser(),
     "rpc_cookie_file": lambda v: Path(str(v)).expanduser(),
@@ -215,6 +242,8 @@ _CONVERTERS: dict[str, Any] = {
     "api_heavy_processes": int,
     "api_heavy_queue": int,
     "api_min_relay_fee": float,
+    "mempool": _flag,
+    "mempool_max_bytes": int,
     "cors_origins": lambda v: (
         tuple(str(o) for o in v)
         if isinstance(v, list)

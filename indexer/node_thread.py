@@ -19,7 +19,7 @@ import asyncio
 import concurrent.futures
 import queue
 import threading
-from collections.abc import Coroutine, Generator
+from collections.abc import Coroutine, Generator, Sequence
 from concurrent.futures import Future
 from typing import Any, TypeVar, cast
 
@@ -29,7 +29,7 @@ from indexer.fetch_process import (
     FetchStoppedError,
     fetch_blocks_in_process,
 )
-from indexer.node import NodeClient, NodeSettings
+from indexer.node import NodeClient, NodeError, NodeSettings
 
 T = TypeVar("T")
 _DONE = object()
@@ -100,6 +100,26 @@ class NodeThread:
 
     def call(self, method: str, *params: Any) -> Any:
         return self._run(self.client.call(method, *params))
+
+    def call_many(
+        self, calls: Sequence[tuple[str, tuple[Any, ...]]], concurrency: int = 16
+    ) -> list[Any]:
+        """Several calls at once (at most ``concurrency`` in flight), answers in order; a
+        call that failed gives its NodeError in its place instead of raising, so one
+        transaction that left the mempool meanwhile does not void the others."""
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(method: str, params: tuple[Any, ...]) -> Any:
+            async with gate:
+                try:
+                    return await self.client.call(method, *params)
+                except NodeError as exc:
+                    return exc
+
+        async def every() -> list[Any]:
+            return list(await asyncio.gather(*(one(m, p) for m, p in calls)))
+
+        return self._run(every())
 
     def tip_height(self) -> int:
         return self._run(self.client.tip_height())

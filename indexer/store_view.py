@@ -296,3 +296,20 @@ class StoreView:
         """The lowest height whose undo record is kept (undo is kept for a contiguous range)."""
         cursor = self._source.txn.cursor(self._dbs.undo)
         return U32.unpack(cursor.key())[0] if cursor.first() else None
+
+
+class PatchedView(StoreView):
+    """A snapshot whose protocol state reads ``patch`` first (a value, or None: deleted):
+    what a compose that may spend pending outputs checks its transaction against. Every
+    other read, and the tip, stay the snapshot's."""
+
+    __slots__ = ("_patch",)
+
+    def __init__(self, view: StoreView, patch: dict[bytes, bytes | None]) -> None:
+        super().__init__(view._source, view._dbs)
+        self._patch = patch
+
+    def get(self, key: bytes) -> bytes | None:
+        if key in self._patch:
+            return self._patch[key]
+        return super().get(key)

@@ -68,6 +68,9 @@ def test_one_outpoint(client: httpx.Client, world: World) -> None:
         "authorities": [],
         "script_pubkey": ALICE.hex(),
         "address": address(ALICE),
+        # No pending view on this server: the mempool's side is empty, not absent.
+        "spent_in_mempool": None,
+        "pending": None,
     }
     authority = client.get(f"/v1/outpoints/{point(world.txs['D'], 2)}").json()
     assert authority["balances"] == [] and authority["authorities"] == [ISSU]
