@@ -4,7 +4,8 @@ Each block's transactions go through protocol.contracts.v2_machine() (tokens and
 on a real wasmtime engine over a MemoryState; after every block the events (bytes and
 readable form), the events hash, the state hash and the full state map must equal the
 vector's hand-written expectations. Contract vectors run on both back ends (cranelift and
-pulley), which must agree on fuel, effects and hashes (spec/CONTRACTS.md §15).
+pulley) and on a second engine that is not wasmtime (tests/interp, an interpreter written
+from the spec), which must all agree on fuel, effects and hashes (spec/CONTRACTS.md §15).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from protocol.contracts import v2_machine
 from protocol.reasons import Reason
 from protocol.state import MemoryState
 from protocol.tx import parse_transaction
+from protocol.wasm.engine import ContractEngine
+from tests.interp.engine import InterpEngine
 
 VECTOR_DIR = Path(__file__).resolve().parents[2] / "spec" / "vectors"
 VECTOR_FILES = sorted(VECTOR_DIR.glob("[0-9][0-9][0-9]-*.json"))
@@ -43,8 +46,8 @@ EVENT_NAMES = {
     13: "issue",
     14: "log",
 }
-BACKENDS = ("cranelift", "pulley")
-_ENGINES: dict[str, WasmtimeEngine] = {}
+BACKENDS = ("cranelift", "pulley", "interp")
+_ENGINES: dict[str, ContractEngine] = {}
 
 #: Vectors the reference implementation fails because the code departs from the spec.
 KNOWN_BUGS: dict[str, str] = {}
@@ -55,9 +58,12 @@ def _token_text(raw: bytes) -> str:
     return ":".join(str(int.from_bytes(raw[i : i + 4], "big")) for i in range(0, len(raw), 4))
 
 
-def _engine(backend: str) -> WasmtimeEngine:
+def _engine(backend: str) -> ContractEngine:
     if backend not in _ENGINES:
-        _ENGINES[backend] = WasmtimeEngine(WasmtimeConfig(backend=backend))  # type: ignore[arg-type]
+        if backend == "interp":
+            _ENGINES[backend] = InterpEngine()
+        else:
+            _ENGINES[backend] = WasmtimeEngine(WasmtimeConfig(backend=backend))  # type: ignore[arg-type]
     return _ENGINES[backend]
 
 
