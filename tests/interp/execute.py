@@ -277,7 +277,7 @@ class Instance:
                     st.append(len(mem) // PAGE)
                 elif op == 0x40:
                     pages = st[-1]
-                    u += pages  # phase A: memory.grow costs its pages too (CONTRACTS §21.3)
+                    u += schedule.grow_cost(pages)
                     old = len(mem) // PAGE
                     if old + pages > self.max_pages:
                         st[-1] = M32  # -1: refused, nothing changes (§15.8)
