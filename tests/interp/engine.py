@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from protocol.wasm import abi
+from protocol.wasm.abi import HOST_FUNCTIONS, I32, I64
 from protocol.wasm.engine import (
     EngineTrap,
     ExecutionResult,
@@ -26,7 +26,7 @@ T = TypeVar("T")
 # The instrumentation's exports (spec §15.6), by their normative names.
 STACK_EXPORT = "rootstate_stack"
 START_EXPORT = "rootstate_start"
-_VALTYPE = {0x7F: abi.I32, 0x7E: abi.I64}
+_VALTYPE = {0x7F: I32, 0x7E: I64}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +73,7 @@ class InterpEngine:
             signature = (tuple(_VALTYPE[t] for t in params), tuple(_VALTYPE[t] for t in results))
             if imp is None or (imp.params, imp.results) != signature:
                 raise ValueError(f"no host function {name!r} with the ABI signature")
-            if abi.HOST_FUNCTIONS.get(name) != signature:
+            if HOST_FUNCTIONS.get(name) != signature:
                 raise ValueError(f"no host function {name!r} with the ABI signature")
             hosts[name] = imp.func
         instance = Instance(loaded.module, loaded.functions, hosts, fuel)
