@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from protocol.wasm.abi import HOST_FUNCTIONS, I32, I64
+from protocol.wasm.abi import HOST_FUNCTIONS
 from protocol.wasm.engine import (
     EngineTrap,
     ExecutionResult,
@@ -26,7 +26,6 @@ T = TypeVar("T")
 # The instrumentation's exports (spec §15.6), by their normative names.
 STACK_EXPORT = "rootstate_stack"
 START_EXPORT = "rootstate_start"
-_VALTYPE = {0x7F: I32, 0x7E: I64}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +67,9 @@ class InterpEngine:
             raise ValueError("fuel must be in 0..2^63-1")
         loaded = self.loaded(code_hash, module)
         hosts: dict[str, HostFunction] = {}
-        for name, (params, results) in loaded.module.imports:
+        for name, _ in loaded.module.imports:  # their types are the ABI's (§15.3.2)
             imp = imports.get(name)
-            signature = (tuple(_VALTYPE[t] for t in params), tuple(_VALTYPE[t] for t in results))
-            if imp is None or (imp.params, imp.results) != signature:
-                raise ValueError(f"no host function {name!r} with the ABI signature")
-            if HOST_FUNCTIONS.get(name) != signature:
+            if imp is None or (imp.params, imp.results) != HOST_FUNCTIONS.get(name):
                 raise ValueError(f"no host function {name!r} with the ABI signature")
             hosts[name] = imp.func
         instance = Instance(loaded.module, loaded.functions, hosts, fuel)
