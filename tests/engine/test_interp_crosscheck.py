@@ -60,9 +60,17 @@ def agree(data: bytes, fuel: int) -> None:
                 _both(key, code, export, result.fuel_used - 1)
 
 
-def test_seeds_agree() -> None:
+def test_seeds_agree_at_every_fuel_limit() -> None:
+    # Every limit from 0 to what a success needs: each check point of §15.7, each host
+    # charge and the final comparison meet the limit exactly once.
     for seed in SEEDS:
-        agree(seed, 50_000)
+        module = validate(seed)
+        code = instrument(module)
+        key = hashlib.sha256(seed).digest()
+        for export in ("call", "init") if module.has_init else ("call",):
+            needed = _both(key, code, export, 50_000).fuel_used
+            for fuel in range(needed + 2):
+                _both(key, code, export, fuel)
 
 
 @settings(max_examples=150, deadline=None)
