@@ -80,7 +80,8 @@ def _extend(bits: int, mask: int) -> Unary:
 
 
 def _integer(width: int, mask: int, sign: int) -> tuple[dict[int, Unary], dict[int, Binary]]:
-    """The tests, arithmetic and comparisons of one width (opcodes relative to i32's)."""
+    """The tests, comparisons and arithmetic of one width, keyed by opcode minus 0x45 (the
+    i32 opcodes; :func:`_tables` rebases them for i64)."""
     shift = width - 1
     unary: dict[int, Unary] = {
         0x00: lambda x: 0 if x else 1,  # eqz
@@ -119,8 +120,8 @@ def _integer(width: int, mask: int, sign: int) -> tuple[dict[int, Unary], dict[i
 
 
 def _tables() -> tuple[dict[int, Unary], dict[int, Binary]]:
-    # Opcode layout (Wasm §5.4.5): i32 tests/comparisons at 45-4f, i64 at 50-5a; i32
-    # arithmetic at 67-78, i64 at 79-8a. Keys above are offsets from 0x45 / 0x67 minus 0x22.
+    # Opcode layout (Wasm §5.4.5): i32 tests and comparisons at 45-4f, i64 at 50-5a (keys
+    # below 0x22); i32 arithmetic at 67-78, i64 at 79-8a (keys from 0x22).
     unary: dict[int, Unary] = {}
     binary: dict[int, Binary] = {}
     for width, mask, sign, tests, arith in ((32, M32, B32, 0x45, 0x45), (64, M64, B64, 0x50, 0x57)):
