@@ -2,7 +2,7 @@
 outcome, fuel and host calls on generated valid modules and on mutations of the fuzz seeds.
 
 Where an execution succeeds it is run again with its exact fuel and one unit less, which
-puts a check point of spec §15.7 right at the limit: the two engines must agree there too.
+puts a charge of spec §15.7.3 right at the limit: the two engines must agree there too.
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ def agree(data: bytes, fuel: int) -> None:
 
 
 def test_seeds_agree_at_every_fuel_limit() -> None:
-    # Every limit from 0 to what a success needs: each check point of §15.7, each host
-    # charge and the final comparison meet the limit exactly once.
+    # Every limit from 0 to what a success needs: each segment charge of §15.7.3 and each
+    # host charge meets the limit exactly once.
     for seed in SEEDS:
         module = validate(seed)
         code = instrument(module)

@@ -13,7 +13,7 @@ from protocol.wasm import limits
 from protocol.wasm.engine import ExecutionResult, HostCaller, HostImport, TrapKind, ValType
 from protocol.wasm.instrument import prepare
 from tests.engine.conftest import run, wasm
-from tests.interp.engine import STACK_EXPORT, InterpEngine
+from tests.interp.engine import FUEL_EXPORT, STACK_EXPORT, InterpEngine
 from tests.interp.execute import Instance
 
 ENGINE = InterpEngine()
@@ -128,7 +128,9 @@ def _instance(text: str) -> tuple[Instance, dict[str, int]]:
     code = wasm(text)
     loaded = ENGINE.loaded(hashlib.sha256(code).digest(), prepare(code))
     exports = {name: index for name, (_, index) in loaded.module.exports.items()}
-    return Instance(loaded.module, loaded.functions, {}, 10_000_000), exports
+    instance = Instance(loaded.module, loaded.functions, {}, exports[FUEL_EXPORT])
+    instance.globals[instance.fuel] = 10_000_000
+    return instance, exports
 
 
 def test_stack_counter_is_released_on_return_and_wraps_on_exhaustion() -> None:

@@ -1,7 +1,8 @@
 """Function bodies to flat instruction lists with resolved branches (done once per module).
 
-Every instruction becomes a tuple ``(op, cost, a, b)``. Structured control flow disappears:
-`block`, `end` and `nop` emit nothing; a branch carries its target index and the operand
+Every instruction becomes a tuple ``(op, a, b)``. Structured control flow disappears:
+`block`, `loop`, `end` and `nop` emit nothing (a branch to a loop goes to its first
+instruction); a branch carries its target index and the operand
 height to cut back to, known statically because the body is valid (Wasm §3.3's operand
 stack has a fixed height at every reachable instruction); `if` jumps to its else-part or
 end when its condition is zero; `else` is a jump to the end. Each function ends in RET,
@@ -14,14 +15,13 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.interp import schedule
 from tests.interp.decode import Body, Cursor, FuncType, Module
 from tests.interp.numeric import B32, B64, BINARY, M32, M64, UNARY
 
-Instr = tuple[int, int, Any, Any]
+Instr = tuple[int, Any, Any]
 
 # Internal opcodes beside the wasm ones kept as themselves (locals, globals, consts, call,
-# call_indirect, drop, select, memory.size/grow, unreachable, loop, br, br_if, br_table).
+# call_indirect, drop, select, memory.size/grow, unreachable, br, br_if, br_table).
 IF_NOT = 0x04  # (a: index to continue at when the condition is zero)
 JUMP = 0x05  # `else` reached from the then-part: (a: index after the `end`)
 RET = 0x0F  # leave the function with its results on top of the stack
@@ -34,10 +34,10 @@ STORE = 0x105  # (a: offset, b: struct pack_into, value stored at full width)
 STORE8 = 0x106
 STORE16 = 0x107
 STORE32 = 0x108
-# Opcodes the executor runs inline rather than through UNOP/BINOP: the frame code that
-# the instrumentation adds to every function uses them.
-I32_ADD, I32_SUB, I32_GT_U, I32_EQZ = 0x6A, 0x6B, 0x4B, 0x45
-INLINE = frozenset({I32_ADD, I32_SUB, I32_GT_U, I32_EQZ})
+# Opcodes the executor runs inline rather than through UNOP/BINOP: the frame code and the
+# fuel charges that the instrumentation adds (spec §15.6) use them.
+I32_ADD, I32_SUB, I32_GT_U, I32_EQZ, I64_SUB, I64_LT_S = 0x6A, 0x6B, 0x4B, 0x45, 0x7D, 0x53
+INLINE = frozenset({I32_ADD, I32_SUB, I32_GT_U, I32_EQZ, I64_SUB, I64_LT_S})
 
 _LOADS: dict[int, tuple[int, str]] = {
     0x28: (LOAD, "<I"),
@@ -96,7 +96,7 @@ class Function:
 class _Label:
     height: int  # operand height at the label's entry
     arity: int  # values a branch to it carries (0 for a loop: no block parameters in 1.0)
-    loop_at: int | None  # the LOOP instruction's index, for a loop
+    loop_at: int | None  # the index of the loop's first instruction, for a loop
     # (container, slot) pairs to set to the index after the label's `end`
     patches: list[tuple[list[Any], int]] = field(default_factory=list)
     if_at: int | None = None  # the IF_NOT instruction still to point at its else/end
@@ -111,8 +111,8 @@ class _Compiler:
         self.height = 0
         self.unreachable = False
 
-    def emit(self, op: int, cost: int, a: Any = 0, b: Any = 0) -> list[Any]:
-        instr = [op, cost, a, b]
+    def emit(self, op: int, a: Any = 0, b: Any = 0) -> list[Any]:
+        instr = [op, a, b]
         self.out.append(instr)
         return instr
 
@@ -143,40 +143,38 @@ class _Compiler:
         cur = self.cur
         while cur.pos < len(cur.data):
             self.instruction(cur.byte())
-        return tuple((op, cost, _freeze(a), _freeze(b)) for op, cost, a, b in self.out)
+        return tuple((op, _freeze(a), _freeze(b)) for op, a, b in self.out)
 
     def end(self) -> None:
         label = self.labels.pop()
         here = len(self.out)
         if label.if_at is not None:
-            self.out[label.if_at][2] = here
+            self.out[label.if_at][1] = here
         for container, slot in label.patches:
             container[slot] = here
         if not self.labels:  # the function's own end: branches to its label land on RET
-            self.emit(RET, 0, label.arity)
+            self.emit(RET, label.arity)
         self.height = label.height + label.arity
         self.unreachable = False
 
     def control(self, op: int) -> None:
         cur = self.cur
-        cost = schedule.cost(op)
         if op == 0x02:
             self.labels.append(_Label(self.height, self.block_type(), None))
         elif op == 0x03:
             self.block_type()  # a loop's label carries no values in 1.0
             self.labels.append(_Label(self.height, 0, len(self.out)))
-            self.emit(0x03, cost)
         elif op == 0x04:
             arity = self.block_type()
             self.effect(1, 0)
             label = _Label(self.height, arity, None, if_at=len(self.out))
-            self.emit(IF_NOT, cost)
+            self.emit(IF_NOT)
             self.labels.append(label)
         elif op == 0x05:
             label = self.labels[-1]
-            label.patches.append((self.emit(JUMP, cost), 2))
+            label.patches.append((self.emit(JUMP), 1))
             if label.if_at is not None:
-                self.out[label.if_at][2] = len(self.out)
+                self.out[label.if_at][1] = len(self.out)
                 label.if_at = None
             self.height = label.height
             self.unreachable = False
@@ -186,20 +184,20 @@ class _Compiler:
             depth = cur.uleb()
             if op == 0x0D:
                 self.effect(1, 0)
-            self.emit(op, cost, self.target(depth))
+            self.emit(op, self.target(depth))
             if op == 0x0C:
                 self.stop()
         elif op == 0x0E:
             self.effect(1, 0)
             depths = [cur.uleb() for _ in range(cur.uleb())]
             default = cur.uleb()
-            self.emit(op, cost, [self.target(d) for d in depths], self.target(default))
+            self.emit(op, [self.target(d) for d in depths], self.target(default))
             self.stop()
         elif op == 0x0F:
-            self.emit(RET, cost, self.labels[0].arity)
+            self.emit(RET, self.labels[0].arity)
             self.stop()
         elif op == 0x00:
-            self.emit(op, cost)
+            self.emit(op)
             self.stop()
         # nop (0x01) emits nothing
 
@@ -208,13 +206,12 @@ class _Compiler:
         if op <= 0x0F:
             self.control(op)
             return
-        cost = schedule.cost(op)
         if op in BINARY:
             self.effect(2, 1)
-            self.emit(op if op in INLINE else BINOP, cost, BINARY[op])
+            self.emit(op if op in INLINE else BINOP, BINARY[op])
         elif op in UNARY:
             self.effect(1, 1)
-            self.emit(op if op in INLINE else UNOP, cost, UNARY[op])
+            self.emit(op if op in INLINE else UNOP, UNARY[op])
         elif op in _EFFECT:
             pops, pushes = _EFFECT[op]
             if op in (0x3F, 0x40):
@@ -229,7 +226,7 @@ class _Compiler:
             else:
                 value = cur.uleb()
             self.effect(pops, pushes)
-            self.emit(0x41 if op == 0x42 else op, cost, value)  # a constant is a constant
+            self.emit(0x41 if op == 0x42 else op, value)  # a constant is a constant
         elif op in _LOADS or op in _STORES:
             cur.uleb()  # alignment: a hint only (Wasm §4.4.7)
             offset = cur.uleb()
@@ -237,20 +234,20 @@ class _Compiler:
             codec = struct.Struct(fmt)
             if op in _LOADS:
                 self.effect(1, 1)
-                self.emit(kind, cost, offset, codec.unpack_from)
+                self.emit(kind, offset, codec.unpack_from)
             else:
                 self.effect(2, 0)
-                self.emit(kind, cost, offset, codec.pack_into)
+                self.emit(kind, offset, codec.pack_into)
         elif op == 0x10:
             index = cur.uleb()
             params, results = self.module.func_types[index]
             self.effect(len(params), len(results))
-            self.emit(op, cost, index)
+            self.emit(op, index)
         elif op == 0x11:
             ftype = self.module.types[cur.uleb()]
             cur.byte()  # the reserved table index 00
             self.effect(len(ftype[0]) + 1, len(ftype[1]))
-            self.emit(op, cost, ftype)
+            self.emit(op, ftype)
         else:
             raise ValueError(f"opcode {op:#04x} outside the subset")
 

@@ -25,6 +25,7 @@ from tests.interp.numeric import Trap
 T = TypeVar("T")
 # The instrumentation's exports (spec §15.6), by their normative names.
 STACK_EXPORT = "rootstate_stack"
+FUEL_EXPORT = "rootstate_fuel"
 START_EXPORT = "rootstate_start"
 
 
@@ -38,7 +39,8 @@ class Loaded:
 
 class InterpEngine:
     """A ContractEngine that interprets the instrumented bytes; re-entrant (a host function
-    may call :meth:`execute` again: the nested execution is a new Instance)."""
+    may call :meth:`execute` again: the nested execution is a new Instance). It has no fuel
+    logic: it sets the module's fuel counter to the limit and reads it back (spec §15.7.3)."""
 
     def __init__(self) -> None:
         self._cache: dict[bytes, Loaded] = {}
@@ -46,6 +48,10 @@ class InterpEngine:
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)``: what WasmtimeEngine.run offers, with no worker thread to reach."""
         return fn(*args)
+
+    def compile(self, code_hash: bytes, module: ModuleSource) -> None:
+        """See :meth:`protocol.wasm.engine.ContractEngine.compile`: decode and compile now."""
+        self.loaded(code_hash, module)
 
     def loaded(self, code_hash: bytes, module: ModuleSource) -> Loaded:
         hit = self._cache.get(code_hash)
@@ -72,8 +78,9 @@ class InterpEngine:
             if imp is None or (imp.params, imp.results) != HOST_FUNCTIONS.get(name):
                 raise ValueError(f"no host function {name!r} with the ABI signature")
             hosts[name] = imp.func
-        instance = Instance(loaded.module, loaded.functions, hosts, fuel)
         exports = loaded.module.exports
+        instance = Instance(loaded.module, loaded.functions, hosts, exports[FUEL_EXPORT][1])
+        instance.globals[instance.fuel] = fuel  # before anything runs (spec §15.8)
         try:
             start = exports.get(START_EXPORT)
             if start is not None:
@@ -90,15 +97,16 @@ class InterpEngine:
             return ExecutionResult(fuel, _kind(trap, instance, exports))
         except HostError as wrapped:
             raise wrapped.error from None
-        if instance.used > fuel:
-            return ExecutionResult(fuel, TrapKind.OUT_OF_FUEL)
-        return ExecutionResult(instance.used, None)
+        return ExecutionResult(fuel - instance.fuel_left(), None)
 
 
 def _kind(trap: Trap, instance: Instance, exports: Mapping[str, tuple[int, int]]) -> TrapKind:
-    """§15.6: an `unreachable` is stack exhaustion when the counter (u32) is above budget."""
+    """§15.9: an `unreachable` after a failed charge (fuel counter negative) is out_of_fuel,
+    after a failed frame reservation (stack counter above the budget, as u32) is
+    stack_exhausted, and otherwise the contract's own."""
     if trap.kind == TrapKind.UNREACHABLE:
-        counter = exports.get(STACK_EXPORT)
-        if counter is not None and instance.globals[counter[1]] > STACK_BUDGET:
+        if instance.fuel_left() < 0:
+            return TrapKind.OUT_OF_FUEL
+        if instance.globals[exports[STACK_EXPORT][1]] > STACK_BUDGET:
             return TrapKind.STACK_EXHAUSTED
     return trap.kind

@@ -3,9 +3,9 @@
 Each block's transactions go through protocol.contracts.v2_machine() (tokens and contracts)
 on a real wasmtime engine over a MemoryState; after every block the events (bytes and
 readable form), the events hash, the state hash and the full state map must equal the
-vector's hand-written expectations. Contract vectors run on both back ends (cranelift and
-pulley) and on a second engine that is not wasmtime (tests/interp, an interpreter written
-from the spec), which must all agree on fuel, effects and hashes (spec/CONTRACTS.md §15).
+vector's hand-written expectations. Contract vectors run on every wasmtime back end and on
+a second engine that is not wasmtime (tests/interp, an interpreter written from the spec),
+which must all agree on fuel, effects and hashes (spec/CONTRACTS.md §15).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import cbor2
 import pytest
 
-from engine.config import WasmtimeConfig
+from engine.config import BACKENDS, WasmtimeConfig
 from engine.wasmtime_engine import WasmtimeEngine
 from protocol.contracts import v2_machine
 from protocol.reasons import Reason
@@ -46,7 +46,7 @@ EVENT_NAMES = {
     13: "issue",
     14: "log",
 }
-BACKENDS = ("cranelift", "pulley", "interp")
+ENGINES = (*BACKENDS, "interp")  # every wasmtime back end, then the second engine
 _ENGINES: dict[str, ContractEngine] = {}
 
 #: Vectors the reference implementation fails because the code departs from the spec.
@@ -176,7 +176,7 @@ def _params() -> list[Any]:
     params = []
     for path in VECTOR_FILES:
         mark = marks.get(path.stem.split("-", 1)[1], ())
-        backends = BACKENDS if _is_contract_vector(path) else BACKENDS[:1]
+        backends = ENGINES if _is_contract_vector(path) else ENGINES[:1]
         params += [pytest.param(path, b, id=f"{path.stem}-{b}", marks=mark) for b in backends]
     return params
 

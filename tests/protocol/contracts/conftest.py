@@ -13,7 +13,7 @@ from protocol.wasm.engine import ContractEngine
 from tests.interp.engine import InterpEngine
 
 
-@pytest.fixture(scope="session", params=["cranelift", "pulley", "interp"])
+@pytest.fixture(scope="session", params=["winch", "cranelift", "pulley", "interp"])
 def engine(request: pytest.FixtureRequest) -> Iterator[ContractEngine]:
     if request.param == "interp":
         yield InterpEngine()

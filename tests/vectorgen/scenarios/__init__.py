@@ -14,6 +14,7 @@ from tests.vectorgen.scenarios import (
     clarify,
     contract_assets,
     contract_calls,
+    contract_metering,
     contract_publish,
     deploy,
     message,
@@ -35,4 +36,5 @@ ALL: list[Callable[[], dict[str, Any]]] = [
     *contract_calls.VECTORS,
     *contract_assets.VECTORS,
     *clarify.VECTORS,
+    *contract_metering.VECTORS,
 ]
