@@ -159,22 +159,34 @@ class Instance:
         st: list[int] = []
         pc = 0
         frames: list[tuple[Any, int, list[int], list[int]]] = []
+        # The branches are ordered by how often instrumented code runs them: every segment
+        # starts with a fuel charge (global.get, i64.const, i64.sub, global.set, ...,
+        # i64.lt_s, if), so those come first; the rarest ops come last.
         while True:
             op, a, b = code[pc]
             pc += 1
             if op == 0x20:
                 st.append(locs[a])
+            elif op == 0x23:
+                st.append(glob[a])
             elif op == 0x41:
                 st.append(a)
+            elif op == 0x24:
+                glob[a] = st.pop()
+            elif op == I64_SUB:
+                y = st.pop()
+                st[-1] = (st[-1] - y) & M64
+            elif op == I64_LT_S:
+                y = st.pop()
+                st[-1] = 1 if st[-1] ^ B64 < y ^ B64 else 0
+            elif op == IF_NOT:
+                if not st.pop():
+                    pc = a
             elif op == BINOP:
                 y = st.pop()
                 st[-1] = a(st[-1], y)
             elif op == 0x21:
                 locs[a] = st.pop()
-            elif op == 0x23:
-                st.append(glob[a])
-            elif op == 0x24:
-                glob[a] = st.pop()
             elif op == I32_ADD:
                 y = st.pop()
                 st[-1] = (st[-1] + y) & M32
@@ -191,15 +203,12 @@ class Instance:
             elif op == STORE:
                 y = st.pop()
                 b(mem, st.pop() + a, y)
-            elif op == IF_NOT:
-                if not st.pop():
-                    pc = a
-            elif op == UNOP:
-                st[-1] = a(st[-1])
             elif op == 0x0C:
                 pc, h, arity = a
                 if h >= 0:
                     _cut(st, h, arity)
+            elif op == UNOP:
+                st[-1] = a(st[-1])
             elif op == 0x22:
                 locs[a] = st[-1]
             elif op == 0x10 or op == 0x11:  # noqa: PLR1714 - int compares beat a set here
@@ -229,12 +238,6 @@ class Instance:
                     st.append(value)
                 else:
                     code, pc, locs, st = frames.pop()
-            elif op == I64_SUB:
-                y = st.pop()
-                st[-1] = (st[-1] - y) & M64
-            elif op == I64_LT_S:
-                y = st.pop()
-                st[-1] = 1 if st[-1] ^ B64 < y ^ B64 else 0
             elif op == I32_GT_U:
                 y = st.pop()
                 st[-1] = 1 if st[-1] > y else 0
