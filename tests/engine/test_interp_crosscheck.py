@@ -8,6 +8,7 @@ puts a charge of spec §15.7.3 right at the limit: the two engines must agree th
 from __future__ import annotations
 
 import hashlib
+from typing import NamedTuple
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,7 +17,7 @@ from protocol.wasm.engine import ExecutionResult, HostCaller, HostImport, ValTyp
 from protocol.wasm.instrument import instrument
 from protocol.wasm.reasons import WasmRejection
 from protocol.wasm.validate import validate
-from tests.engine.conftest import engine_for
+from tests.engine.conftest import engine_for, wasm
 from tests.engine.test_fuzz import SEEDS, mutated
 from tests.engine.test_generated import generate
 from tests.interp.engine import InterpEngine
@@ -87,3 +88,69 @@ def test_generated_modules_agree(seed: int) -> None:
 )
 def test_mutated_seeds_agree(seed: int, edits: list[tuple[int, int]], kind: str) -> None:
     agree(mutated(seed, edits, kind), 50_000)
+
+
+class Shape(NamedTuple):
+    slot: int
+    loops: int
+    pages: int
+    divisor: int
+    ptr: int
+    length: int
+
+
+def _template(shape: Shape) -> str:
+    """Every instruction class the generated modules leave out: globals, br_table with a
+    value, if/else with a result, call_indirect (slots 0, 1 and 4 fine, 2 empty, 3 a host
+    function of another type, 5+ outside the table), a host call whose pointer may be
+    outside memory, memory.grow and, when the grow succeeds, a division by ``divisor``."""
+    slot, loops, pages, divisor, ptr, length = shape
+    return f"""(module {_EMIT} (memory (export "memory") 1 3)
+      (type $ii (func (param i32) (result i32))) (type $emit (func (param i32 i32)))
+      (table 5 funcref) (elem (i32.const 0) $double $inc) (elem (i32.const 3) $emit $inc)
+      (global $sum (mut i64) (i64.const -5))
+      (func $double (param i32) (result i32) local.get 0 i32.const 1 i32.shl)
+      (func $inc (param i32) (result i32) local.get 0 i32.const 1 i32.add)
+      (func $pick (param i32) (result i64)
+        block (result i64) block (result i64) i64.const 7 local.get 0 br_table 0 1 end
+        i64.const 3 i64.mul end)
+      (func (export "call") (local i32)
+        loop
+          global.get $sum local.get 0 call $pick i64.add global.set $sum
+          local.get 0 i32.const 1 i32.add local.tee 0 i32.const {loops} i32.lt_u br_if 0
+        end
+        i32.const 8 global.get $sum i64.store
+        i32.const 16 i32.const 1000
+        i32.const {pages} memory.grow i32.const 0 i32.lt_s
+        if (result i32) i32.const 100 else i32.const {divisor} end
+        i32.div_u i32.store
+        i32.const 0 i32.const 20 call $emit
+        i32.const 24 i32.const 21 i32.const {slot} call_indirect (type $ii) i32.store
+        i32.const {ptr} i32.const {length} call $emit
+        i32.const 0 i32.const 28 call $emit))"""
+
+
+_EMIT = '(import "rootstate" "emit" (func $emit (param i32 i32)))'
+
+
+SHAPES = st.builds(
+    Shape,
+    st.integers(0, 6),
+    st.integers(0, 40),
+    st.sampled_from([0, 1, 2, 3, 0xFFFF_FFFF]),
+    st.sampled_from([0, 1, 7]),
+    st.sampled_from([0, 65_530, 65_536, 0xFFFF_FFFF]),
+    st.integers(0, 9),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(SHAPES, st.integers(0, 3_000))
+def test_templates_agree(shape: Shape, fuel: int) -> None:
+    data = wasm(_template(shape))
+    code = instrument(validate(data))
+    key = hashlib.sha256(data).digest()
+    result = _both(key, code, "call", 50_000)
+    _both(key, code, "call", fuel)
+    if result.ok:
+        _both(key, code, "call", result.fuel_used - 1)
