@@ -89,6 +89,14 @@ def test_br_table_carries_its_value_and_takes_the_default() -> None:
     assert _i64s(_emitted(body, extra=pick), 3) == [11, 10, 10]
 
 
+def test_a_loop_with_a_result_leaves_it_for_a_later_branch_to_cut() -> None:
+    # The loop's label carries nothing, but its end leaves its i32: the br_if out of the
+    # block must drop that 9, so 42 is stored at 0 (found by test_generated's seed 14271).
+    body = """i32.const 0 block loop (result i32) i32.const 9 end i32.const 1 br_if 0
+      unreachable end i64.const 42 i64.store"""
+    assert _i64s(_emitted(body), 1) == [42]
+
+
 def test_call_indirect_reaches_a_host_function_and_compares_types_structurally() -> None:
     # Types 0 and 1 are the same signature declared twice: equal in Wasm 1.0 (§3.2.8).
     table = """(type $a (func (param i32 i32))) (type $b (func (param i32 i32)))

@@ -95,11 +95,16 @@ class Function:
 @dataclass(slots=True)
 class _Label:
     height: int  # operand height at the label's entry
-    arity: int  # values a branch to it carries (0 for a loop: no block parameters in 1.0)
-    loop_at: int | None  # the index of the loop's first instruction, for a loop
+    results: int  # values its `end` leaves (0 or 1: its block type)
+    loop_at: int | None = None  # the index of the loop's first instruction, for a loop
     # (container, slot) pairs to set to the index after the label's `end`
     patches: list[tuple[list[Any], int]] = field(default_factory=list)
     if_at: int | None = None  # the IF_NOT instruction still to point at its else/end
+
+    @property
+    def arity(self) -> int:
+        """Values a branch to the label carries: a loop's none (no block parameters in 1.0)."""
+        return 0 if self.loop_at is not None else self.results
 
 
 class _Compiler:
@@ -107,7 +112,7 @@ class _Compiler:
         self.module = module
         self.cur = Cursor(body.code)
         self.out: list[list[Any]] = []
-        self.labels: list[_Label] = [_Label(0, len(body.type[1]), None)]
+        self.labels: list[_Label] = [_Label(0, len(body.type[1]))]
         self.height = 0
         self.unreachable = False
 
@@ -154,20 +159,19 @@ class _Compiler:
             container[slot] = here
         if not self.labels:  # the function's own end: branches to its label land on RET
             self.emit(RET, label.arity)
-        self.height = label.height + label.arity
+        self.height = label.height + label.results
         self.unreachable = False
 
     def control(self, op: int) -> None:
         cur = self.cur
         if op == 0x02:
-            self.labels.append(_Label(self.height, self.block_type(), None))
+            self.labels.append(_Label(self.height, self.block_type()))
         elif op == 0x03:
-            self.block_type()  # a loop's label carries no values in 1.0
-            self.labels.append(_Label(self.height, 0, len(self.out)))
+            self.labels.append(_Label(self.height, self.block_type(), len(self.out)))
         elif op == 0x04:
             arity = self.block_type()
             self.effect(1, 0)
-            label = _Label(self.height, arity, None, if_at=len(self.out))
+            label = _Label(self.height, arity, if_at=len(self.out))
             self.emit(IF_NOT)
             self.labels.append(label)
         elif op == 0x05:
