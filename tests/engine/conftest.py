@@ -10,7 +10,7 @@ import wasmtime
 
 from engine.config import WasmtimeConfig
 from engine.wasmtime_engine import WasmtimeEngine
-from protocol.wasm.engine import ExecutionResult, HostImport
+from protocol.wasm.engine import ContractEngine, ExecutionResult, HostImport
 from protocol.wasm.instrument import prepare
 
 _ENGINES: dict[str, WasmtimeEngine] = {}
@@ -36,7 +36,7 @@ Runner = Callable[..., ExecutionResult]
 
 
 def run(
-    engine: WasmtimeEngine,
+    engine: ContractEngine,
     text: str,
     export: str = "call",
     fuel: int = 10_000_000,

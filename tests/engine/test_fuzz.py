@@ -93,6 +93,11 @@ def test_random_bytes(data: bytes) -> None:
     st.sampled_from(["replace", "insert", "delete"]),
 )
 def test_mutated_modules(seed: int, edits: list[tuple[int, int]], kind: str) -> None:
+    _check(mutated(seed, edits, kind))
+
+
+def mutated(seed: int, edits: list[tuple[int, int]], kind: str) -> bytes:
+    """SEEDS[seed] with each (position, value) edit applied as ``kind`` says."""
     data = bytearray(SEEDS[seed])
     for position, value in edits:
         at = position % len(data)
@@ -102,4 +107,4 @@ def test_mutated_modules(seed: int, edits: list[tuple[int, int]], kind: str) -> 
             data.insert(at, value)
         else:
             del data[at]
-    _check(bytes(data))
+    return bytes(data)

@@ -3,8 +3,9 @@
 Each block's transactions go through protocol.contracts.v2_machine() (tokens and contracts)
 on a real wasmtime engine over a MemoryState; after every block the events (bytes and
 readable form), the events hash, the state hash and the full state map must equal the
-vector's hand-written expectations. Contract vectors run on both back ends (cranelift and
-pulley), which must agree on fuel, effects and hashes (spec/CONTRACTS.md §15).
+vector's hand-written expectations. Contract vectors run on every wasmtime back end and on
+a second engine that is not wasmtime (tests/interp, an interpreter written from the spec),
+which must all agree on fuel, effects and hashes (spec/CONTRACTS.md §15).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from protocol.contracts import v2_machine
 from protocol.reasons import Reason
 from protocol.state import MemoryState
 from protocol.tx import parse_transaction
+from protocol.wasm.engine import ContractEngine
+from tests.interp.engine import InterpEngine
 
 VECTOR_DIR = Path(__file__).resolve().parents[2] / "spec" / "vectors"
 VECTOR_FILES = sorted(VECTOR_DIR.glob("[0-9][0-9][0-9]-*.json"))
@@ -43,8 +46,8 @@ EVENT_NAMES = {
     13: "issue",
     14: "log",
 }
-
-_ENGINES: dict[str, WasmtimeEngine] = {}
+ENGINES = (*BACKENDS, "interp")  # every wasmtime back end, then the second engine
+_ENGINES: dict[str, ContractEngine] = {}
 
 #: Vectors the reference implementation fails because the code departs from the spec.
 KNOWN_BUGS: dict[str, str] = {}
@@ -55,9 +58,12 @@ def _token_text(raw: bytes) -> str:
     return ":".join(str(int.from_bytes(raw[i : i + 4], "big")) for i in range(0, len(raw), 4))
 
 
-def _engine(backend: str) -> WasmtimeEngine:
+def _engine(backend: str) -> ContractEngine:
     if backend not in _ENGINES:
-        _ENGINES[backend] = WasmtimeEngine(WasmtimeConfig(backend=backend))  # type: ignore[arg-type]
+        if backend == "interp":
+            _ENGINES[backend] = InterpEngine()
+        else:
+            _ENGINES[backend] = WasmtimeEngine(WasmtimeConfig(backend=backend))  # type: ignore[arg-type]
     return _ENGINES[backend]
 
 
@@ -170,7 +176,7 @@ def _params() -> list[Any]:
     params = []
     for path in VECTOR_FILES:
         mark = marks.get(path.stem.split("-", 1)[1], ())
-        backends = BACKENDS if _is_contract_vector(path) else BACKENDS[:1]
+        backends = ENGINES if _is_contract_vector(path) else ENGINES[:1]
         params += [pytest.param(path, b, id=f"{path.stem}-{b}", marks=mark) for b in backends]
     return params
 
