@@ -1,0 +1,220 @@
+// spec/STATE_ROOT.md §25.2, checked in the browser with crypto.subtle's SHA-256: the same
+// steps as protocol/tree_proof.py (and `rootstate check`), so a page never takes the
+// indexer's word that a proof holds. The result names the step that failed.
+"use strict";
+
+const EMPTY = new Uint8Array(32);
+const PATH_BITS = 256;
+const MAX_PROOF_LEN = 3 + 64 + PATH_BITS / 8 + PATH_BITS * 32;
+
+class ProofError extends Error {
+  constructor(step, message) {
+    super(message);
+    this.step = step;
+  }
+}
+
+function fromHex(text, what) {
+  const clean = text.trim();
+  if (clean.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(clean)) {
+    throw new ProofError(1, `${what} is not hex (an even number of 0-9, a-f)`);
+  }
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i += 1) {
+    out[i] = parseInt(clean.substr(2 * i, 2), 16);
+  }
+  return out;
+}
+
+function toHex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function concat(...parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function equal(a, b) {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+async function sha256(bytes) {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+}
+
+function pathBit(path, index) {
+  return (path[index >> 3] >> (7 - (index % 8))) & 1;
+}
+
+function commonPrefixBits(a, b) {
+  for (let i = 0; i < a.length; i += 1) {
+    if (a[i] !== b[i]) {
+      return 8 * i + Math.clz32(a[i] ^ b[i]) - 24;
+    }
+  }
+  return 8 * a.length;
+}
+
+// Step 1: the proof parses exactly by §25.1.
+function decode(data) {
+  if (data.length > MAX_PROOF_LEN) {
+    throw new ProofError(1, `a proof of ${data.length} bytes is longer than any proof can be`);
+  }
+  if (data.length < 3) throw new ProofError(1, "the proof is truncated: no header");
+  const kind = data[0];
+  const depth = (data[1] << 8) | data[2];
+  if (kind > 2) throw new ProofError(1, `proof kind ${kind} is unknown`);
+  if (depth > PATH_BITS) throw new ProofError(1, `proof depth ${depth} is above 256`);
+  let pos = 3;
+  let otherPath = null;
+  let otherValueHash = null;
+  if (kind === 2) {
+    if (data.length < pos + 64) throw new ProofError(1, "the proof is truncated inside its leaf");
+    otherPath = data.slice(pos, pos + 32);
+    otherValueHash = data.slice(pos + 32, pos + 64);
+    pos += 64;
+  }
+  const bitmapLen = (depth + 7) >> 3;
+  if (data.length < pos + bitmapLen) {
+    throw new ProofError(1, "the proof is truncated inside its bitmap");
+  }
+  const bitmap = data.slice(pos, pos + bitmapLen);
+  pos += bitmapLen;
+  if (depth % 8 && bitmap[bitmapLen - 1] & (0xff >> (depth % 8))) {
+    throw new ProofError(1, "the proof's bitmap has bits set past its depth");
+  }
+  const present = [];
+  for (let i = 0; i < depth; i += 1) present.push(pathBit(bitmap, i) === 1);
+  const expected = pos + 32 * present.filter(Boolean).length;
+  if (data.length < expected) {
+    throw new ProofError(1, `the proof is truncated: ${data.length} bytes, its bitmap needs ${expected}`);
+  }
+  if (data.length > expected) {
+    throw new ProofError(1, `the proof has ${data.length - expected} bytes after its last sibling`);
+  }
+  const siblings = [];
+  for (const here of present) {
+    if (!here) {
+      siblings.push(EMPTY);
+    } else {
+      const sibling = data.slice(pos, pos + 32);
+      if (equal(sibling, EMPTY)) {
+        throw new ProofError(1, "the proof lists an empty sibling its bitmap should leave out");
+      }
+      siblings.push(sibling);
+      pos += 32;
+    }
+  }
+  return { kind, depth, siblings, otherPath, otherValueHash };
+}
+
+// Steps 2-5: the claim matches the kind, the other leaf is a neighbour, and the path from
+// the leaf up through the siblings reaches the root.
+async function verify(root, key, value, proofBytes) {
+  if (root.length !== 32) throw new ProofError(5, `a root is 32 bytes, not ${root.length}`);
+  const proof = decode(proofBytes);
+  const path = await sha256(key);
+  let node;
+  if (value !== null) {
+    if (proof.kind !== 0) {
+      throw new ProofError(2, "the proof shows the key is absent, but a value was claimed");
+    }
+    node = await sha256(concat([0], path, await sha256(value)));
+  } else if (proof.kind === 0) {
+    throw new ProofError(2, "the proof shows the key is present, but it was claimed absent");
+  } else if (proof.kind === 1) {
+    node = EMPTY;
+  } else {
+    if (equal(proof.otherPath, path)) {
+      throw new ProofError(3, "the proof's other leaf is the key itself: the key is present");
+    }
+    if (commonPrefixBits(proof.otherPath, path) < proof.depth) {
+      throw new ProofError(3, `the proof's other leaf does not share the key's first ${proof.depth} bits`);
+    }
+    node = await sha256(concat([0], proof.otherPath, proof.otherValueHash));
+  }
+  for (let index = proof.depth - 1; index >= 0; index -= 1) {
+    const sibling = proof.siblings[index];
+    node = pathBit(path, index)
+      ? await sha256(concat([1], sibling, node))
+      : await sha256(concat([1], node, sibling));
+  }
+  if (!equal(node, root)) {
+    throw new ProofError(5, `the proof leads to root ${toHex(node)}, not to ${toHex(root)}`);
+  }
+  return proof;
+}
+
+function show(box, state, text) {
+  box.dataset.state = state;
+  box.querySelector(".result").textContent = text;
+}
+
+const KINDS = ["inclusion", "absent (empty subtree)", "absent (another leaf)"];
+
+async function checkForm(form, box) {
+  const field = (name) => form.elements.namedItem(name).value;
+  if (!field("root") && !field("key") && !field("proof")) {
+    show(box, "pending", "Fill in a root, a key and a proof to check.");
+    return;
+  }
+  try {
+    const present = field("claim") === "present";
+    const root = fromHex(field("root"), "the root");
+    const key = fromHex(field("key"), "the key");
+    const value = present ? fromHex(field("value"), "the value") : null;
+    const proof = await verify(root, key, value, fromHex(field("proof"), "the proof"));
+    const what = present ? "holds this value" : "is absent";
+    show(box, "ok", `✔ Verified in this browser: the key ${what} in the state whose root is ` +
+      `${toHex(root)} (${KINDS[proof.kind]} proof, depth ${proof.depth}).`);
+  } catch (error) {
+    const step = error instanceof ProofError ? `step ${error.step}` : "error";
+    show(box, "failed", `✘ Proof FAILED (spec §25.2 ${step}): ${error.message}`);
+  }
+}
+
+// spec §11.2: the state hash the nodes compare commits to this root.
+async function checkCommitment(element) {
+  const d = element.dataset;
+  try {
+    const blockHash = fromHex(d.blockHash, "the block hash").reverse(); // internal order
+    const digest = await sha256(concat(fromHex(d.previous, "the previous state hash"),
+      blockHash, fromHex(d.eventsHash, "the events hash"), fromHex(d.stateRoot, "the root")));
+    const ok = toHex(digest) === d.stateHash.toLowerCase();
+    element.dataset.state = ok ? "ok" : "failed";
+    element.querySelector(".result").textContent = ok
+      ? "✔ it commits to this root."
+      : `✘ it does NOT commit to this root (computed ${toHex(digest)}).`;
+  } catch (error) {
+    element.dataset.state = "failed";
+    element.querySelector(".result").textContent = `✘ ${error.message}`;
+  }
+}
+
+function start() {
+  const form = document.getElementById("proof-form");
+  const box = document.getElementById("proof-result");
+  if (!form || !box) return;
+  if (!window.crypto || !crypto.subtle) {
+    show(box, "failed", "This browser offers no crypto.subtle here (pages served over plain " +
+      "HTTP from another host are not a secure context): serve the explorer over HTTPS or " +
+      "from localhost to check proofs in the page.");
+    return;
+  }
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    show(box, "pending", "Checking…");
+    checkForm(form, box);
+  });
+  checkForm(form, box);
+  const commitment = document.getElementById("commitment");
+  if (commitment) checkCommitment(commitment);
+}
+
+start();
