@@ -161,7 +161,7 @@ const KINDS = ["inclusion", "absent (empty subtree)", "absent (another leaf)"];
 async function checkForm(form, box) {
   const field = (name) => form.elements.namedItem(name).value;
   if (!field("root") && !field("key") && !field("proof")) {
-    show(box, "pending", "Fill in a root, a key and a proof to check.");
+    show(box, "empty", "Fill in a root, a key and a proof to check.");
     return;
   }
   try {
