@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from api.context import context
 from api.errors import ApiError, not_found
-from api.explorer.common import html, rows
+from api.explorer.common import html, rows, token_names
 from api.explorer.source import Json, api_url, get_json
 from api.explorer.templates import page
 from api.params import HEX64, is_u32
@@ -61,6 +61,7 @@ async def block(request: Request) -> Response:
         title=f"Block {height:,}",
         block=record,
         events=events["events"],
+        names=await token_names(request, events["events"]),
         next=events["next"],
         activation=context(request).reader.identity.activation_height,
         has_next=await _exists(request, f"/v1/blocks/{height + 1}"),
@@ -73,7 +74,8 @@ async def transaction(request: Request) -> Response:
     txid: str = request.path_params["txid"]
     url = f"/v1/txs/{txid}"
     body = await get_json(request, url)
-    return page("tx.html", title=f"Transaction {txid[:16]}…", tx=body, sources=[url])
+    names = await token_names(request, body["events"])
+    return page("tx.html", title=f"Transaction {txid[:16]}…", tx=body, names=names, sources=[url])
 
 
 async def _exists(request: Request, url: str) -> bool:

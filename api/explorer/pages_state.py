@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from api.context import context
-from api.explorer.common import html, rows
+from api.explorer.common import html, rows, token_names
 from api.explorer.source import Json, api_url, get_json
 from api.explorer.templates import page
 from api.params import parse_outpoint, parse_token_id_param
@@ -152,6 +152,7 @@ async def address(request: Request) -> Response:
         title=f"Address {text}",
         address=body,
         events=events["events"],
+        names=await token_names(request, events["events"]),
         more_events=events["next"] is not None,
         next=body["next"],
         sources=[url, events_url],

@@ -4,6 +4,7 @@ template and static file is shipped as package data."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterator
 from fnmatch import fnmatch
@@ -100,3 +101,14 @@ def test_every_template_and_static_file_is_package_data() -> None:
     assert len(files) >= 15
     missing = [f for f in files if not any(fnmatch(f, glob) for glob in globs)]
     assert not missing, f"not installed with the package: {missing}"
+
+
+def test_event_amounts_show_in_the_tokens_decimals(http: httpx.Client) -> None:
+    """world.py, block 4: F burns 100 base units of ROOT (2 decimals) and spends 1,000."""
+    page = http.get("/blocks/4").text
+    burn = re.search(r'<tr class="event-burn">(.*?)</tr>', page, re.S)
+    assert burn is not None
+    assert ">ROOT</a>" in burn.group(1)
+    assert '<td class="num">1</td>' in burn.group(1)
+    debits = re.findall(r'<tr class="event-debit">.*?<td class="num">([^<]*)</td>', page, re.S)
+    assert debits == ["10", "3"]
