@@ -62,13 +62,14 @@ def require_chromium() -> tuple[str, str]:
 
 
 @contextmanager
-def chromium(scripts: bool = True) -> Iterator[Chrome]:
-    """A headless Chromium with a fresh profile; ``scripts=False`` turns JavaScript off."""
+def chromium(scripts: bool = True, flags: tuple[str, ...] = ()) -> Iterator[Chrome]:
+    """A headless Chromium with a fresh profile; ``scripts=False`` turns JavaScript off;
+    ``flags`` are added to its command line."""
     binary, driver_path = require_chromium()
     with tempfile.TemporaryDirectory(prefix="rootstate-chromium-") as profile:
         options = webdriver.ChromeOptions()
         options.binary_location = binary
-        for flag in FLAGS:
+        for flag in (*FLAGS, *flags):
             options.add_argument(flag)
         options.add_argument(f"--user-data-dir={profile}")
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
@@ -111,11 +111,18 @@ def run_in_page(driver: Chrome, cases: list[Case]) -> list[str]:
     return result
 
 
+#: Where a page is no secure context, proof.js hashes with its own SHA-256 instead.
+USE_FALLBACK = "sha256 = async (bytes) => fallbackSha256(bytes)"
+
+
+@pytest.mark.parametrize("engine", ["crypto.subtle", "fallback"])
 def test_the_page_agrees_with_the_reference_verifier(
-    browser: Chrome, tokens_url: str, cases: dict[ProofKind, Case]
+    browser: Chrome, tokens_url: str, cases: dict[ProofKind, Case], engine: str
 ) -> None:
     browser.set_script_timeout(120)
     browser.get(f"{tokens_url}/verify")
+    if engine == "fallback":
+        browser.execute_script(USE_FALLBACK)
     for kind, case in cases.items():
         assert python_accepts(case), kind
         tampered = mutations(case)
@@ -127,6 +134,18 @@ def test_the_page_agrees_with_the_reference_verifier(
         refused = sum(verdict != "ok" for verdict in results[1:])
         assert refused == len(tampered), f"{kind.name}: a tampered proof passed"
     assert not console_errors(browser)
+
+
+def test_the_fallback_sha256_is_sha256(browser: Chrome, tokens_url: str) -> None:
+    """Every padding case (lengths 0 to 130 cross the 55/56/64-byte boundaries) and long
+    inputs, against hashlib."""
+    browser.get(f"{tokens_url}/verify")
+    inputs = [bytes((7 * i + n) % 256 for i in range(n)) for n in [*range(131), 1000, 70_000]]
+    digests = browser.execute_script(
+        "return arguments[0].map((hex) => toHex(fallbackSha256(fromHex(hex, 'input'))))",
+        [data.hex() for data in inputs],
+    )
+    assert digests == [hashlib.sha256(data).hexdigest() for data in inputs]
 
 
 def verify_url(base: str, case: Case) -> str:
@@ -177,3 +196,17 @@ def test_editing_the_proof_on_an_entry_page_fails_its_check(
     assert state == "failed", text
     assert "FAILED" in text and "step 1" in text
     assert not console_errors(browser)
+
+
+def test_a_page_that_is_no_secure_context_checks_with_its_own_sha256(tokens_url: str) -> None:
+    """Served as http://explorer.test (mapped to the loopback server), the page is no secure
+    context, as an explorer reached over plain HTTP on a LAN is: crypto.subtle is withheld,
+    and the proof is checked all the same."""
+    port = urlsplit(tokens_url).port
+    with chromium(flags=("--host-resolver-rules=MAP explorer.test 127.0.0.1",)) as driver:
+        driver.get(f"http://explorer.test:{port}/state/020000000100000001")
+        assert driver.execute_script("return window.isSecureContext") is False
+        state, text = result_of(driver)
+        assert state == "ok", text
+        assert "own SHA-256" in text
+        assert not console_errors(driver)

@@ -1,4 +1,5 @@
-// spec/STATE_ROOT.md §25.2, checked in the browser with crypto.subtle's SHA-256: the same
+// spec/STATE_ROOT.md §25.2, checked in the browser with crypto.subtle's SHA-256 (or, where
+// the page is no secure context, an implementation of its own, below): the same
 // steps as protocol/tree_proof.py (and `rootstate check`), so a page never takes the
 // indexer's word that a proof holds. The result names the step that failed.
 "use strict";
@@ -44,9 +45,66 @@ function equal(a, b) {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-async function sha256(bytes) {
+async function subtleSha256(bytes) {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 }
+
+// FIPS 180-4 SHA-256, for pages that are no secure context (plain HTTP from another host),
+// where browsers withhold crypto.subtle. The constants are the fractional parts of the
+// primes' square and cube roots, as the standard defines them (a double holds enough bits).
+const PRIMES = [];
+for (let n = 2; PRIMES.length < 64; n += 1) {
+  if (PRIMES.every((p) => n % p !== 0)) PRIMES.push(n);
+}
+const frac32 = (x) => ((x - Math.floor(x)) * 0x100000000) >>> 0;
+const ROUND_K = Uint32Array.from(PRIMES, (p) => frac32(Math.cbrt(p)));
+const INITIAL_H = Uint32Array.from(PRIMES.slice(0, 8), (p) => frac32(Math.sqrt(p)));
+const rotr = (x, n) => (x >>> n) | (x << (32 - n));
+
+function fallbackSha256(bytes) {
+  const length = bytes.length;
+  const padded = new Uint8Array(((length + 9 + 63) >> 6) << 6);
+  padded.set(bytes);
+  padded[length] = 0x80;
+  const view = new DataView(padded.buffer);
+  view.setUint32(padded.length - 8, Math.floor(length / 0x20000000));
+  view.setUint32(padded.length - 4, (length * 8) >>> 0);
+  const h = Uint32Array.from(INITIAL_H);
+  const w = new Uint32Array(64);
+  for (let block = 0; block < padded.length; block += 64) {
+    for (let i = 0; i < 16; i += 1) w[i] = view.getUint32(block + 4 * i);
+    for (let i = 16; i < 64; i += 1) {
+      const s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >>> 3);
+      const s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >>> 10);
+      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    let [a, b, c, d, e, f, g, hh] = h;
+    for (let i = 0; i < 64; i += 1) {
+      const t1 = (hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) +
+        ROUND_K[i] + w[i]) | 0;
+      const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+      hh = g;
+      g = f;
+      f = e;
+      e = (d + t1) | 0;
+      d = c;
+      c = b;
+      b = a;
+      a = (t1 + t2) | 0;
+    }
+    [a, b, c, d, e, f, g, hh].forEach((x, i) => {
+      h[i] += x;
+    });
+  }
+  const out = new Uint8Array(32);
+  const outView = new DataView(out.buffer);
+  h.forEach((x, i) => outView.setUint32(4 * i, x));
+  return out;
+}
+
+const SECURE = Boolean(window.crypto && crypto.subtle);
+// Reassignable so the tests can run every check through the fallback too.
+let sha256 = SECURE ? subtleSha256 : async (bytes) => fallbackSha256(bytes);
 
 function pathBit(path, index) {
   return (path[index >> 3] >> (7 - (index % 8))) & 1;
@@ -171,8 +229,9 @@ async function checkForm(form, box) {
     const value = present ? fromHex(field("value"), "the value") : null;
     const proof = await verify(root, key, value, fromHex(field("proof"), "the proof"));
     const what = present ? "holds this value" : "is absent";
+    const engine = SECURE ? "crypto.subtle" : "the page's own SHA-256 (no crypto.subtle here)";
     show(box, "ok", `✔ Verified in this browser: the key ${what} in the state whose root is ` +
-      `${toHex(root)} (${KINDS[proof.kind]} proof, depth ${proof.depth}).`);
+      `${toHex(root)} (${KINDS[proof.kind]} proof, depth ${proof.depth}; ${engine}).`);
   } catch (error) {
     const step = error instanceof ProofError ? `step ${error.step}` : "error";
     show(box, "failed", `✘ Proof FAILED (spec §25.2 ${step}): ${error.message}`);
@@ -201,12 +260,6 @@ function start() {
   const form = document.getElementById("proof-form");
   const box = document.getElementById("proof-result");
   if (!form || !box) return;
-  if (!window.crypto || !crypto.subtle) {
-    show(box, "failed", "This browser offers no crypto.subtle here (pages served over plain " +
-      "HTTP from another host are not a secure context): serve the explorer over HTTPS or " +
-      "from localhost to check proofs in the page.");
-    return;
-  }
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     show(box, "pending", "Checking…");
