@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from api.app import create_app
-from api.context import ApiContext
+from api.context import ApiContext, ApiSettings
 from api.server import ServerThread
 from tests.api.conftest import SETTINGS
 from tests.api.contract_world import ContractWorld, build_contract_world
@@ -40,4 +40,17 @@ def tokens_url(world: World) -> Iterator[str]:
 def contracts_url(cworld: ContractWorld) -> Iterator[str]:
     """The explorer over the AMM history (tests/api/contract_world.py)."""
     with ServerThread(create_app(ApiContext(cworld.store, SETTINGS))) as server:
+        yield server.url
+
+
+#: Pages of two rows, so every listing of the token history has a next page to follow.
+TINY_PAGES = ApiSettings(
+    network=SETTINGS.network, undo_depth=10, default_page_size=2, max_page_size=2
+)
+
+
+@pytest.fixture(scope="package")
+def paged_url(world: World) -> Iterator[str]:
+    """The explorer over the token history with pages of two rows."""
+    with ServerThread(create_app(ApiContext(world.store, TINY_PAGES))) as server:
         yield server.url

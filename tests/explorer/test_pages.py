@@ -48,6 +48,19 @@ def test_every_page_of_the_token_history(tokens_url: str, world: World) -> None:
     assert "/v1/status" in result.json_routes and f"/v1/tokens/{ROOT}" in result.json_routes
 
 
+def test_every_next_page_link_leads_on(paged_url: str) -> None:
+    """With pages of two rows, the crawl follows every listing's "next page" chain to its
+    end: holders, a block's events, an address's outpoints."""
+    with chromium() as driver:
+        result = crawl(driver, paged_url, "paged", scripts=True)
+    paged = [path for path in result.pages if "cursor=" in path]
+    assert any(p.startswith(f"/addresses/{address(ALICE)}?") for p in paged), paged  # 3
+    assert any(p.startswith(f"/tokens/{ROOT}?") for p in paged), paged  # 3 holders
+    assert any(p.startswith("/blocks/4?") for p in paged), paged  # 6 events
+    # Block 4's six events: three pages of two, the last with no next link.
+    assert len([p for p in paged if p.startswith("/blocks/4?")]) == 2
+
+
 def test_every_page_of_the_contract_history(contracts_url: str, cworld: ContractWorld) -> None:
     with chromium() as driver:
         result = crawl(driver, contracts_url, "contracts", scripts=True)

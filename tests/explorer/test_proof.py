@@ -6,13 +6,21 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+from unittest import mock
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
 from selenium.webdriver import Chrome
 
+from api import routes_proofs
+from api.app import create_app
+from api.context import ApiContext
+from api.server import ServerThread
+from indexer.store_view import StoreView
 from protocol.tree_proof import ProofError, ProofKind, decode_proof, verify
+from tests.api.conftest import SETTINGS
+from tests.api.world import World, point
 from tests.explorer.browser import chromium, console_errors, screenshot, wait_for
 
 #: JavaScript: each case [root, key, value or null, proof] (hex) through proof.js's verify;
@@ -209,4 +217,30 @@ def test_a_page_that_is_no_secure_context_checks_with_its_own_sha256(tokens_url:
         state, text = result_of(driver)
         assert state == "ok", text
         assert "own SHA-256" in text
+        assert not console_errors(driver)
+
+
+@pytest.mark.parametrize("lie", ["proof", "value"])
+def test_what_a_lying_indexer_serves_fails_in_the_page(world: World, lie: str) -> None:
+    """An indexer whose proof answers have one byte flipped (of the proof, or of the value it
+    claims): its own outpoint page, server-rendered from those answers, shows the check
+    failed at step 5 (another root)."""
+    honest = routes_proofs.state_proof
+
+    def lying(view: StoreView, key: bytes) -> dict[str, Any]:
+        body = honest(view, key)
+        body[lie] = flip(body[lie], len(body[lie]) // 2 - 1)
+        return body
+
+    outpoint = point(world.txs["E"], 1)  # ALICE's 700 ROOT
+    with (
+        mock.patch.object(routes_proofs, "state_proof", lying),
+        ServerThread(create_app(ApiContext(world.store, SETTINGS))) as server,
+        chromium() as driver,
+    ):
+        driver.get(f"{server.url}/outpoints/{outpoint}")
+        state, text = result_of(driver)
+        assert state == "failed", text
+        assert "step 5" in text and "leads to root" in text
+        screenshot(driver, f"proof-lying-indexer-{lie}")
         assert not console_errors(driver)
