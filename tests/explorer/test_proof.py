@@ -9,6 +9,7 @@ from typing import Any
 from unittest import mock
 from urllib.parse import urlencode, urlsplit
 
+import cbor2
 import httpx
 import pytest
 from selenium.webdriver import Chrome
@@ -244,3 +245,26 @@ def test_what_a_lying_indexer_serves_fails_in_the_page(world: World, lie: str) -
         assert "step 5" in text and "leads to root" in text
         screenshot(driver, f"proof-lying-indexer-{lie}")
         assert not console_errors(driver)
+
+
+def test_the_proved_value_is_shown_decoded(browser: Chrome, tokens_url: str, world: World) -> None:
+    """ALICE's E:1 holds 700 ROOT (token 1:1): the check shows the record it proved as CBOR
+    diagnostic notation, decoded in the page from the proved bytes."""
+    browser.get(f"{tokens_url}/outpoints/{point(world.txs['E'], 1)}")
+    state, text = result_of(browser)
+    assert state == "ok", text
+    assert "holds {0: [[h'0000000100000001', 700]]}" in text
+    samples = {
+        cbor2.dumps({0: [[b"\x01\x02", 2**100]], 1: "ROOT"}): (
+            f"{{0: [[h'0102', {2**100}]], 1: \"ROOT\"}}"
+        ),
+        cbor2.dumps([0, 23, 24, 2**64 - 1, -5]): f"[0, 23, 24, {2**64 - 1}, -5]",
+        b"\x5f": "(not CBOR: indefinite or reserved length)",
+        b"\x01\x02": "(not CBOR: bytes after the item)",
+        b"\xf9\x3c\x00": "(not CBOR: a float or simple value)",
+    }
+    decoded = browser.execute_script(
+        "return arguments[0].map((hex) => cborDiagnostic(fromHex(hex, 'value')))",
+        [raw.hex() for raw in samples],
+    )
+    assert decoded == list(samples.values())

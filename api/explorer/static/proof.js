@@ -209,6 +209,57 @@ async function verify(root, key, value, proofBytes) {
   return proof;
 }
 
+// The proved value in CBOR diagnostic notation (RFC 8949 §8), decoded here from the bytes
+// the proof covers, so what was proved reads as numbers, not only as hex. State values are
+// canonical CBOR of unsigned integers, byte and text strings, arrays, maps and bignums.
+function cborDiagnostic(bytes) {
+  let pos = 0;
+  const take = (n) => {
+    if (pos + n > bytes.length) throw new Error("truncated");
+    pos += n;
+    return bytes.subarray(pos - n, pos);
+  };
+  const argument = (info) => {
+    if (info < 24) return BigInt(info);
+    if (info > 27) throw new Error("indefinite or reserved length");
+    return Array.from(take(1 << (info - 24))).reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+  };
+  const item = (depth) => {
+    if (depth > 32) throw new Error("nested too deep");
+    const head = take(1)[0];
+    const major = head >> 5;
+    const n = argument(head & 31);
+    const count = Number(n);
+    switch (major) {
+      case 0: return n.toString();
+      case 1: return (-1n - n).toString();
+      case 2: return `h'${toHex(take(count))}'`;
+      case 3: return JSON.stringify(new TextDecoder("utf-8", { fatal: true }).decode(take(count)));
+      case 4: return `[${Array.from({ length: count }, () => item(depth + 1)).join(", ")}]`;
+      case 5: {
+        const pairs = Array.from({ length: count }, () => `${item(depth + 1)}: ${item(depth + 1)}`);
+        return `{${pairs.join(", ")}}`;
+      }
+      case 6: {
+        if ((n === 2n || n === 3n) && bytes[pos] >> 5 === 2) { // bignums: tags 2 and 3
+          const digits = take(Number(argument(take(1)[0] & 31)));
+          const big = digits.reduce((v, b) => (v << 8n) | BigInt(b), 0n);
+          return (n === 2n ? big : -1n - big).toString();
+        }
+        return `${n}(${item(depth + 1)})`;
+      }
+      default: throw new Error("a float or simple value");
+    }
+  };
+  try {
+    const text = item(0);
+    if (pos !== bytes.length) throw new Error("bytes after the item");
+    return text;
+  } catch (error) {
+    return `(not CBOR: ${error.message})`;
+  }
+}
+
 function show(box, state, text) {
   box.dataset.state = state;
   box.querySelector(".result").textContent = text;
@@ -228,7 +279,7 @@ async function checkForm(form, box) {
     const key = fromHex(field("key"), "the key");
     const value = present ? fromHex(field("value"), "the value") : null;
     const proof = await verify(root, key, value, fromHex(field("proof"), "the proof"));
-    const what = present ? "holds this value" : "is absent";
+    const what = present ? `holds ${cborDiagnostic(value)}` : "is absent";
     const engine = SECURE ? "crypto.subtle" : "the page's own SHA-256 (no crypto.subtle here)";
     show(box, "ok", `✔ Verified in this browser: the key ${what} in the state whose root is ` +
       `${toHex(root)} (${KINDS[proof.kind]} proof, depth ${proof.depth}; ${engine}).`);
