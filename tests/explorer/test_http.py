@@ -5,6 +5,7 @@ template and static file is shipped as package data."""
 from __future__ import annotations
 
 import re
+import shutil
 import tomllib
 from collections.abc import Iterator
 from fnmatch import fnmatch
@@ -13,7 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.world import ALICE, World, address, display, point
+from api.app import create_app
+from api.context import ApiContext
+from api.server import ServerThread
+from tests.api.conftest import SETTINGS
+from tests.api.world import ALICE, World, address, display, point, small_store
+from tests.explorer import browser
 
 ROOT_DIR = Path(__file__).resolve().parent.parent.parent
 PACKAGE = ROOT_DIR / "api" / "explorer"
@@ -112,3 +118,25 @@ def test_event_amounts_show_in_the_tokens_decimals(http: httpx.Client) -> None:
     assert '<td class="num">1</td>' in burn.group(1)
     debits = re.findall(r'<tr class="event-debit">.*?<td class="num">([^<]*)</td>', page, re.S)
     assert debits == ["10", "3"]
+
+
+def test_a_store_without_blocks_has_a_home_page(tmp_path: Path) -> None:
+    with (
+        small_store(tmp_path / "empty") as store,
+        ServerThread(create_app(ApiContext(store, SETTINGS))) as server,
+    ):
+        answer = httpx.get(f"{server.url}/", timeout=30)
+    assert answer.status_code == 200
+    assert "No block is indexed yet" in answer.text
+
+
+def test_a_missing_chromium_fails_under_ci_and_skips_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="Chromium is not installed"):
+        browser.require_chromium()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        browser.require_chromium()
