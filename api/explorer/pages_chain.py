@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from api.context import context
 from api.errors import ApiError, not_found
 from api.explorer.common import html, rows, token_names
-from api.explorer.source import Json, api_url, get_json
+from api.explorer.source import Json, api_url, get_json, seg
 from api.explorer.templates import page
 from api.params import HEX64, is_u32
 
@@ -44,7 +44,7 @@ async def home(request: Request) -> Response:
 @html
 async def block(request: Request) -> Response:
     ident: str = request.path_params["block"]
-    record = await get_json(request, f"/v1/blocks/{ident}")
+    record = await get_json(request, f"/v1/blocks/{seg(ident)}")
     height = record["height"]
     events_url = api_url(
         "/v1/events",
@@ -72,7 +72,7 @@ async def block(request: Request) -> Response:
 @html
 async def transaction(request: Request) -> Response:
     txid: str = request.path_params["txid"]
-    url = f"/v1/txs/{txid}"
+    url = f"/v1/txs/{seg(txid)}"
     body = await get_json(request, url)
     names = await token_names(request, body["events"])
     return page("tx.html", title=f"Transaction {txid[:16]}…", tx=body, names=names, sources=[url])
@@ -93,22 +93,22 @@ async def _target(request: Request, query: str) -> str | None:
     if is_u32(query):
         return f"/blocks/{query}"
     if HEX64.fullmatch(query):
-        if await _exists(request, f"/v1/txs/{query}"):
+        if await _exists(request, f"/v1/txs/{seg(query)}"):
             return f"/txs/{query.lower()}"
-        if await _exists(request, f"/v1/blocks/{query}"):
+        if await _exists(request, f"/v1/blocks/{seg(query)}"):
             return f"/blocks/{query.lower()}"
         return None
     if OUTPOINT.fullmatch(query):
         return f"/outpoints/{query.lower()}"
     if TOKEN_ID.fullmatch(query):
-        if await _exists(request, f"/v1/tokens/{query}"):
+        if await _exists(request, f"/v1/tokens/{seg(query)}"):
             return f"/tokens/{query}"
-        if await _exists(request, f"/v1/contracts/{query}"):
+        if await _exists(request, f"/v1/contracts/{seg(query)}"):
             return f"/contracts/{query}"
         return None
-    if TICKER.fullmatch(query) and await _exists(request, f"/v1/tokens/{query.upper()}"):
+    if TICKER.fullmatch(query) and await _exists(request, f"/v1/tokens/{seg(query.upper())}"):
         return f"/tokens/{query.upper()}"
-    if await _exists(request, f"/v1/addresses/{query}/balances?limit=1"):
+    if await _exists(request, f"/v1/addresses/{seg(query)}/balances?limit=1"):
         return f"/addresses/{query}"
     if HEX_KEY.fullmatch(query.lower()):
         return f"/state/{query.lower()}"

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from api.context import context
 from api.errors import ApiError
 from api.explorer.common import html
-from api.explorer.source import Json, get_json
+from api.explorer.source import Json, get_json, seg
 from api.explorer.templates import page
 from api.params import format_outpoint
 from protocol.fields import format_token_id
@@ -77,7 +77,7 @@ async def commitment(request: Request, anchor: Json) -> Json | None:
 @html
 async def state(request: Request) -> Response:
     key_text: str = request.path_params["key"]
-    url = f"/v1/proofs/state/{key_text}"
+    url = f"/v1/proofs/state/{seg(key_text)}"
     body = await get_json(request, url)
     anchor = body["anchor"]
     what, link = describe(bytes.fromhex(key_text))

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from api.context import context
 from api.explorer.common import html, rows, token_names
-from api.explorer.source import Json, api_url, get_json
+from api.explorer.source import Json, api_url, get_json, seg
 from api.explorer.templates import page
 from api.params import parse_outpoint, parse_token_id_param
 from api.render import render_event
@@ -49,7 +49,7 @@ async def tokens(request: Request) -> Response:
 @html
 async def token(request: Request) -> Response:
     ref: str = request.path_params["token"]
-    url = f"/v1/tokens/{ref}"
+    url = f"/v1/tokens/{seg(ref)}"
     body = await get_json(request, url)
     holders_url = api_url(
         f"/v1/tokens/{body['id']}/holders", {"limit": rows(request), "cursor": _cursor(request)}
@@ -111,7 +111,7 @@ def recent_calls(request: Request, contract: bytes) -> tuple[list[Json], int | N
 @html
 async def contract(request: Request) -> Response:
     ident: str = request.path_params["contract"]
-    url = f"/v1/contracts/{ident}"
+    url = f"/v1/contracts/{seg(ident)}"
     body = await get_json(request, url)
     storage_url = api_url(
         f"/v1/contracts/{body['id']}/storage", {"limit": rows(request), "cursor": _cursor(request)}
@@ -142,10 +142,10 @@ async def contract(request: Request) -> Response:
 async def address(request: Request) -> Response:
     text: str = request.path_params["address"]
     url = api_url(
-        f"/v1/addresses/{text}/balances", {"limit": rows(request), "cursor": _cursor(request)}
+        f"/v1/addresses/{seg(text)}/balances", {"limit": rows(request), "cursor": _cursor(request)}
     )
     body = await get_json(request, url)
-    events_url = api_url(f"/v1/addresses/{text}/events", {"limit": rows(request)})
+    events_url = api_url(f"/v1/addresses/{seg(text)}/events", {"limit": rows(request)})
     events = await get_json(request, events_url)
     return page(
         "address.html",
@@ -162,9 +162,9 @@ async def address(request: Request) -> Response:
 @html
 async def outpoint(request: Request) -> Response:
     text: str = request.path_params["outpoint"]
-    url = f"/v1/outpoints/{text}"
+    url = f"/v1/outpoints/{seg(text)}"
     body = await get_json(request, url)
-    proof_url = f"/v1/proofs/outpoints/{text}"
+    proof_url = f"/v1/proofs/outpoints/{seg(text)}"
     proved = await get_json(request, proof_url)
     key = (UTXO_PREFIX + parse_outpoint(text)).hex()
     return page(

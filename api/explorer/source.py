@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.routing import Match, Route
@@ -18,6 +18,11 @@ from starlette.routing import Match, Route
 from api.errors import ApiError
 
 Json = dict[str, Any]
+
+
+def seg(text: str) -> str:
+    """``text`` as one path segment: what a user typed can never add a segment or a query."""
+    return quote(text, safe=":")
 
 
 def api_url(path: str, query: dict[str, str | int | None] | None = None) -> str:
@@ -31,7 +36,7 @@ async def get_json(request: Request, url: str) -> Json:
     parts = urlsplit(url)
     scope = {
         **request.scope,
-        "path": parts.path,
+        "path": unquote(parts.path),
         "raw_path": parts.path.encode(),
         "query_string": parts.query.encode(),
         "method": "GET",

@@ -39,6 +39,8 @@ def http(tokens_url: str) -> Iterator[httpx.Client]:
         ("/blocks/nonsense", 400, "invalid_block_id"),
         ("/txs/" + "ab" * 32, 404, "tx_not_found"),
         ("/addresses/notanaddress", 400, "invalid_address"),
+        # A typed "?" stays inside the segment: it reaches the route as part of the address.
+        ("/addresses/notanaddress%3Flimit=1", 400, "invalid_address"),
         ("/state/0", 400, "invalid_key"),
         ("/contracts/1:1", 404, "contract_not_found"),
     ],
