@@ -1,8 +1,59 @@
-// The home page's live feed: blocks (and their event counts) as /v1/stream sends them.
-// EventSource reconnects by itself, resuming from the last block's id (Last-Event-ID).
+// The home page's live feed: blocks (and their event counts) as /v1/stream sends them; the
+// tip and the recent blocks table follow them (a block replaces any row at or above its
+// height, so a reorg's new branch takes the old one's place). EventSource reconnects by
+// itself, resuming from the last block's id (Last-Event-ID).
 "use strict";
 
 const MAX_ITEMS = 30;
+const MAX_ROWS = 15;
+
+function short(text) {
+  return text.length <= 18 ? text : `${text.slice(0, 10)}…${text.slice(-6)}`;
+}
+
+function cell(text, href, className) {
+  const td = document.createElement("td");
+  if (className) td.className = className;
+  const inner = document.createElement(href ? "a" : "span");
+  if (href) inner.href = href;
+  if (text.length === 64) {
+    inner.className = "mono";
+    inner.title = text;
+    inner.textContent = short(text);
+  } else {
+    inner.textContent = text;
+  }
+  td.append(inner);
+  return td;
+}
+
+function showTip(block) {
+  const height = document.getElementById("tip-height");
+  if (height) {
+    height.href = `/blocks/${block.height}`;
+    height.textContent = block.height.toLocaleString("en");
+    document.getElementById("tip-hash").textContent = block.hash;
+    document.getElementById("tip-state-hash").textContent = block.state_hash;
+  }
+  const body = document.querySelector("#recent-blocks tbody");
+  if (!body) return;
+  for (const row of Array.from(body.rows)) {
+    if (row.classList.contains("none-yet") || Number(row.dataset.height) >= block.height) {
+      row.remove();
+    }
+  }
+  const row = document.createElement("tr");
+  row.dataset.height = String(block.height);
+  row.append(
+    cell(block.height.toLocaleString("en"), `/blocks/${block.height}`),
+    cell(block.hash, `/blocks/${block.hash}`),
+    cell(block.event_count.toLocaleString("en"), null, "num"),
+    cell(block.state_hash),
+    cell(block.state_root),
+  );
+  body.prepend(row);
+  while (body.rows.length > MAX_ROWS) body.lastElementChild.remove();
+}
 
 function start() {
   const feed = document.getElementById("feed");
@@ -40,13 +91,15 @@ function start() {
     count.textContent = ` · ${block.event_count} events · root ${block.state_root.slice(0, 16)}…`;
     item.append(link, hash, count);
     add(item);
+    showTip(block);
     events = 0;
   });
   source.addEventListener("reorg", (message) => {
     const notice = JSON.parse(message.data);
     const item = document.createElement("li");
     item.className = "feed-reorg";
-    item.textContent = `reorg: blocks ${notice.rolled_back.from}–${notice.rolled_back.to} rolled back`;
+    const { from, to } = notice.rolled_back;
+    item.textContent = `reorg: ${from === to ? `block ${from}` : `blocks ${from}–${to}`} rolled back`;
     add(item);
   });
   source.addEventListener("error", () => {
