@@ -23,7 +23,7 @@ TYPES = {
 
 def _load() -> dict[str, tuple[bytes, str, str]]:
     files: dict[str, tuple[bytes, str, str]] = {}
-    for item in resources.files("api.explorer").joinpath("static").iterdir():
+    for item in resources.files(__name__.rpartition(".")[0]).joinpath("static").iterdir():
         suffix = item.name[item.name.rfind(".") :]
         if item.is_file() and suffix in TYPES:
             data = item.read_bytes()

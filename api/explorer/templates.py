@@ -45,7 +45,8 @@ def count(value: object) -> str:
 
 
 ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("api.explorer", "templates"),
+    # This package by its own name, wherever the distribution maps it.
+    loader=jinja2.PackageLoader(__name__.rpartition(".")[0], "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
