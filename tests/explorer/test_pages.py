@@ -108,8 +108,20 @@ def test_pages_work_with_scripts_off(tokens_url: str) -> None:
     assert len(result.pages) >= 20
 
 
-def test_the_live_feed_connects(tokens_url: str) -> None:
+#: JavaScript: the page as a browser that hides (true) or shows (false) its tab sees it.
+SET_HIDDEN = """
+Object.defineProperty(document, "hidden", {configurable: true, get: () => arguments[0]});
+document.dispatchEvent(new Event("visibilitychange"));
+"""
+FEED_STATE = "return document.getElementById('feed-status').dataset.state"
+
+
+def test_the_live_feed_connects_and_pauses_in_a_hidden_tab(tokens_url: str) -> None:
     with chromium() as driver:
         driver.get(f"{tokens_url}/")
+        wait_for(driver, "document.getElementById('feed-status').dataset.state === 'live'")
+        driver.execute_script(SET_HIDDEN, True)
+        assert driver.execute_script(FEED_STATE) == "paused"
+        driver.execute_script(SET_HIDDEN, False)
         wait_for(driver, "document.getElementById('feed-status').dataset.state === 'live'")
         assert not console_errors(driver)

@@ -20,6 +20,7 @@ from regtest.node import NodeInfo
 from regtest.payloads import deploy_open, message
 from regtest.wallet import Wallet
 from tests.explorer.browser import chromium, console_errors, screenshot, wait_for
+from tests.explorer.test_pages import SET_HIDDEN
 from tests.regtest.e2e import serve_api, wait_until
 
 pytestmark = pytest.mark.regtest
@@ -88,7 +89,10 @@ def test_the_feed_reports_a_reorg(
     regtest_node: NodeInfo, node_rpc: NodeRpc, miner: Miner, tmp_path: Path
 ) -> None:
     with home_page_live(regtest_node, node_rpc, tmp_path / "data") as driver:
+        # A hidden tab gives its stream back; shown again it resumes where it was.
+        driver.execute_script(SET_HIDDEN, True)
         (first,) = miner.mine(1)
+        driver.execute_script(SET_HIDDEN, False)
         feed_item(driver, first.hash_hex)
         height = node_rpc.block_count()
         branch = miner.reorg(1)  # the block just shown is replaced by two others

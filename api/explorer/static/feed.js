@@ -55,6 +55,31 @@ function showTip(block) {
   while (body.rows.length > MAX_ROWS) body.lastElementChild.remove();
 }
 
+function blockItem(block) {
+  const item = document.createElement("li");
+  item.className = "feed-block";
+  item.dataset.height = String(block.height);
+  item.dataset.hash = block.hash;
+  const link = document.createElement("a");
+  link.href = `/blocks/${block.height}`;
+  link.textContent = `block ${block.height.toLocaleString("en")}`;
+  const hash = document.createElement("span");
+  hash.className = "mono";
+  hash.textContent = ` ${block.hash}`;
+  const count = document.createElement("span");
+  count.textContent = ` · ${block.event_count} events · root ${block.state_root.slice(0, 16)}…`;
+  item.append(link, hash, count);
+  return item;
+}
+
+function reorgItem(notice) {
+  const item = document.createElement("li");
+  item.className = "feed-reorg";
+  const { from, to } = notice.rolled_back;
+  item.textContent = `reorg: ${from === to ? `block ${from}` : `blocks ${from}–${to}`} rolled back`;
+  return item;
+}
+
 function start() {
   const feed = document.getElementById("feed");
   const items = document.getElementById("feed-items");
@@ -68,44 +93,46 @@ function start() {
     items.prepend(node);
     while (items.children.length > MAX_ITEMS) items.lastElementChild.remove();
   };
-  let events = 0;
-  setState("connecting", "connecting");
-  const source = new EventSource(feed.dataset.stream);
-  source.addEventListener("hello", () => setState("live", "live"));
-  source.addEventListener("event", () => {
-    events += 1;
+  // Streams are a shared, capped resource (api_max_streams): a hidden tab gives its stream
+  // back and resumes from the last block it was sent when shown again, missing nothing.
+  let source = null;
+  // The tip this page was rendered at: blocks after it are sent, none is missed.
+  let cursor = feed.dataset.cursor || "";
+  const connect = () => {
+    setState("connecting", "connecting");
+    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : "";
+    source = new EventSource(feed.dataset.stream + query);
+    source.addEventListener("hello", () => setState("live", "live"));
+    source.addEventListener("block", (message) => {
+      const block = JSON.parse(message.data);
+      cursor = message.lastEventId || cursor;
+      add(blockItem(block));
+      showTip(block);
+    });
+    source.addEventListener("reorg", (message) => add(reorgItem(JSON.parse(message.data))));
+    source.addEventListener("error", () => {
+      // A refusal (503 when the server holds its limit of streams) closes for good.
+      if (source.readyState === EventSource.CLOSED) {
+        setState("off", "unavailable: reload to retry");
+      } else {
+        setState("connecting", "reconnecting");
+      }
+    });
+  };
+  const disconnect = () => {
+    if (source) source.close();
+    source = null;
+  };
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) {
+      disconnect();
+      setState("paused", "paused");
+    } else if (!source) {
+      connect();
+    }
   });
-  source.addEventListener("block", (message) => {
-    const block = JSON.parse(message.data);
-    const item = document.createElement("li");
-    item.className = "feed-block";
-    item.dataset.height = String(block.height);
-    item.dataset.hash = block.hash;
-    const link = document.createElement("a");
-    link.href = `/blocks/${block.height}`;
-    link.textContent = `block ${block.height.toLocaleString("en")}`;
-    const hash = document.createElement("span");
-    hash.className = "mono";
-    hash.textContent = ` ${block.hash}`;
-    const count = document.createElement("span");
-    count.textContent = ` · ${block.event_count} events · root ${block.state_root.slice(0, 16)}…`;
-    item.append(link, hash, count);
-    add(item);
-    showTip(block);
-    events = 0;
-  });
-  source.addEventListener("reorg", (message) => {
-    const notice = JSON.parse(message.data);
-    const item = document.createElement("li");
-    item.className = "feed-reorg";
-    const { from, to } = notice.rolled_back;
-    item.textContent = `reorg: ${from === to ? `block ${from}` : `blocks ${from}–${to}`} rolled back`;
-    add(item);
-  });
-  source.addEventListener("error", () => {
-    setState(source.readyState === EventSource.CLOSED ? "off" : "connecting", "reconnecting");
-  });
-  window.addEventListener("pagehide", () => source.close());
+  window.addEventListener("pagehide", disconnect);
+  connect();
 }
 
 start();
