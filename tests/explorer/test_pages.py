@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import httpx
 
+from api.app import create_app
+from api.context import ApiContext, ApiSettings
+from api.server import ServerThread
+from tests.api.conftest import SETTINGS
 from tests.api.contract_world import ContractWorld
 from tests.api.world import ALICE, ROOT, World, address
 from tests.explorer.browser import chromium, console_errors, screenshot, wait_for
 from tests.explorer.crawl import crawl
+from tests.regtest.e2e import wait_until
 
 #: Every page kind the explorer has, each of which the two histories must reach by links.
 TOKEN_KINDS = {
@@ -124,4 +129,36 @@ def test_the_live_feed_connects_and_pauses_in_a_hidden_tab(tokens_url: str) -> N
         assert driver.execute_script(FEED_STATE) == "paused"
         driver.execute_script(SET_HIDDEN, False)
         wait_for(driver, "document.getElementById('feed-status').dataset.state === 'live'")
+        assert not console_errors(driver)
+
+
+def test_feeds_hold_streams_only_while_shown(world: World) -> None:
+    """With one stream allowed: held by an API client, a home page's feed says it is
+    unavailable; held by a shown home page, an API client is refused (503); once the page
+    is hidden, the API client gets its stream."""
+    one_stream = ApiSettings(network=SETTINGS.network, max_streams=1)
+    with (
+        ServerThread(create_app(ApiContext(world.store, one_stream))) as server,
+        chromium() as driver,
+        httpx.Client(base_url=server.url, timeout=10) as http,
+    ):
+        with http.stream("GET", "/v1/stream") as held:
+            assert held.status_code == 200
+            driver.get(f"{server.url}/")
+            wait_for(driver, "document.getElementById('feed-status').dataset.state === 'off'")
+            assert "unavailable" in driver.find_element("id", "feed-status").text
+            errors = console_errors(driver)  # the browser logs the refused EventSource
+            assert all("503" in error for error in errors), errors
+
+        def stream_opens() -> bool:
+            with http.stream("GET", "/v1/stream") as answer:
+                return answer.status_code == 200
+
+        wait_until(stream_opens, 10, "the API client's stream to be given back")
+        driver.refresh()
+        wait_for(driver, "document.getElementById('feed-status').dataset.state === 'live'")
+        with http.stream("GET", "/v1/stream") as refused:
+            assert refused.status_code == 503
+        driver.execute_script(SET_HIDDEN, True)
+        wait_until(stream_opens, 10, "the hidden page's stream to be given back")
         assert not console_errors(driver)
