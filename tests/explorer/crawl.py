@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -97,6 +96,3 @@ def crawl(driver: Chrome, base: str, label: str, scripts: bool, most: int = 400)
                     seen.add(target)
                     todo.append(target)
     return result
-
-
-HEX_HASH = re.compile(r"[0-9a-f]{64}")
