@@ -37,6 +37,7 @@ from api import (
 from api.body import BodyLimit
 from api.context import ApiContext
 from api.errors import ApiError, CatchAll, api_error_handler, http_error_handler
+from api.explorer.routes import ROUTES as EXPLORER_ROUTES
 from api.heavy import HeavyWork
 from api.metrics import ROUTES as METRICS_ROUTES
 from api.metrics import ApiMetrics, RequestMetrics
@@ -108,7 +109,9 @@ def create_app(ctx: ApiContext) -> Starlette:
                     await task
 
     app = Starlette(
-        routes=all_routes(),
+        # The HTML explorer's pages sit beside the JSON routes (not in their OpenAPI
+        # description), under the same middleware and connection limits.
+        routes=[*all_routes(), *EXPLORER_ROUTES],
         middleware=middleware,
         exception_handlers={ApiError: api_error_handler, HTTPException: http_error_handler},
         lifespan=lifespan,
