@@ -24,18 +24,22 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import httpx
 
 from protocol.tx import Transaction
 from regtest.node import free_loopback_ports
 from tests.api.world import ALICE, BOB, CAROL, DAVE, World, address, build_world, display, point
 from tests.cli.conftest import forge
-from tests.cli.test_serve import serve, wait_until_serving
+from tests.cli.test_serve import serve
 from tests.protocol.builders import message_tx, spend, transfer
 from tests.vectorgen.payloads import message
 
 HONEST, LIARS = ("A", "B"), ("C", "D")
 STOP_GRACE_SECONDS = 3.0
+START_SECONDS = 120.0
 
 
 def script(world: World) -> list[list[Transaction]]:
@@ -57,16 +61,34 @@ class Indexers:
         forge(base / "D" / "regtest", key, recompute=False)
         *ports, self.rpc_port = free_loopback_ports(len(self.worlds) + 1)  # no node: rpc_port
         self.ports = dict(zip(self.worlds, ports, strict=True))
-        self.servers = {name: self._serve(name) for name in self.worlds}
+        # Started together, then waited for: on a loaded machine each takes seconds to import.
+        self.servers = {name: self._start(name) for name in self.worlds}
+        for name in self.worlds:
+            self._wait(name)
         self.pending = {name: script(self.worlds[name]) for name in HONEST}
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
 
-    def _serve(self, name: str) -> subprocess.Popen[str]:
-        process = serve(self.base / name, self.ports[name], self.rpc_port)
-        wait_until_serving(self.url(name))
-        return process
+    def _start(self, name: str) -> subprocess.Popen[str]:
+        return serve(self.base / name, self.ports[name], self.rpc_port)
+
+    def _wait(self, name: str) -> None:
+        """Until NAME answers /healthz; a server that exits or hangs is reported with its log."""
+        process = self.servers[name]
+        deadline = time.monotonic() + START_SECONDS
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url(name)}/healthz", timeout=5).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        process.kill()
+        _, err = process.communicate(timeout=30)
+        raise RuntimeError(
+            f"rootstate serve for {name} did not come up (exit {process.returncode}):\n{err}"
+        )
 
     def describe(self) -> dict[str, object]:
         txs = self.worlds["A"].txs
@@ -109,7 +131,8 @@ class Indexers:
         except subprocess.TimeoutExpired:
             old.kill()
             old.communicate(timeout=30)
-        self.servers[name] = self._serve(name)
+        self.servers[name] = self._start(name)
+        self._wait(name)
         return {"restarted": name}
 
     def close(self) -> None:

@@ -31,8 +31,9 @@ export class Indexers {
   }
 
   static async start(): Promise<Indexers> {
-    // The Python of the repository's virtual environment, as the README installs it.
-    const python = process.env.ROOTSTATE_PYTHON ?? join(REPO, ".venv", "bin", "python");
+    // The Python of the repository's virtual environment, as the README installs it. Not a
+    // ROOTSTATE_ variable: rootstate reads those as settings and refuses unknown ones.
+    const python = process.env.TS_CLIENT_PYTHON ?? join(REPO, ".venv", "bin", "python");
     const dir = mkdtempSync(join(tmpdir(), "rootstate-ts-"));
     const child = spawn(python, ["-m", "tests.clients.indexers", dir], { cwd: REPO });
     let stderr = "";
