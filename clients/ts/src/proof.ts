@@ -3,7 +3,7 @@
 // names the step that failed; it depends on SHA-256 alone.
 
 import { sha256 } from "@noble/hashes/sha2.js";
-import { concat, equal, toHex } from "./hex.js";
+import { equal, toHex } from "./hex.js";
 
 export const EMPTY = new Uint8Array(32);
 const PATH_BITS = 256;
@@ -86,6 +86,19 @@ export function decodeProof(data: Uint8Array): Proof {
   return proof;
 }
 
+const LEAF = 0x00;
+const NODE = 0x01;
+/** §23.2's 65-byte hash inputs, filled in place: verification is synchronous, so one suffices. */
+const scratch = new Uint8Array(65);
+
+/** H(tag || a || b) for 32-byte a and b. */
+function hash3(tag: number, a: Uint8Array, b: Uint8Array): Uint8Array {
+  scratch[0] = tag;
+  scratch.set(a, 1);
+  scratch.set(b, 33);
+  return sha256(scratch);
+}
+
 function commonPrefixBits(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < PATH_BITS; i++) if (bit(a, i) !== bit(b, i)) return i;
   return PATH_BITS;
@@ -100,7 +113,7 @@ export function proofRoot(key: Uint8Array, value: Uint8Array | null, proof: Proo
     if (proof.kind !== ProofKind.Inclusion) {
       throw new ProofError(2, "the proof shows the key is absent, but a value was claimed");
     }
-    node = sha256(concat(Uint8Array.of(0), path, sha256(value)));
+    node = hash3(LEAF, path, sha256(value));
   } else if (proof.kind === ProofKind.Inclusion) {
     throw new ProofError(2, "the proof shows the key is present, but it was claimed absent");
   } else if (proof.kind === ProofKind.AbsentEmpty) {
@@ -113,13 +126,11 @@ export function proofRoot(key: Uint8Array, value: Uint8Array | null, proof: Proo
     if (commonPrefixBits(other, path) < depth) {
       throw new ProofError(3, `the proof's other leaf does not share the key's first ${depth} bits`);
     }
-    node = sha256(concat(Uint8Array.of(0), other, proof.otherValueHash as Uint8Array));
+    node = hash3(LEAF, other, proof.otherValueHash as Uint8Array);
   }
   for (let j = depth; j >= 1; j--) {
     const sibling = proof.siblings[j - 1] as Uint8Array;
-    node = bit(path, j - 1)
-      ? sha256(concat(Uint8Array.of(1), sibling, node))
-      : sha256(concat(Uint8Array.of(1), node, sibling));
+    node = bit(path, j - 1) ? hash3(NODE, sibling, node) : hash3(NODE, node, sibling);
   }
   return node;
 }
