@@ -19,7 +19,9 @@ async function measure(name: string, contents: string): Promise<void> {
   });
   const bytes = result.outputFiles[0]!.contents;
   const gzipped = gzipSync(bytes, { level: 9 }).length;
-  console.log(`${name}: ${bytes.length.toLocaleString("en")} bytes minified, ${gzipped.toLocaleString("en")} gzipped`);
+  console.log(
+    `${name}: ${bytes.length.toLocaleString("en")} bytes minified, ${gzipped.toLocaleString("en")} gzipped`,
+  );
 }
 
 await measure("the whole client (src/index.ts)", 'export * from "./src/index.ts";');

@@ -27,7 +27,9 @@ function rate(name: string, checks: Check[], seconds = 2): void {
     done += checks.length;
   }
   const perSecond = done / ((performance.now() - start) / 1_000);
-  console.log(`${name}: ${Math.round(perSecond).toLocaleString("en")} verifications/s (${(1e6 / perSecond).toFixed(1)} µs each)`);
+  console.log(
+    `${name}: ${Math.round(perSecond).toLocaleString("en")} verifications/s (${(1e6 / perSecond).toFixed(1)} µs each)`,
+  );
 }
 
 const vectors = JSON.parse(
@@ -38,7 +40,12 @@ rate(
   "spec/vectors/proofs.json valid cases",
   vectors.cases
     .filter((c) => c.valid)
-    .map((c) => [root, fromHex(c.key), c.value === null ? null : fromHex(c.value), fromHex(c.proof)]),
+    .map((c) => [
+      root,
+      fromHex(c.key),
+      c.value === null ? null : fromHex(c.value),
+      fromHex(c.proof),
+    ]),
 );
 
 /** An inclusion proof with `depth` non-empty siblings, encoded by §25.1, and its root. */
@@ -53,4 +60,7 @@ function deepProof(index: number, depth: number): Check {
   return [reached, key, value, proof];
 }
 
-rate("inclusion proofs of 21 siblings (a 1,000,000-entry state)", Array.from({ length: 64 }, (_, i) => deepProof(i, 21)));
+rate(
+  "inclusion proofs of 21 siblings (a 1,000,000-entry state)",
+  Array.from({ length: 64 }, (_, i) => deepProof(i, 21)),
+);

@@ -45,7 +45,9 @@ export class Indexer {
     return this.http.get(`/v1/blocks/${segment(String(id))}`);
   }
 
-  tokens(options: PageOptions & { sort?: "deploy" | "holders"; order?: "asc" | "desc" } = {}): Promise<TokenList> {
+  tokens(
+    options: PageOptions & { sort?: "deploy" | "holders"; order?: "asc" | "desc" } = {},
+  ): Promise<TokenList> {
     return this.http.get(`/v1/tokens${query(options as Query)}`);
   }
 
@@ -64,11 +66,16 @@ export class Indexer {
 
   /** Up to 1,000 outpoints in one request. */
   async outpoints(outpoints: string[]): Promise<OutpointBalances[]> {
-    const body = await this.http.post<{ outpoints: OutpointBalances[] }>("/v1/outpoints", { outpoints });
+    const body = await this.http.post<{ outpoints: OutpointBalances[] }>("/v1/outpoints", {
+      outpoints,
+    });
     return body.outpoints;
   }
 
-  addressBalances(address: string, options: PageOptions & { proofs?: boolean } = {}): Promise<AddressBalances> {
+  addressBalances(
+    address: string,
+    options: PageOptions & { proofs?: boolean } = {},
+  ): Promise<AddressBalances> {
     return this.http.get(`/v1/addresses/${segment(address)}/balances${query(options as Query)}`);
   }
 
@@ -92,7 +99,10 @@ export class Indexer {
     return this.http.get(`/v1/events${query(options as Query)}`);
   }
 
-  addressEvents(address: string, options: PageOptions & { order?: "asc" | "desc" } = {}): Promise<Events> {
+  addressEvents(
+    address: string,
+    options: PageOptions & { order?: "asc" | "desc" } = {},
+  ): Promise<Events> {
     return this.http.get(`/v1/addresses/${segment(address)}/events${query(options as Query)}`);
   }
 

@@ -83,7 +83,10 @@ async function compose(indexer: Indexer, kind: string, request: ComposeCommon): 
 }
 
 /** A transfer; every recipient must be paid the address and amount asked for. */
-export async function composeTransfer(indexer: Indexer, request: TransferRequest): Promise<Composed> {
+export async function composeTransfer(
+  indexer: Indexer,
+  request: TransferRequest,
+): Promise<Composed> {
   const composed = await compose(indexer, "transfer", request);
   for (const transfer of request.transfers) {
     const paid = composed.answer.outputs.some(
@@ -138,8 +141,9 @@ export async function composePublish(
     { outpoint: answer.commit_outpoint, value: 0 },
   ]);
   if (commit.id !== answer.commit.txid || !answer.commit_outpoint.startsWith(`${commit.id}:`)) {
-    throw new ComposeMismatchError(`indexer ${indexer.url} announced a commit txid its PSBT does not have`);
+    throw new ComposeMismatchError(
+      `indexer ${indexer.url} announced a commit txid its PSBT does not have`,
+    );
   }
   return { answer, commit, reveal };
 }
-

@@ -59,7 +59,13 @@ export class Http {
       });
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      throw new ApiError(this.base, path, 0, null, `indexer ${this.base} did not answer ${path}: ${why}`);
+      throw new ApiError(
+        this.base,
+        path,
+        0,
+        null,
+        `indexer ${this.base} did not answer ${path}: ${why}`,
+      );
     }
     const text = await response.text();
     let body: unknown;

@@ -124,7 +124,10 @@ export function proofRoot(key: Uint8Array, value: Uint8Array | null, proof: Proo
       throw new ProofError(3, "the proof's other leaf is the key itself: the key is present");
     }
     if (commonPrefixBits(other, path) < depth) {
-      throw new ProofError(3, `the proof's other leaf does not share the key's first ${depth} bits`);
+      throw new ProofError(
+        3,
+        `the proof's other leaf does not share the key's first ${depth} bits`,
+      );
     }
     node = hash3(LEAF, other, proof.otherValueHash as Uint8Array);
   }

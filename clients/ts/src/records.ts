@@ -26,7 +26,8 @@ export function isOutpoint(text: string): boolean {
 /** `TXID:VOUT` (txid in RPC order) to `0x01 || txid (internal order) || vout (u32 BE)`. */
 export function outpointKey(outpoint: string): Uint8Array {
   const match = OUTPOINT.exec(outpoint);
-  if (match === null) throw new TypeError(`${outpoint.slice(0, 100)} is not an outpoint (TXID:VOUT)`);
+  if (match === null)
+    throw new TypeError(`${outpoint.slice(0, 100)} is not an outpoint (TXID:VOUT)`);
   const txid = fromHex(match[1] as string).reverse();
   return concat(Uint8Array.of(UTXO_PREFIX), txid, u32(Number(match[2]), "vout"));
 }
@@ -35,7 +36,12 @@ export function outpointKey(outpoint: string): Uint8Array {
 export function assetIdBytes(id: string): Uint8Array {
   const match = ASSET_ID.exec(id);
   if (match === null) throw new TypeError(`${id.slice(0, 100)} is not an id HEIGHT:INDEX`);
-  return concat(...match.slice(1).filter((p) => p !== undefined).map((p) => u32(Number(p), "id part")));
+  return concat(
+    ...match
+      .slice(1)
+      .filter((p) => p !== undefined)
+      .map((p) => u32(Number(p), "id part")),
+  );
 }
 
 export function formatAssetId(bytes: Uint8Array): string {
@@ -88,7 +94,10 @@ export function decodeOutpointAssets(raw: Uint8Array | null): OutpointAssets {
   return {
     balances: array(record.get(0n), "balances").map((pair) => {
       const [token, amount] = array(pair, "a balance");
-      return { token: formatAssetId(bytes(token, "a token id")), amount: uint(amount, "an amount") };
+      return {
+        token: formatAssetId(bytes(token, "a token id")),
+        amount: uint(amount, "an amount"),
+      };
     }),
     authorities: array(record.get(1n), "authorities").map((t) =>
       formatAssetId(bytes(t, "an authority")),
@@ -117,4 +126,3 @@ export function decodeTokenRecord(raw: Uint8Array): TokenInfo {
     burned: uint(record.get(4n), "burned"),
   };
 }
-

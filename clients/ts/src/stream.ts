@@ -71,7 +71,10 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Live messages from `base`; ends only when `signal` aborts (or maxAttempts is reached). */
-export async function* subscribe(base: string, options: StreamOptions = {}): AsyncGenerator<StreamMessage> {
+export async function* subscribe(
+  base: string,
+  options: StreamOptions = {},
+): AsyncGenerator<StreamMessage> {
   const fetcher = options.fetch ?? globalThis.fetch;
   const url = `${base.replace(/\/+$/, "")}/v1/stream`;
   const first = options.backoffMs ?? 250;
@@ -82,11 +85,20 @@ export async function* subscribe(base: string, options: StreamOptions = {}): Asy
     try {
       const headers: Record<string, string> = { accept: "text/event-stream" };
       if (cursor !== null) headers["last-event-id"] = cursor;
-      const response = await fetcher(url, { headers, ...(options.signal ? { signal: options.signal } : {}) });
+      const response = await fetcher(url, {
+        headers,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       if (response.status === 400) {
         // A cursor the index never had: reconnecting cannot help, so say so.
         const body = (await response.json()) as { error?: { code?: string; message?: string } };
-        throw new ApiError(base, "/v1/stream", 400, body.error?.code ?? null, `indexer ${base} refused the stream: ${body.error?.message ?? "400"}`);
+        throw new ApiError(
+          base,
+          "/v1/stream",
+          400,
+          body.error?.code ?? null,
+          `indexer ${base} refused the stream: ${body.error?.message ?? "400"}`,
+        );
       }
       if (!response.ok || response.body === null) {
         reason = `status ${response.status}`;
@@ -108,9 +120,18 @@ export async function* subscribe(base: string, options: StreamOptions = {}): Asy
     }
     attempt += 1;
     if (options.maxAttempts !== undefined && attempt > options.maxAttempts) {
-      throw new ApiError(base, "/v1/stream", 0, null, `indexer ${base}: stream lost (${reason}) after ${attempt - 1} reconnections`);
+      throw new ApiError(
+        base,
+        "/v1/stream",
+        0,
+        null,
+        `indexer ${base}: stream lost (${reason}) after ${attempt - 1} reconnections`,
+      );
     }
     options.onReconnect?.(attempt, reason);
-    await sleep(Math.min(first * 2 ** (attempt - 1), options.maxBackoffMs ?? 10_000), options.signal);
+    await sleep(
+      Math.min(first * 2 ** (attempt - 1), options.maxBackoffMs ?? 10_000),
+      options.signal,
+    );
   }
 }

@@ -130,7 +130,8 @@ export class Verifier {
   async commonHeight(): Promise<number> {
     const tips = await this.each(async (indexer) => {
       const indexed = (await indexer.status()).indexed;
-      if (indexed === null) throw new RefusedError(`indexer ${indexer.url} has indexed no block yet`, indexer.url);
+      if (indexed === null)
+        throw new RefusedError(`indexer ${indexer.url} has indexed no block yet`, indexer.url);
       return indexed.height;
     });
     return Math.min(...tips);
@@ -145,7 +146,11 @@ export class Verifier {
     const groups: { report: BlockReport; urls: string[] }[] = [];
     this.indexers.forEach((indexer, i) => {
       const block = blocks[i]!;
-      const report = { blockHash: String(block.hash), stateHash: String(block.state_hash), stateRoot: String(block.state_root) };
+      const report = {
+        blockHash: String(block.hash),
+        stateHash: String(block.state_hash),
+        stateRoot: String(block.state_root),
+      };
       reports[indexer.url] = report;
       const group = groups.find((g) => same(g.report, report));
       if (group) group.urls.push(indexer.url);
@@ -174,17 +179,25 @@ export class Verifier {
   }
 
   /** Verify one answer's proof of `key`: the proved value (null: absent) and its height. */
-  async checked(base: string, answer: ProofAnswer, key: Uint8Array): Promise<{ height: number; value: Uint8Array | null }> {
+  async checked(
+    base: string,
+    answer: ProofAnswer,
+    key: Uint8Array,
+  ): Promise<{ height: number; value: Uint8Array | null }> {
     let height: number;
     let value: Uint8Array | null;
     let proof: Uint8Array;
     try {
       height = answer.anchor.height;
-      if (!Number.isSafeInteger(height) || height < 0) throw new TypeError(`height ${String(height)}`);
+      if (!Number.isSafeInteger(height) || height < 0)
+        throw new TypeError(`height ${String(height)}`);
       value = answer.proof.value === null ? null : fromHex(answer.proof.value, "value");
       proof = fromHex(answer.proof.proof, "proof");
     } catch (error) {
-      throw new RefusedError(`indexer ${base} sent a malformed proof answer (${String(error)})`, base);
+      throw new RefusedError(
+        `indexer ${base} sent a malformed proof answer (${String(error)})`,
+        base,
+      );
     }
     const agreed = await this.agreed(height);
     const fields = [
@@ -204,13 +217,19 @@ export class Verifier {
       verifyProof(fromHex(agreed.stateRoot), key, value, proof);
     } catch (error) {
       if (!(error instanceof ProofError)) throw error;
-      throw new RefusedError(`indexer ${base} sent a proof for ${toHex(key)} that does not verify: ${error.message}`, base);
+      throw new RefusedError(
+        `indexer ${base} sent a proof for ${toHex(key)} that does not verify: ${error.message}`,
+        base,
+      );
     }
     return { height, value };
   }
 
   /** Ask every indexer to prove `key`; one value, at one height all of them agree on. */
-  private async provedByAll(key: Uint8Array, ask: (indexer: Indexer) => Promise<ProofAnswer>): Promise<{ height: number; value: Uint8Array | null }> {
+  private async provedByAll(
+    key: Uint8Array,
+    ask: (indexer: Indexer) => Promise<ProofAnswer>,
+  ): Promise<{ height: number; value: Uint8Array | null }> {
     for (let attempt = 0; ; attempt++) {
       const answers = await this.each(ask);
       const heights = [...new Set(answers.map((a) => a.anchor?.height))];
@@ -219,7 +238,9 @@ export class Verifier {
           await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs));
           continue;
         }
-        const each = this.indexers.map((indexer, i) => `${indexer.url} at ${String(answers[i]!.anchor?.height)}`);
+        const each = this.indexers.map(
+          (indexer, i) => `${indexer.url} at ${String(answers[i]!.anchor?.height)}`,
+        );
         throw new RefusedError(
           `the indexers answered at different heights (${each.join(", ")}): retry when all are at the same tip`,
         );
@@ -233,16 +254,24 @@ export class Verifier {
   }
 
   /** What `outpoints` hold, proved; `listed` says which indexer listed which (for notes). */
-  async outpoints(outpoints: string[], listed: Map<string, string[]> = new Map()): Promise<VerifiedBalances> {
+  async outpoints(
+    outpoints: string[],
+    listed: Map<string, string[]> = new Map(),
+  ): Promise<VerifiedBalances> {
     const wanted = [...new Set(outpoints.map((o) => o.toLowerCase()))].sort();
     const held = new Map<string, OutpointAssets>();
     const heights = new Set<number>();
     for (const outpoint of wanted) {
-      if (!isOutpoint(outpoint)) throw new RefusedError(`${outpoint.slice(0, 100)} is not an outpoint (TXID:VOUT)`);
-      const proved = await this.provedByAll(outpointKey(outpoint), (indexer) => indexer.outpointProof(outpoint));
+      if (!isOutpoint(outpoint))
+        throw new RefusedError(`${outpoint.slice(0, 100)} is not an outpoint (TXID:VOUT)`);
+      const proved = await this.provedByAll(outpointKey(outpoint), (indexer) =>
+        indexer.outpointProof(outpoint),
+      );
       heights.add(proved.height);
       if (heights.size > 1) {
-        throw new RefusedError(`the indexers moved from height ${[...heights].join(" to ")} during the check: retry`);
+        throw new RefusedError(
+          `the indexers moved from height ${[...heights].join(" to ")} during the check: retry`,
+        );
       }
       held.set(outpoint, decodeOutpointAssets(proved.value));
     }
@@ -261,7 +290,9 @@ export class Verifier {
         authorities: assets.authorities,
       });
     }
-    result.totals = [...totals.keys()].sort(compareIds).map((token) => ({ token, ...tokens.get(token)!, amount: totals.get(token)! }));
+    result.totals = [...totals.keys()]
+      .sort(compareIds)
+      .map((token) => ({ token, ...tokens.get(token)!, amount: totals.get(token)! }));
     for (const [base, texts] of listed) {
       const missing = wanted.filter((o) => !texts.includes(o) && !isEmpty(held.get(o)!));
       if (missing.length) result.notes.push(`indexer ${base} did not list ${missing.join(", ")}`);
@@ -272,7 +303,9 @@ export class Verifier {
   /** What `address` holds: the union of the outpoints every indexer lists, each proved. */
   async address(address: string): Promise<VerifiedBalances> {
     const lists = await this.each((indexer) => indexer.addressOutpoints(address));
-    const listed = new Map(this.indexers.map((indexer, i) => [indexer.url, lists[i]!.map((o) => o.toLowerCase())]));
+    const listed = new Map(
+      this.indexers.map((indexer, i) => [indexer.url, lists[i]!.map((o) => o.toLowerCase())]),
+    );
     const result = await this.outpoints(lists.flat(), listed);
     result.notes.push(
       "the outpoints of an address are those the indexers list; what each holds is proved, that the address has no others is not",
@@ -288,18 +321,28 @@ export class Verifier {
   }
 
   /** A contract storage slot's value (null: unset), proved. */
-  async storage(contract: string, slotHex: string): Promise<{ height: number; value: Uint8Array | null }> {
+  async storage(
+    contract: string,
+    slotHex: string,
+  ): Promise<{ height: number; value: Uint8Array | null }> {
     const key = storageKey(contract, slotHex);
     return this.provedByAll(key, (indexer) => indexer.storageProof(contract, slotHex));
   }
 
   /** Tickers and decimals from proved token records, asked of the first indexer. */
-  private async tokensOf(held: OutpointAssets[]): Promise<Map<string, { ticker: string; decimals: number }>> {
+  private async tokensOf(
+    held: OutpointAssets[],
+  ): Promise<Map<string, { ticker: string; decimals: number }>> {
     const out = new Map<string, { ticker: string; decimals: number }>();
     const first = this.indexers[0]!;
     for (const token of new Set(held.flatMap((a) => a.balances.map((b) => b.token)))) {
-      const { value } = await this.checked(first.url, await first.tokenProof(token), tokenKey(token));
-      if (value === null) throw new RefusedError(`token ${token} is proved not to exist`, first.url);
+      const { value } = await this.checked(
+        first.url,
+        await first.tokenProof(token),
+        tokenKey(token),
+      );
+      if (value === null)
+        throw new RefusedError(`token ${token} is proved not to exist`, first.url);
       const record = decodeTokenRecord(value);
       out.set(token, { ticker: record.ticker, decimals: record.decimals });
     }

@@ -13,7 +13,13 @@ test("integers, a tag-2 bignum above u64, strings, arrays and integer-keyed maps
   assert.equal(decodeCbor(fromHex("c249010000000000000000")), 2n ** 64n);
   assert.equal(decodeCbor(fromHex("64524f4f54")), "ROOT");
   assert.deepEqual(decodeCbor(fromHex("420102")), Uint8Array.of(1, 2));
-  assert.deepEqual(decodeCbor(fromHex("a2008101016161")), new Map<bigint, unknown>([[0n, [1n]], [1n, "a"]]));
+  assert.deepEqual(
+    decodeCbor(fromHex("a2008101016161")),
+    new Map<bigint, unknown>([
+      [0n, [1n]],
+      [1n, "a"],
+    ]),
+  );
 });
 
 test("indefinite lengths, other tags, negatives, floats, duplicate keys and trailing bytes are refused", () => {

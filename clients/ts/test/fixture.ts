@@ -14,7 +14,10 @@ export const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
 
 export interface World {
   urls: Record<"A" | "B" | "C" | "D", string>;
-  outpoints: Record<"alice_root" | "alice_issu" | "issu_authority" | "bob_root" | "carol_root", string>;
+  outpoints: Record<
+    "alice_root" | "alice_issu" | "issu_authority" | "bob_root" | "carol_root",
+    string
+  >;
   txids: Record<string, string>;
   addresses: Record<"alice" | "bob" | "carol" | "dave", string>;
 }
@@ -43,7 +46,9 @@ export class Indexers {
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     const first = await lines.next();
     if (first.done) {
-      throw new Error(`tests/clients/indexers.py ended before serving (is ${python} installed?):\n${stderr}`);
+      throw new Error(
+        `tests/clients/indexers.py ended before serving (is ${python} installed?):\n${stderr}`,
+      );
     }
     return new Indexers(child, dir, JSON.parse(first.value) as World, lines);
   }

@@ -40,7 +40,10 @@ after(async () => {
 });
 
 const verifier = (...names: ("A" | "B" | "C" | "D")[]): Verifier =>
-  new Verifier(names.map((n) => world.urls[n]), { retries: 0 });
+  new Verifier(
+    names.map((n) => world.urls[n]),
+    { retries: 0 },
+  );
 
 test("typed read calls answer what the store holds", async () => {
   const status = await A.status();
@@ -51,15 +54,33 @@ test("typed read calls answer what the store holds", async () => {
   assert.equal((await A.block(block.hash)).height, 4);
   const root = await A.token("ROOT");
   assert.deepEqual([root.id, root.supply, root.burned, root.decimals], ["1:1", "1900", "100", 2]);
-  assert.deepEqual((await A.tokens()).tokens.map((t) => t.ticker), ["ROOT", "ISSU"]);
+  assert.deepEqual(
+    (await A.tokens()).tokens.map((t) => t.ticker),
+    ["ROOT", "ISSU"],
+  );
   const holders = await A.holders("ROOT");
-  assert.deepEqual(holders.holders.map((h) => h.amount), ["900", "700", "300"]);
+  assert.deepEqual(
+    holders.holders.map((h) => h.amount),
+    ["900", "700", "300"],
+  );
   const alice = await A.outpoint(world.outpoints.alice_root);
-  assert.deepEqual(alice.balances.map((b) => [b.token, b.amount]), [["1:1", "700"]]);
+  assert.deepEqual(
+    alice.balances.map((b) => [b.token, b.amount]),
+    [["1:1", "700"]],
+  );
   const batch = await A.outpoints([world.outpoints.bob_root, world.outpoints.carol_root]);
-  assert.deepEqual(batch.map((o) => o.balances[0]?.amount), ["900", "300"]);
+  assert.deepEqual(
+    batch.map((o) => o.balances[0]?.amount),
+    ["900", "300"],
+  );
   const balances = await A.addressBalances(world.addresses.alice);
-  assert.deepEqual(balances.balances.map((b) => [b.token, b.amount]), [["1:1", "700"], ["3:1", "500"]]);
+  assert.deepEqual(
+    balances.balances.map((b) => [b.token, b.amount]),
+    [
+      ["1:1", "700"],
+      ["3:1", "500"],
+    ],
+  );
   const tx = await A.tx(world.txids.G!);
   assert.equal(tx.status, "rejected");
   assert.equal(tx.reason?.name, "unknown_token");
@@ -88,7 +109,10 @@ test("an address is verified outpoint by outpoint, totals included", async () =>
   const result = await verifier("A", "B").address(world.addresses.alice);
   assert.deepEqual(
     result.totals.map((t) => [t.token, t.ticker, t.amount]),
-    [["1:1", "ROOT", 700n], ["3:1", "ISSU", 500n]],
+    [
+      ["1:1", "ROOT", 700n],
+      ["3:1", "ISSU", 500n],
+    ],
   );
   const authority = result.outpoints.find((o) => o.outpoint === world.outpoints.issu_authority);
   assert.deepEqual(authority?.authorities, ["3:1"]);
@@ -105,7 +129,10 @@ test("an outpoint holding nothing is proved absent", async () => {
 
 test("a token record is verified", async () => {
   const token = await verifier("A", "B").token("3:1");
-  assert.deepEqual([token.ticker, token.decimals, token.minted, token.maxSupply], ["ISSU", 0, 500n, 10_000n]);
+  assert.deepEqual(
+    [token.ticker, token.decimals, token.minted, token.maxSupply],
+    ["ISSU", 0, 500n, 10_000n],
+  );
 });
 
 test("a liar with its own root is refused by name, with what it reported", async () => {
@@ -119,8 +146,13 @@ test("a liar with its own root is refused by name, with what it reported", async
       assert.equal(error.height, 4);
       assert.match(error.message, /the indexers disagree at height 4; nothing is verified/);
       const line = error.message.split("\n").find((l) => l.includes(world.urls.C))!;
-      assert.ok(!line.includes(world.urls.A) && line.includes(error.reports[world.urls.C]!.stateRoot));
-      assert.notEqual(error.reports[world.urls.C]!.stateRoot, error.reports[world.urls.A]!.stateRoot);
+      assert.ok(
+        !line.includes(world.urls.A) && line.includes(error.reports[world.urls.C]!.stateRoot),
+      );
+      assert.notEqual(
+        error.reports[world.urls.C]!.stateRoot,
+        error.reports[world.urls.A]!.stateRoot,
+      );
       assert.equal(error.reports[world.urls.A]!.stateRoot, error.reports[world.urls.B]!.stateRoot);
       return true;
     });
@@ -128,12 +160,18 @@ test("a liar with its own root is refused by name, with what it reported", async
 });
 
 test("a liar whose proof cannot match the agreed root is refused by name", async () => {
-  await assert.rejects(verifier("A", "D", "B").outpoints([world.outpoints.alice_root]), (error: unknown) => {
-    assert.ok(error instanceof RefusedError);
-    assert.equal(error.indexer, world.urls.D);
-    assert.match(error.message, new RegExp(`indexer ${world.urls.D} sent a proof for 01[0-9a-f]+ that does not verify`));
-    return true;
-  });
+  await assert.rejects(
+    verifier("A", "D", "B").outpoints([world.outpoints.alice_root]),
+    (error: unknown) => {
+      assert.ok(error instanceof RefusedError);
+      assert.equal(error.indexer, world.urls.D);
+      assert.match(
+        error.message,
+        new RegExp(`indexer ${world.urls.D} sent a proof for 01[0-9a-f]+ that does not verify`),
+      );
+      return true;
+    },
+  );
   // D is refused even for ALICE's address, where A and B alone would verify.
   await assert.rejects(verifier("D", "A").address(world.addresses.alice), /does not verify/);
 });
@@ -146,25 +184,41 @@ test("a tampered proof or claimed value from a real answer is refused", async ()
   verifyProof(root, key, value, fromHex(answer.proof.proof)); // the honest answer verifies
   const flipped = fromHex(answer.proof.proof);
   flipped[flipped.length - 1]! ^= 1;
-  assert.throws(() => verifyProof(root, key, value, flipped), (e: unknown) => e instanceof ProofError && e.step === 5);
+  assert.throws(
+    () => verifyProof(root, key, value, flipped),
+    (e: unknown) => e instanceof ProofError && e.step === 5,
+  );
   const v = verifier("A", "B");
   const tampered = { ...answer, proof: { ...answer.proof, proof: toHex(flipped) } };
-  await assert.rejects(v.checked("http://tamperer", tampered, key), (e: unknown) => e instanceof RefusedError && e.indexer === "http://tamperer");
+  await assert.rejects(
+    v.checked("http://tamperer", tampered, key),
+    (e: unknown) => e instanceof RefusedError && e.indexer === "http://tamperer",
+  );
   // The proof of ALICE's record does not prove BOB's key, whatever the answer says its key is.
-  await assert.rejects(v.checked(world.urls.A, answer, outpointKey(world.outpoints.bob_root)), /does not verify/);
+  await assert.rejects(
+    v.checked(world.urls.A, answer, outpointKey(world.outpoints.bob_root)),
+    /does not verify/,
+  );
 });
 
 test("an unreachable indexer is refused by name", async () => {
   const dead = "http://127.0.0.1:9";
-  await assert.rejects(new Verifier([world.urls.A, dead]).agreedRoot(), (e: unknown) =>
-    e instanceof RefusedError && e.indexer === dead && /did not answer/.test(e.message),
+  await assert.rejects(
+    new Verifier([world.urls.A, dead]).agreedRoot(),
+    (e: unknown) =>
+      e instanceof RefusedError && e.indexer === dead && /did not answer/.test(e.message),
   );
 });
 
 test("a composed transfer is a PSBT spending the funding and paying the recipient", async () => {
   const coin = `${"cc".repeat(32)}:0`;
   const funding = [
-    { outpoint: world.outpoints.alice_root, value: 10_000, address: world.addresses.alice, tokens: ["1:1"] },
+    {
+      outpoint: world.outpoints.alice_root,
+      value: 10_000,
+      address: world.addresses.alice,
+      tokens: ["1:1"],
+    },
     { outpoint: coin, value: 100_000, address: world.addresses.alice },
   ];
   const { answer, tx } = await composeTransfer(A, {
@@ -178,9 +232,15 @@ test("a composed transfer is a PSBT spending the funding and paying the recipien
   assert.equal(toHex(tx.getOutput(0).script!).slice(0, 16), "6a06727374617465"); // OP_RETURN "rstate"
   assert.equal(tx.getOutput(1).amount, 330n); // dust-safe P2TR output for BOB
   assert.equal(tx.id, answer.txid);
-  assert.deepEqual(answer.outputs.map((o) => o.role), ["carrier", "recipient", "change"]);
+  assert.deepEqual(
+    answer.outputs.map((o) => o.role),
+    ["carrier", "recipient", "change"],
+  );
   assert.equal(answer.outputs[2]!.balances[0]!.amount, "450");
-  assert.throws(() => decodePsbt(world.urls.A, answer.psbt, funding.slice().reverse()), ComposeMismatchError);
+  assert.throws(
+    () => decodePsbt(world.urls.A, answer.psbt, funding.slice().reverse()),
+    ComposeMismatchError,
+  );
 });
 
 async function next(stream: AsyncGenerator<StreamMessage>, kind: string): Promise<StreamMessage> {
@@ -237,7 +297,13 @@ test("proofs are verified only at a height every indexer has", async () => {
   await indexers.command("advance B");
   const moved = await verifier("A", "B").address(world.addresses.alice);
   assert.equal(moved.height, 6);
-  assert.deepEqual(moved.totals.map((t) => [t.ticker, t.amount]), [["ROOT", 500n], ["ISSU", 500n]]);
+  assert.deepEqual(
+    moved.totals.map((t) => [t.ticker, t.amount]),
+    [
+      ["ROOT", 500n],
+      ["ISSU", 500n],
+    ],
+  );
   const spent = await verifier("B", "A").outpoints([world.outpoints.alice_root]);
   assert.deepEqual(spent.outpoints[0]!.balances, []); // E:1 was spent at height 5: proved absent
 });

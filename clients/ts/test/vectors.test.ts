@@ -49,7 +49,12 @@ test("the vectors hold 4 valid and 16 invalid cases", () => {
 for (const vector of vectors.cases) {
   test(`${vector.valid ? "accepts" : "refuses"}: ${vector.name}`, () => {
     const run = (): void =>
-      verifyProof(root, fromHex(vector.key), vector.value === null ? null : fromHex(vector.value), fromHex(vector.proof));
+      verifyProof(
+        root,
+        fromHex(vector.key),
+        vector.value === null ? null : fromHex(vector.value),
+        fromHex(vector.proof),
+      );
     if (vector.valid) {
       run();
       return;
