@@ -30,12 +30,14 @@ from pathlib import Path
 import httpx
 
 from protocol.tx import Transaction
+from regtest.keys import Key
 from regtest.node import free_loopback_ports
 from tests.api.world import ALICE, BOB, CAROL, DAVE, World, address, build_world, display, point
 from tests.cli.conftest import forge
 from tests.cli.test_serve import serve
 from tests.protocol.builders import message_tx, spend, transfer
 from tests.vectorgen.payloads import message
+from tests.vectorgen.wat import LOG
 
 HONEST, LIARS = ("A", "B"), ("C", "D")
 STOP_GRACE_SECONDS = 3.0
@@ -102,6 +104,8 @@ class Indexers:
                 "carol_root": point(txs["H"], 0),
             },
             "txids": {name: display(tx.txid) for name, tx in txs.items()},
+            "hello_wasm": LOG.hex(),  # emits "hello" when called (tests/vectorgen/wat.py)
+            "publisher_xonly": Key.derive("publisher").xonly.hex(),
             "addresses": {
                 "alice": address(ALICE),
                 "bob": address(BOB),

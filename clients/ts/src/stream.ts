@@ -32,31 +32,40 @@ async function* messages(body: ReadableStream<Uint8Array>): AsyncGenerator<Strea
   const decoder = new TextDecoder();
   let buffer = "";
   let fields: { event?: string; id?: string; data: string[] } = { data: [] };
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let newline: number;
-    while ((newline = buffer.search(/\r?\n/)) >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + (buffer[newline] === "\r" ? 2 : 1));
-      if (line === "") {
-        if (fields.data.length) {
-          yield {
-            event: fields.event ?? "message",
-            id: fields.id ?? null,
-            data: JSON.parse(fields.data.join("\n")) as unknown,
-          };
+  // A reader rather than `for await`: not every browser can iterate a ReadableStream.
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { value: chunk, done } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(chunk, { stream: true });
+      let newline: number;
+      while ((newline = buffer.search(/\r?\n/)) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + (buffer[newline] === "\r" ? 2 : 1));
+        if (line === "") {
+          if (fields.data.length) {
+            yield {
+              event: fields.event ?? "message",
+              id: fields.id ?? null,
+              data: JSON.parse(fields.data.join("\n")) as unknown,
+            };
+          }
+          fields = { data: [] };
+          continue;
         }
-        fields = { data: [] };
-        continue;
+        if (line.startsWith(":")) continue;
+        const colon = line.indexOf(":");
+        const name = colon < 0 ? line : line.slice(0, colon);
+        const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+        if (name === "event") fields.event = value;
+        else if (name === "id") fields.id = value;
+        else if (name === "data") fields.data.push(value);
       }
-      if (line.startsWith(":")) continue;
-      const colon = line.indexOf(":");
-      const name = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-      if (name === "event") fields.event = value;
-      else if (name === "id") fields.id = value;
-      else if (name === "data") fields.data.push(value);
     }
+  } finally {
+    // The consumer stopped (or the stream ended): release the connection now.
+    await reader.cancel().catch(() => undefined);
   }
 }
 

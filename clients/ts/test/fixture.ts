@@ -20,6 +20,8 @@ export interface World {
   >;
   txids: Record<string, string>;
   addresses: Record<"alice" | "bob" | "carol" | "dave", string>;
+  hello_wasm: string;
+  publisher_xonly: string;
 }
 
 export class Indexers {

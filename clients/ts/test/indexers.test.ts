@@ -15,6 +15,7 @@ import {
   RefusedError,
   type StreamMessage,
   Verifier,
+  composePublish,
   composeTransfer,
   decodePsbt,
   fromHex,
@@ -159,6 +160,15 @@ test("a liar with its own root is refused by name, with what it reported", async
   }
 });
 
+test("with two indexers that disagree, neither is trusted nor singled out", async () => {
+  await assert.rejects(verifier("A", "C").agreedRoot(), (error: unknown) => {
+    assert.ok(error instanceof RefusedError);
+    assert.equal(error.indexer, null); // one against one: nothing says which one lies
+    assert.ok(error.message.includes(world.urls.A) && error.message.includes(world.urls.C));
+    return true;
+  });
+});
+
 test("a liar whose proof cannot match the agreed root is refused by name", async () => {
   await assert.rejects(
     verifier("A", "D", "B").outpoints([world.outpoints.alice_root]),
@@ -241,6 +251,28 @@ test("a composed transfer is a PSBT spending the funding and paying the recipien
     () => decodePsbt(world.urls.A, answer.psbt, funding.slice().reverse()),
     ComposeMismatchError,
   );
+});
+
+/** BIP341's provably unspendable internal key H = lift_x(sha256(G)), from the BIP's text. */
+const NUMS = "50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0";
+
+test("a composed publish is a commit to the envelope and a reveal spending it", async () => {
+  const { answer, commit, reveal } = await composePublish(A, {
+    code: world.hello_wasm,
+    pubkey: world.publisher_xonly,
+    funding: [{ outpoint: `${"cd".repeat(32)}:1`, value: 200_000, address: world.addresses.alice }],
+    change_address: world.addresses.bob,
+    fee_rate: 2,
+  });
+  const envelope = commit.getOutput(0);
+  assert.equal(toHex(envelope.script!).slice(0, 4), "5120"); // a P2TR output
+  assert.equal(toHex(envelope.tapInternalKey!), NUMS);
+  assert.equal(reveal.id, answer.reveal.txid);
+  const [, leaf] = reveal.getInput(0).tapLeafScript![0]!;
+  const script = toHex(leaf);
+  assert.ok(script.startsWith(`20${world.publisher_xonly}ac0063`)); // <key> CHECKSIG FALSE IF
+  assert.ok(script.includes(`06${toHex(new TextEncoder().encode("rstate"))}`));
+  assert.ok(script.includes(world.hello_wasm.slice(0, 64)));
 });
 
 async function next(stream: AsyncGenerator<StreamMessage>, kind: string): Promise<StreamMessage> {
