@@ -14,6 +14,8 @@ import type {
   OutpointBalances,
   ProofAnswer,
   Status,
+  SimulateRequest,
+  StorageEntries,
   StorageValue,
   Token,
   TokenList,
@@ -116,6 +118,16 @@ export class Indexer {
 
   storage(contract: string, keyHex: string): Promise<StorageValue> {
     return this.http.get(`/v1/contracts/${segment(contract)}/storage/${segment(keyHex)}`);
+  }
+
+  /** A contract's storage entries in key order (32-byte keys and values in hex), paged. */
+  storageEntries(contract: string, options: PageOptions = {}): Promise<StorageEntries> {
+    return this.http.get(`/v1/contracts/${segment(contract)}/storage${query(options as Query)}`);
+  }
+
+  /** Run a call on the tip's state without committing it (see the README's simulate). */
+  simulate(contract: string, request: SimulateRequest): Promise<Record<string, unknown>> {
+    return this.http.post(`/v1/contracts/${segment(contract)}/simulate`, request);
   }
 
   /** Unverified proof answers: Verifier checks them. */

@@ -127,6 +127,20 @@ export interface StorageValue {
   value: string | null;
 }
 
+export interface StorageEntries extends Page {
+  contract: string;
+  entries: { key: string; value: string }[];
+}
+
+export interface SimulateRequest {
+  /** The call's input, hex. */
+  input: string;
+  assets?: { asset: string; amount: string | bigint }[];
+  outputs?: { value: number; script_pubkey?: string; address?: string }[];
+  inputs?: string[];
+  fuel?: number;
+}
+
 /** The block a proof was read at (spec §11.2), all four from one store snapshot. */
 export interface Anchor {
   height: number;
