@@ -98,6 +98,7 @@ function compareIds(a: string, b: string): number {
 
 export class Verifier {
   readonly indexers: Indexer[];
+  /** Agreements of the current operation only: after a reorg, a height holds another block. */
   private readonly agreedAt = new Map<number, AgreedBlock>();
   private readonly retries: number;
   private readonly retryDelayMs: number;
@@ -175,6 +176,7 @@ export class Verifier {
 
   /** A root to trust: the block all indexers agree on at the highest height all have. */
   async agreedRoot(): Promise<AgreedBlock> {
+    this.agreedAt.clear();
     return this.agreed(await this.commonHeight());
   }
 
@@ -258,6 +260,7 @@ export class Verifier {
     outpoints: string[],
     listed: Map<string, string[]> = new Map(),
   ): Promise<VerifiedBalances> {
+    this.agreedAt.clear();
     const wanted = [...new Set(outpoints.map((o) => o.toLowerCase()))].sort();
     const held = new Map<string, OutpointAssets>();
     const heights = new Set<number>();
@@ -315,6 +318,7 @@ export class Verifier {
 
   /** A token's record, proved: ticker, decimals and supply figures. */
   async token(token: string): Promise<TokenInfo & { height: number }> {
+    this.agreedAt.clear();
     const proved = await this.provedByAll(tokenKey(token), (indexer) => indexer.tokenProof(token));
     if (proved.value === null) throw new RefusedError(`token ${token} is proved not to exist`);
     return { ...decodeTokenRecord(proved.value), height: proved.height };
@@ -325,6 +329,7 @@ export class Verifier {
     contract: string,
     slotHex: string,
   ): Promise<{ height: number; value: Uint8Array | null }> {
+    this.agreedAt.clear();
     const key = storageKey(contract, slotHex);
     return this.provedByAll(key, (indexer) => indexer.storageProof(contract, slotHex));
   }
