@@ -209,6 +209,12 @@ test("a tampered proof or claimed value from a real answer is refused", async ()
     v.checked(world.urls.A, answer, outpointKey(world.outpoints.bob_root)),
     /does not verify/,
   );
+  // An anchor naming another root than the one the indexers agree on at its height.
+  const reanchored = { ...answer, anchor: { ...answer.anchor, state_root: "00".repeat(32) } };
+  await assert.rejects(
+    v.checked("http://reanchorer", reanchored, key),
+    /indexer http:\/\/reanchorer anchors its proof at height 4 with state_root 0{64}, but the indexers agree on [0-9a-f]{64}/,
+  );
 });
 
 test("an unreachable indexer is refused by name", async () => {
