@@ -236,6 +236,8 @@ def summary(
         f"{token_text(amm.token_a)} / EURX {token_text(amm.token_b)}, published by envelope: "
         "liquidity added, a swap each way",
         f"  indexed   height {indexed['height']:,}, state hash {indexed['state_hash']}",
+        f"  explorer  {url}/ (the HTML explorer: blocks, tokens, contracts, proofs checked in "
+        "the page)",
         "",
         f"API  {url}",
         *(f"  {u}" for u in urls),

@@ -85,6 +85,10 @@ def test_demo_prints_urls_that_answer_and_stops_on_sigterm() -> None:
         assert status["last_reorg"]["depth"] == 1
         _check_amm(lines, urls[0].removesuffix("/v1/status"))
         _check_printed_config(output, status)
+        explorer = re.search(r"explorer  (http://\S+/) ", output)
+        assert explorer and explorer.group(1) == urls[0].removesuffix("v1/status"), output
+        page = httpx.get(explorer.group(1), timeout=10)
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     finally:
         # SIGTERM to the demo alone (a supervisor's stop, unlike a terminal's Ctrl-C that
         # reaches the whole group): it must stop `rootstate run` and the node itself.
