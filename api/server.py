@@ -26,6 +26,12 @@ log = logging.getLogger(__name__)
 ACCESS_LOG = False
 
 
+#: On SIGTERM/SIGINT, requests still running get this long before their tasks are cancelled.
+#: Without a bound, one client that keeps a /v1/stream open (Node's fetch does) kept the
+#: server alive indefinitely.
+GRACEFUL_SHUTDOWN_SECONDS = 3
+
+
 def uvicorn_config(
     app: ASGIApp, host: str, port: int, limits: ConnectionLimits | None = None
 ) -> uvicorn.Config:
@@ -40,6 +46,7 @@ def uvicorn_config(
         access_log=ACCESS_LOG,
         log_level="warning",
         lifespan="on",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 

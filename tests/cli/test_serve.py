@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -105,3 +106,31 @@ def test_serve_with_two_workers_forks_two_that_share_the_port(tmp_path: Path) ->
     assert process.returncode == 0, err
     for worker in workers:
         assert not Path(f"/proc/{worker}").exists()
+
+
+def test_sigterm_stops_serve_while_a_client_holds_a_stream_open(tmp_path: Path) -> None:
+    """A client that never closes its /v1/stream (Node's fetch does not when the server
+    starts shutting down) must not keep the server alive: SIGTERM ends it within seconds."""
+    build_world(tmp_path / "regtest").store.close()
+    api_port, rpc_port = free_loopback_ports(2)
+    process = serve(tmp_path, api_port, rpc_port)
+    with httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=10) as http:
+        wait_until_up(http)
+    holder = socket.create_connection(("127.0.0.1", api_port), timeout=30)
+    try:
+        holder.sendall(
+            b"GET /v1/stream HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        head = holder.recv(65_536)
+        assert head.startswith(b"HTTP/1.1 200"), head
+        started = time.monotonic()
+        process.terminate()
+        _, err = process.communicate(timeout=30)
+        stopped_in = time.monotonic() - started
+    finally:
+        holder.close()
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert stopped_in < 10, f"serve took {stopped_in:.1f} s to stop"
