@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import select
 from contextlib import closing
 
 import pytest
@@ -18,6 +19,17 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+def drained(main: int) -> str:
+    """Everything the terminal side has written: a pty hands it over in pieces."""
+    out = b""
+    while select.select([main], [], [], 0.5)[0]:
+        chunk = os.read(main, 65_536)
+        if not chunk:
+            break
+        out += chunk
+    return out.decode()
 
 
 def rate(line: str) -> float:
@@ -58,7 +70,7 @@ def test_closing_ends_a_live_line_a_stop_left_open() -> None:
                 progress.set_target(100)
                 progress.block(1, 1_000)
             terminal.write("Stopped.\n")
-        written = os.read(main, 65_536).decode()
+        written = drained(main)
     finally:
         os.close(main)
         os.close(side)
@@ -74,7 +86,7 @@ def test_a_finished_catch_up_ends_its_line_once() -> None:
                 progress.set_target(1)
                 progress.block(1, 1_000)
             terminal.write("next\n")
-        written = os.read(main, 65_536).decode()
+        written = drained(main)
     finally:
         os.close(main)
         os.close(side)
