@@ -130,9 +130,8 @@ def test_a_reorg_returns_a_mined_transfer_to_the_view(scene: Scene) -> None:
     assert ("pending", tx.txid, None, None) in scene.notices(since)
 
 
+@pytest.mark.core_only  # btcd has no mock time to make a transaction expire
 def test_core_expires_old_transactions(scene: Scene) -> None:
-    if scene.kind is not NodeKind.BITCOIND:
-        pytest.skip("btcd has no mock time to make a transaction expire")
     old = [tx for tx in scene.node_mempool() if scene.entry(tx) is not None]
     assert old, "the reorg test leaves a pending transfer"
     since = scene.service.layer.notice_seq
@@ -148,9 +147,8 @@ def test_core_expires_old_transactions(scene: Scene) -> None:
     assert {("evicted", tx.txid, None, "removed") for tx in old} <= set(got)
 
 
+@pytest.mark.core_only  # a restarted regtest btcd begins from genesis (regtest/README.md)
 def test_core_restart_reloads_or_loses_the_mempool(scene: Scene) -> None:
-    if scene.kind is not NodeKind.BITCOIND:
-        pytest.skip("a restarted regtest btcd begins from genesis (regtest/README.md)")
     kept = [tx for tx in scene.node_mempool() if scene.entry(tx) is not None]
     assert kept
     scene.regtest.stop()

@@ -20,7 +20,8 @@ from regtest.wallet import Wallet, WalletConfig
 from tests.regtest.e2e import wait_until
 from tests.regtest.mempool_scene import Scene, mempool_scene
 
-pytestmark = pytest.mark.regtest
+# btcd's mempool has no size limit that evicts transactions.
+pytestmark = [pytest.mark.regtest, pytest.mark.core_only]
 
 FILLERS = 90
 FILLER_BYTES = 90_000
@@ -28,8 +29,6 @@ FILLER_BYTES = 90_000
 
 @pytest.fixture(scope="module")
 def scene(node_kind: NodeKind, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
-    if node_kind is not NodeKind.BITCOIND:
-        pytest.skip("btcd's mempool has no size limit that evicts transactions")
     with mempool_scene(
         node_kind,
         tmp_path_factory,
