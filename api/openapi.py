@@ -488,6 +488,9 @@ def build_openapi(settings: ApiSettings | None = None) -> Schema:
     from api.openapi_contracts import contract_paths  # noqa: PLC0415
 
     paths.update(contract_paths(limit, min_fee))
+    from api.openapi_offers import offer_paths  # noqa: PLC0415
+
+    paths.update(offer_paths(limit, min_fee))
     return {
         "openapi": "3.1.0",
         "info": {

@@ -1,6 +1,6 @@
 """/v1/offers: trustless BTC-for-token offers (spec/OFFERS.md).
 
-- ``POST /v1/offers/compose``: the seller's one-input, one-output PSBT to sign with 0x83;
+- ``POST /v1/compose/offer``: the seller's one-input, one-output PSBT to sign with 0x83;
 - ``POST /v1/offers``: submit a signed offer; checked against the tip, then kept in the book;
 - ``GET /v1/offers?token=``: open offers of a token; ``GET /v1/offers/{outpoint}``: one;
 - ``POST /v1/offers/{outpoint}/take``: the buyer's completion PSBT.
@@ -25,7 +25,8 @@ from starlette.routing import Route
 
 from api.body import json_object
 from api.context import context
-from api.errors import ApiError, not_found
+from api.errors import ApiError, not_found, unprocessable
+from api.fees import dust_threshold
 from api.heavy import HeavyWork, Worker
 from api.offer_book import Offer, OfferBook, OfferBookFullError, book_path
 from api.offer_sig import SIGHASH_SINGLE_ANYONECANPAY, SignedInput, script_kind
@@ -117,6 +118,12 @@ def _take_request(network: Network, body: dict[str, Any], min_rate: Fraction) ->
     funding = _funding(body, network)
     receive = parse_address(_text(_field(body, "address"), "address"), network)
     value = _int(body.get("value", 0), "value", 0, MAX_SATS)
+    if value and value < dust_threshold(receive):
+        raise unprocessable(
+            "value_below_dust",
+            f"value {value:,} sats is below the dust limit of {dust_threshold(receive):,} "
+            "for address",
+        )
     change = parse_address(_text(_field(body, "change_address"), "change_address"), network)
     return TakeRequest(funding, receive, value, change, _fee_rate(body, min_rate))
 
@@ -261,10 +268,14 @@ async def take(request: Request) -> Response:
     return Response(content, media_type="application/json")
 
 
+async def offers(request: Request) -> Response:
+    """One route for both methods, so a 405 names both in its Allow header."""
+    return await (list_offers if request.method in ("GET", "HEAD") else submit)(request)
+
+
 ROUTES = [
-    Route("/v1/offers/compose", compose_endpoint, methods=["POST"]),
-    Route("/v1/offers", submit, methods=["POST"]),
-    Route("/v1/offers", list_offers, methods=["GET"]),
+    Route("/v1/compose/offer", compose_endpoint, methods=["POST"]),
+    Route("/v1/offers", offers, methods=["GET", "POST"]),
     Route("/v1/offers/{outpoint}", get_offer, methods=["GET"]),
     Route("/v1/offers/{outpoint}/take", take, methods=["POST"]),
 ]
