@@ -7,7 +7,9 @@ stays read-only to it. It is bounded, because anyone who holds a token UTXO can 
 most ``capacity`` offers (one per outpoint, a newer one replacing the older), each record of
 at most :data:`MAX_RECORD_BYTES` and indexed under at most :data:`MAX_OFFER_ASSETS` assets.
 When the book is full, offers whose outpoints are spent are pruned first; only if none is,
-a new offer is refused.
+a new offer is refused. That prune reads the store once per offer on the event loop, so it
+runs at most once per :data:`PRUNE_INTERVAL` seconds: a flood of submissions against a full
+book is refused at once instead of making every one of them scan the book.
 
 Databases: ``offers`` maps an outpoint (36 bytes, protocol form) to the offer's CBOR
 record; ``by_asset`` holds ``len(asset) ‖ asset ‖ outpoint`` keys (empty values), so the
@@ -16,6 +18,7 @@ offers of one asset are a prefix scan in outpoint order.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +34,7 @@ DEFAULT_CAPACITY = 10_000
 MAX_RECORD_BYTES = 1_024
 MAX_OFFER_ASSETS = 64
 MAP_SIZE = 256 << 20
+PRUNE_INTERVAL = 10.0
 OUTPOINT_LEN = 36
 
 
@@ -73,9 +77,16 @@ def _asset_key(asset: bytes, outpoint: bytes = b"") -> bytes:
 
 
 class OfferBook:
-    def __init__(self, path: Path, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(
+        self,
+        path: Path,
+        capacity: int = DEFAULT_CAPACITY,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.capacity = capacity
+        self._clock = clock
+        self._pruned_at: float | None = None
         self._env = lmdb.open(str(path), map_size=MAP_SIZE, max_dbs=2)
         self._offers = self._env.open_db(b"offers")
         self._by_asset = self._env.open_db(b"by_asset")
@@ -100,7 +111,10 @@ class OfferBook:
         if len(raw) > MAX_RECORD_BYTES or len(offer.assets) > MAX_OFFER_ASSETS:
             raise ValueError("offer record over the book's bounds")
         if self.get(offer.outpoint) is None and len(self) >= self.capacity:
-            self.prune(is_open)
+            now = self._clock()
+            if self._pruned_at is None or now - self._pruned_at >= PRUNE_INTERVAL:
+                self._pruned_at = now
+                self.prune(is_open)
             if len(self) >= self.capacity:
                 raise OfferBookFullError
         with self._env.begin(write=True) as txn:

@@ -71,7 +71,7 @@ def api(market: World) -> Iterator[httpx.Client]:
 
 
 def compose_offer(api: httpx.Client, outpoint: str, script: bytes, **extra: Any) -> Any:
-    body = {
+    body: dict[str, Any] = {
         "outpoint": outpoint,
         "value": 10_000,
         "address": address(script),
@@ -139,7 +139,7 @@ def test_an_offer_is_composed_signed_listed_taken_and_vanishes(
     assert api.get(f"/v1/offers/{s0}").json()["pay_to"]["address"] == address(PAID)
 
     funding = [{"outpoint": COIN, "value": 100_000, "script_pubkey": BUYER.hex()}]
-    body = {
+    body: dict[str, Any] = {
         "funding": funding,
         "address": address(BUYER),
         "change_address": address(BUYER),
@@ -189,7 +189,7 @@ def test_a_p2wpkh_offer_signed_by_embit_moves_the_authority_too(
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["script_kind"] == "p2wpkh"
     assert [o["outpoint"] for o in api.get("/v1/offers?token=ISSU").json()["offers"]] == [t0]
-    body = {
+    body: dict[str, Any] = {
         "funding": [{"outpoint": COIN, "value": 100_000, "script_pubkey": BUYER.hex()}],
         "address": address(BUYER),
         "value": 1_000,
@@ -200,6 +200,18 @@ def test_a_p2wpkh_offer_signed_by_embit_moves_the_authority_too(
     first = completion["outputs"][0]
     assert (first["value"], first["authorities"]) == (1_000, [ISSU])
     assert [(b["token"], b["amount"]) for b in first["balances"]] == [(ISSU, "500")]
+    # A funding input carrying tokens must declare them; they then land on output 0 too.
+    wsh = {"outpoint": point(market.txs["U"], 0), "value": 10_000, "input_weight": 300}
+    with_tokens = {**body, "funding": [*body["funding"], {**wsh, "script_pubkey": P2WSH.hex()}]}
+    refused(api.post(f"/v1/offers/{t0}/take", json=with_tokens), 422, "undeclared_tokens")
+    with_tokens["funding"][1]["tokens"] = [ROOT]
+    both = api.post(f"/v1/offers/{t0}/take", json=with_tokens)
+    assert both.status_code == 200, both.text
+    [buyer, *rest] = both.json()["outputs"]
+    assert [(b["token"], b["amount"]) for b in buyer["balances"]] == [(ROOT, "900"), (ISSU, "500")]
+    assert all(not o["balances"] and not o["authorities"] for o in rest)
+    inputs = read_psbt(both.json()["psbt"]).tx.inputs
+    assert [display(i.prev_txid) + f":{i.prev_vout}" for i in inputs] == [COIN, t0, wsh["outpoint"]]
     assert [i["role"] for i in completion["inputs"]] == ["buyer", "seller"]
 
 
@@ -260,7 +272,8 @@ def _offer(n: int, asset: bytes) -> Offer:
 
 
 def test_the_book_is_bounded_and_prunes_spent_offers_first(tmp_path: Path) -> None:
-    book = OfferBook(tmp_path / "book", capacity=2)
+    now = [0.0]
+    book = OfferBook(tmp_path / "book", capacity=2, clock=lambda: now[0])
     token = bytes(8)
     first, second, third = (_offer(n, token) for n in (1, 2, 3))
     book.put(first, lambda _: True)
@@ -268,7 +281,20 @@ def test_the_book_is_bounded_and_prunes_spent_offers_first(tmp_path: Path) -> No
     with pytest.raises(OfferBookFullError):
         book.put(third, lambda _: True)
     book.put(first, lambda _: True)  # a replacement takes no new place
-    book.put(third, lambda outpoint: outpoint != first.outpoint)
+    scans: list[bytes] = []
+
+    def spent_first(outpoint: bytes) -> bool:
+        scans.append(outpoint)
+        return outpoint != first.outpoint
+
+    # Within 10 s of the last prune, a full book refuses without scanning again.
+    now[0] = 9.0
+    with pytest.raises(OfferBookFullError):
+        book.put(third, spent_first)
+    assert scans == []
+    now[0] = 10.0
+    book.put(third, spent_first)
+    assert sorted(scans) == [first.outpoint, second.outpoint]
     assert [o.outpoint for o in book.of_asset(token, None, 10)] == [
         second.outpoint,
         third.outpoint,
