@@ -28,6 +28,7 @@ from api import (
     routes_contracts,
     routes_history,
     routes_mempool,
+    routes_offers,
     routes_proofs,
     routes_status,
     routes_tokens,
@@ -62,6 +63,7 @@ def all_routes() -> list[BaseRoute]:
         *routes_contracts.ROUTES,
         *compose_call.ROUTES,
         *compose_publish.ROUTES,
+        *routes_offers.ROUTES,
         *METRICS_ROUTES,
         Route("/openapi.json", openapi, methods=["GET"]),
     ]

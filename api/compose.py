@@ -281,15 +281,21 @@ def _weight(funding: Funding) -> tuple[int, bool]:
     return weight, witness_version(script) is not None
 
 
-def _verify(
-    view: StoreView,
-    machine: Machine,
-    raw: bytes,
-    request: ComposeRequest,
-    planned: Sequence[PlannedOutput],
-) -> bytes:
-    """Apply the transaction with the machine at the next height; refuse anything but the
-    planned effects. Returns the txid."""
+@dataclass(frozen=True)
+class DryRun:
+    """What the machine did with a transaction applied at the next height."""
+
+    txid: bytes
+    burned: dict[bytes, int]
+    #: (output index, token) -> amount credited.
+    credited: dict[tuple[int, bytes], int]
+    #: Spent authorities -> their new outpoint (None: destroyed).
+    homes: dict[bytes, bytes | None]
+
+
+def dry_run(view: StoreView, machine: Machine, raw: bytes) -> DryRun:
+    """Apply ``raw`` with the machine at the next height; refuse a rejection or a burn for
+    want of a spendable output."""
     tx = parse_transaction(raw)
     tip = view.tip()
     assert tip is not None
@@ -315,10 +321,23 @@ def _verify(
             credited[vout, event[Field.TOKEN]] = event[Field.AMOUNT]
         elif kind == EventType.AUTHORITY:
             moved.append((event[Field.TOKEN], event.get(Field.OUTPOINT)))
+    return DryRun(tx.txid, burned, credited, dict(moved))
+
+
+def _verify(
+    view: StoreView,
+    machine: Machine,
+    raw: bytes,
+    request: ComposeRequest,
+    planned: Sequence[PlannedOutput],
+) -> bytes:
+    """Apply the transaction with the machine at the next height; refuse anything but the
+    planned effects. Returns the txid."""
+    run = dry_run(view, machine, raw)
     wanted_burns: dict[bytes, int] = {}
     for token, amount in request.burns:
         wanted_burns[token] = wanted_burns.get(token, 0) + amount
-    if burned != wanted_burns:
+    if run.burned != wanted_burns:
         raise unprocessable(
             "would_burn", "the transaction would burn other amounts than the request asks"
         )
@@ -329,15 +348,14 @@ def _verify(
         if amount
     }
     change_vout = next((v for v, o in enumerate(planned) if o.role == "change"), None)
-    homes = {token: home for token, home in moved}
     spent_authorities = {t for o in planned if o.role == "change" for t in o.authorities}
     expected_homes = {
-        token: None if change_vout is None else tx.txid + change_vout.to_bytes(4, "big")
+        token: None if change_vout is None else run.txid + change_vout.to_bytes(4, "big")
         for token in spent_authorities
     }
-    if credited != expected or homes != expected_homes:
+    if run.credited != expected or run.homes != expected_homes:
         raise unprocessable(
             "allocation_mismatch",
             "the protocol would allocate the tokens differently than planned; nothing was composed",
         )
-    return tx.txid
+    return run.txid

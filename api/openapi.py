@@ -491,6 +491,10 @@ def build_openapi(settings: ApiSettings | None = None) -> Schema:
     from api.openapi_pending import add_pending  # noqa: PLC0415
 
     add_pending(paths, limit)
+
+    from api.openapi_offers import offer_paths  # noqa: PLC0415
+
+    paths.update(offer_paths(limit, min_fee))
     return {
         "openapi": "3.1.0",
         "info": {

@@ -50,6 +50,8 @@ class SpentOutput:
     prev_tx: bytes | None = None
     #: A taproot output spent by script path: the output and the leaf the signer signs.
     tap_leaf: tuple[TaprootOutput, TapLeaf] | None = None
+    #: An input someone else signed already (an offer's, api.offers) keeps its own.
+    sequence: int = SEQUENCE_RBF
 
 
 def _transaction(inputs: Sequence[SpentOutput], outputs: Sequence[tuple[int, bytes]]) -> Any:
@@ -57,7 +59,7 @@ def _transaction(inputs: Sequence[SpentOutput], outputs: Sequence[tuple[int, byt
         TransactionInput(
             spent.outpoint[:32][::-1],  # embit holds txids in display order
             int.from_bytes(spent.outpoint[32:], "big"),
-            sequence=SEQUENCE_RBF,
+            sequence=spent.sequence,
         )
         for spent in inputs
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import math
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.body import json_object
-from api.compose import ComposeRequest, Composition, Funding, Payment, compose
+from api.compose import ComposeRequest, Composition, Funding, Payment, PlannedOutput, compose
 from api.context import context
 from api.errors import bad_request, unprocessable
 from api.fees import (
@@ -268,6 +268,23 @@ def _burn(network: Network, body: dict[str, Any], min_rate: Fraction) -> Resolve
     return resolve
 
 
+def render_outputs(
+    outputs: Sequence[PlannedOutput], names: TokenNames, network: Network
+) -> list[Json]:
+    """Planned outputs with the balances and authorities the machine was checked to give."""
+    return [
+        {
+            "vout": vout,
+            "role": output.role,
+            "value": output.value,
+            **render_script(output.script, network),
+            "balances": [names.amount(t, a) for t, a in sorted(output.tokens.items()) if a],
+            "authorities": [format_token_id(t) for t in output.authorities],
+        }
+        for vout, output in enumerate(outputs)
+    ]
+
+
 def _render(composition: Composition, names: TokenNames, network: Network) -> Json:
     message, _ = render_message(composition.payload)
     return {
@@ -287,17 +304,7 @@ def _render(composition: Composition, names: TokenNames, network: Network) -> Js
             }
             for funding, assets in composition.inputs
         ],
-        "outputs": [
-            {
-                "vout": vout,
-                "role": output.role,
-                "value": output.value,
-                **render_script(output.script, network),
-                "balances": [names.amount(t, a) for t, a in sorted(output.tokens.items()) if a],
-                "authorities": [format_token_id(t) for t in output.authorities],
-            }
-            for vout, output in enumerate(composition.outputs)
-        ],
+        "outputs": render_outputs(composition.outputs, names, network),
     }
 
 
