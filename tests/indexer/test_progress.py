@@ -60,34 +60,30 @@ def test_the_rate_is_the_recent_one_not_an_average_since_start() -> None:
     assert rate(progress.line()) == pytest.approx(100.0, rel=0.01)
 
 
-def test_closing_ends_a_live_line_a_stop_left_open() -> None:
-    """On a terminal (a real pty), a catch-up stopped before its target leaves the cursor
-    after the live line; closing the progress ends that line."""
+def on_a_terminal(target: int, after: str) -> str:
+    """What a real pty shows when one block of ``target`` is applied, the progress closed
+    (as index, verify and run close it on their way out), then ``after`` written."""
     main, side = os.openpty()
     try:
         with os.fdopen(side, "w", closefd=False) as terminal:
             with closing(Progress(terminal)) as progress:
-                progress.set_target(100)
+                progress.set_target(target)
                 progress.block(1, 1_000)
-            terminal.write("Stopped.\n")
-        written = drained(main)
+            terminal.write(after)
+        return drained(main)
     finally:
         os.close(main)
         os.close(side)
+
+
+def test_closing_ends_a_live_line_a_stop_left_open() -> None:
+    """A catch-up stopped before its target leaves the cursor after the live line; closing
+    the progress ends that line."""
+    written = on_a_terminal(100, "Stopped.\n")
     assert "height=1 target=100" in written
     assert re.search(r"eta=\S+\r?\nStopped\.", written), repr(written)
 
 
 def test_a_finished_catch_up_ends_its_line_once() -> None:
-    main, side = os.openpty()
-    try:
-        with os.fdopen(side, "w", closefd=False) as terminal:
-            with closing(Progress(terminal)) as progress:
-                progress.set_target(1)
-                progress.block(1, 1_000)
-            terminal.write("next\n")
-        written = drained(main)
-    finally:
-        os.close(main)
-        os.close(side)
+    written = on_a_terminal(1, "next\n")
     assert re.search(r"eta=\S+\r?\nnext", written), repr(written)
