@@ -41,7 +41,7 @@ from protocol.state import (
     token_key,
     utxo_key,
 )
-from protocol.tx import Transaction, TxInput, TxOutput
+from protocol.tx import Transaction, TxInput, TxOutput, compact_size, weight
 
 MAX_OUTPUTS = 32
 MAX_INPUTS = 64
@@ -138,7 +138,22 @@ def call_transaction(request: CallRequest) -> Transaction:
     outputs = (*(TxOutput(v, s) for v, s in request.outputs), TxOutput(0, carrier_script(payload)))
     # A txid the contract may read (tx_id): a hash of what the transaction contains.
     txid = hashlib.sha256(b"".join([payload, *spent, *(s for _, s in request.outputs)])).digest()
-    return Transaction(txid, inputs, outputs)
+    return Transaction(txid, inputs, outputs, weight=_weight(len(inputs), outputs))
+
+
+#: What a key-path taproot spend adds per input: its witness (item count, a 64-byte
+#: signature with its length), and per transaction the segwit marker and flag.
+KEYPATH_WITNESS = 1 + 1 + 64
+SEGWIT_MARKER = 2
+
+
+def _weight(inputs: int, outputs: tuple[TxOutput, ...]) -> int:
+    """The weight the simulated transaction would have signed with key-path spends
+    (CONTRACTS.md §21.2 sells its calls fuel by it): version, inputs (36-byte outpoint,
+    empty scriptSig, sequence), outputs, lock time."""
+    base = 4 + len(compact_size(inputs)) + 41 * inputs + len(compact_size(len(outputs)))
+    base += sum(8 + len(compact_size(len(o.script))) + len(o.script) for o in outputs) + 4
+    return weight(base, base + SEGWIT_MARKER + KEYPATH_WITNESS * inputs)
 
 
 def _changes(state: Overlay, prefix: bytes) -> list[dict[str, Any]]:

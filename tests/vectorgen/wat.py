@@ -99,6 +99,17 @@ def module(
     return strip_custom(bytes(wasmtime.wat2wasm("\n".join(lines))))
 
 
+#: CONTRACTS.md §17.4 step 5: a nested call also pays the callee's start, 40,000 plus 2 per
+#: byte of the callee's module as published (the same start a top-level call takes from
+#: its transaction's fuel, §16.5 step 1).
+CALL_START = 40_000
+CALL_START_PER_BYTE = 2
+
+
+def start_fuel(code: bytes) -> int:
+    return CALL_START + CALL_START_PER_BYTE * len(code)
+
+
 # --- the contracts -----------------------------------------------------------------------
 
 #: emit("hello"): 3 ops + 13 + emit (100 + 5) = 121.
@@ -250,7 +261,8 @@ FORWARD_LEAF_FUEL = 1_053
 
 
 def forward_fuel(n: int, callee: int) -> int:
-    return 2_064 + 2 * n + callee
+    """The callee is another FORWARD (instances of one code)."""
+    return 2_064 + 2 * n + callee + start_fuel(FORWARD)
 
 
 #: Input (callee id 8, one asset record 28): calls the callee with no input and that record.
@@ -266,8 +278,9 @@ PAYFORWARD = module(
 )
 
 
-def payforward_fuel(callee: int) -> int:
-    return 1_068 + callee
+def payforward_fuel(callee: int, code: bytes) -> int:
+    """``code``: the callee's module."""
+    return 1_068 + callee + start_fuel(code)
 
 
 #: Returns "pong": 3 ops + 13 + (10 + 4) = 30.
@@ -293,8 +306,9 @@ RELAY = module(
 )
 
 
-def relay_fuel(returned: int, callee: int) -> int:
-    return 1_156 + 2 * returned + callee
+def relay_fuel(returned: int, callee: int, code: bytes) -> int:
+    """``code``: the callee's module."""
+    return 1_156 + 2 * returned + callee + start_fuel(code)
 
 
 #: Logs sha256("abc"): 7 ops + 13 + (50 + 3) + (100 + 32) = 205.

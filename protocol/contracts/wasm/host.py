@@ -314,7 +314,8 @@ class Host:
             raise _trap(Reason.REENTRANT_CALL, "callee is already executing")
         if self.f.depth >= lim.MAX_CALL_DEPTH:
             raise _trap(Reason.CALL_DEPTH_EXCEEDED, f"depth {lim.MAX_CALL_DEPTH} reached")
-        caller.charge(lim.COST_CALL + lim.COST_PER_BYTE * input_len)
+        start = self.s.start_fuel(callee)
+        caller.charge(lim.COST_CALL + lim.COST_PER_BYTE * input_len + start)
         for asset, amount in sent:
             if custody(self.ctx.state, self.f.contract, asset) < amount:
                 raise _trap(Reason.CUSTODY_INSUFFICIENT, "cannot send what it does not hold")

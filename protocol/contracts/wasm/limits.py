@@ -7,8 +7,18 @@ from __future__ import annotations
 
 #: §21: fuel a call may use; also the default when an operation names none.
 MAX_CALL_FUEL = 10_000_000
-#: §21: fuel all contract execution and publishing in one block may use.
-MAX_BLOCK_FUEL = 1_000_000_000
+#: §21.2: fuel one virtual byte of a transaction buys for that transaction's calls and
+#: publishes. The only source of fuel: compute is paid for with block space.
+FUEL_PER_VBYTE = 1_000
+#: §21.2: Bitcoin's block weight limit in vB (BIP141: 4,000,000 weight units).
+BLOCK_VBYTES = 1_000_000
+#: §21.2: what a full block buys, so what all of a block's transactions can use together.
+MAX_BLOCK_FUEL = FUEL_PER_VBYTE * BLOCK_VBYTES
+#: §16.5, §17.4: fuel a call consumes before it runs (instantiation, the host bindings, the
+#: module's load), besides what its execution uses: a zero-fuel call is not free.
+CALL_START_FUEL = 40_000
+#: §16.5, §17.4: the same, per byte of the called contract's module (loading its code).
+CALL_FUEL_PER_CODE_BYTE = 2
 #: §21: fuel charged to the block budget per byte of a published module.
 PUBLISH_FUEL_PER_BYTE = 10
 #: §21: the top-level call has depth 1; a call that would exceed this depth traps.

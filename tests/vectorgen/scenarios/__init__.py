@@ -16,6 +16,7 @@ from tests.vectorgen.scenarios import (
     contract_calls,
     contract_publish,
     deploy,
+    fuel_space,
     message,
     mint,
     transfer_burn,
@@ -35,4 +36,5 @@ ALL: list[Callable[[], dict[str, Any]]] = [
     *contract_calls.VECTORS,
     *contract_assets.VECTORS,
     *clarify.VECTORS,
+    *fuel_space.VECTORS,
 ]

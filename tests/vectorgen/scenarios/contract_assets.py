@@ -291,10 +291,13 @@ def nested_chain() -> dict[str, Any]:
     b = v.block()
     chain = _forwarders(v, b, 9)
     b = v.block()
+    # §21.2: every nested start costs 40,000+ fuel; a 2,000-byte witness item buys 500 vB.
+    pad = (bytes(2_000),)
     too_deep = p.call(chain[0], b"".join(c.raw() for c in chain[1:]))
-    rejected_call(v, b, too_deep, "call_depth_exceeded")
+    refused = b.tx([v.fund(pad)], [pay(), carrier(p.message(too_deep))])
+    b.expect(ev.rejected(refused, "call_depth_exceeded"))
     deep = p.call(chain[0], b"".join(c.raw() for c in chain[1:8]))
-    tx = b.tx([v.fund()], [pay(), carrier(p.message(deep))])
+    tx = b.tx([v.fund(pad)], [pay(), carrier(p.message(deep))])
     b.expect(*_chain_events(tx, chain[:8]))
     for cid in chain[:8]:
         v.ledger.contracts[cid].storage[KEY0] = b"w"
@@ -364,7 +367,7 @@ def nested_assets() -> dict[str, Any]:
         ev.deposit(tx2, payer, tok, 100),
         ev.deposit(tx2, bank, tok, 30, caller=payer),
         ev.call(tx2, bank, wat.BANK_DEPOSIT_FUEL, EMPTY_DIGEST, caller=payer),
-        ev.call(tx2, payer, wat.payforward_fuel(wat.BANK_DEPOSIT_FUEL), EMPTY_DIGEST),
+        ev.call(tx2, payer, wat.payforward_fuel(wat.BANK_DEPOSIT_FUEL, wat.BANK), EMPTY_DIGEST),
     )
     v.ledger.spend(deploy.out(0))
     v.ledger.contracts[payer].custody[tok] = 70
@@ -400,7 +403,7 @@ def caller_info() -> dict[str, Any]:
         ev.deposit(tx, info, tok, 20, caller=payer),
         ev.log(tx, info, data),
         ev.call(tx, info, fuel, EMPTY_DIGEST, caller=payer),
-        ev.call(tx, payer, wat.payforward_fuel(fuel), EMPTY_DIGEST),
+        ev.call(tx, payer, wat.payforward_fuel(fuel, wat.CALLER_INFO), EMPTY_DIGEST),
     )
     v.ledger.spend(deploy.out(0))
     v.ledger.contracts[payer].custody[tok] = 30
