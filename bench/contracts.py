@@ -1,6 +1,6 @@
 """Contract figures for issues 8 and 9: ``python -m bench.contracts [--swaps 300] [--blocks 4]``.
 
-In one run, on both engine back ends (cranelift and pulley):
+In one run, on every engine back end (Winch, the default, cranelift and pulley):
 
 - AMM swaps per second through the full v2 machine (``protocol.contracts.v2_machine`` on the
   real wasmtime engine): blocks of ``--swaps`` chained swap transactions against one pool of
@@ -44,7 +44,7 @@ from api.compose import carrier_script
 from api.heavy import HeavyWork, Worker
 from api.simulate import CallRequest, parse_call, simulate, simulate_job
 from bench.wasm import big_module
-from engine.config import Backend, WasmtimeConfig
+from engine.config import BACKENDS, Backend, WasmtimeConfig
 from engine.wasmtime_engine import WasmtimeEngine
 from indexer.contract_engine import contract_engine, contract_machine
 from indexer.module_cache import ModuleCacheConfig
@@ -402,14 +402,14 @@ def main() -> None:
     )
     parser.add_argument("--swaps", type=int, default=300, help="swaps per block")
     parser.add_argument("--blocks", type=int, default=4)
-    parser.add_argument("--backend", choices=["cranelift", "pulley", "both"], default="both")
+    parser.add_argument("--backend", choices=[*BACKENDS, "all"], default="all")
     parser.add_argument("--no-lmdb", action="store_true", help="skip the LMDB store run")
     parser.add_argument(
         "--handoff", action="store_true", help="also apply blocks off the engine's thread"
     )
     parser.add_argument("--simulate-only", action="store_true", help="only the simulate figures")
     args = parser.parse_args()
-    backends: list[Backend] = ["cranelift", "pulley"] if args.backend == "both" else [args.backend]
+    backends: list[Backend] = list(BACKENDS) if args.backend == "all" else [args.backend]
     for backend in backends:
         report(backend, args)
     print(f"peak RSS {peak_rss_mib():,.0f} MiB")

@@ -27,26 +27,35 @@ _NO_FINALIZER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(0)
 _VALTYPES = {ValType.I32: wasmtime.ValType.i32(), ValType.I64: wasmtime.ValType.i64()}
 
 
-def _fuel(context: Any) -> int:
-    remaining = ctypes.c_uint64(0)
-    if _ffi.wasmtime_context_get_fuel(context, ctypes.byref(remaining)):  # pragma: no cover
-        raise RuntimeError("cannot read fuel")
-    return remaining.value
+def _global_i64(context: Any, handle: Any) -> int:
+    value = _ffi.wasmtime_val_t()
+    _ffi.wasmtime_global_get(context, ctypes.byref(handle), ctypes.byref(value))
+    return int(value.of.i64)
+
+
+def _set_global_i64(context: Any, handle: Any, value: int) -> None:
+    raw = _ffi.wasmtime_val_t(kind=_ffi.WASMTIME_I64)
+    raw.of.i64 = value
+    error = _ffi.wasmtime_global_set(context, ctypes.byref(handle), ctypes.byref(raw))
+    if error:  # pragma: no cover - only on a type mismatch, which instrumentation excludes
+        raise wasmtime.WasmtimeError._from_ptr(error)
 
 
 class HostContext:
     """The HostCaller of one execution, with the implementations of the module's imports.
     ``context`` is the store context of the host call
-    in progress (None between host calls); ``memory`` the instance's memory handle;
+    in progress (None between host calls); ``memory`` the instance's memory handle and
+    ``fuel`` its fuel counter's (the instrumentation's global, spec §15.7.3);
     ``base`` the memory's (data pointer, size) once looked up in the host call in progress
     (memory cannot grow while a host function runs)."""
 
-    __slots__ = ("base", "context", "functions", "memory")
+    __slots__ = ("base", "context", "fuel", "functions", "memory")
 
     def __init__(self, functions: Mapping[str, HostFunction]) -> None:
         self.functions = functions
         self.context: Any = None
         self.memory: Any = None
+        self.fuel: Any = None
         self.base: tuple[Any, int] | None = None
 
     def _address(self, ptr: int, length: int) -> int:
@@ -79,19 +88,18 @@ class HostContext:
     def fuel_left(self) -> int:
         if self.context is None:  # pragma: no cover - misuse by the host
             raise RuntimeError("HostCaller used outside its host call")
-        # The store holds limit + 1 (see WasmtimeEngine._execute): one unit is never spendable.
-        return max(0, _fuel(self.context) - 1)
+        # Never negative here: a charge that does not fit traps at once (spec §15.7.3).
+        return _global_i64(self.context, self.fuel)
 
     def charge(self, fuel: int) -> None:
         if fuel < 0:
             raise ValueError("a charge cannot be negative")
         if self.context is None:  # pragma: no cover - misuse by the host
             raise RuntimeError("HostCaller used outside its host call")
-        remaining = _fuel(self.context)
-        if fuel > max(0, remaining - 1):
+        remaining = _global_i64(self.context, self.fuel)
+        if fuel > remaining:  # consumes nothing: the execution traps with its whole limit
             raise EngineTrap(TrapKind.OUT_OF_FUEL, f"host charge of {fuel:,}")
-        if _ffi.wasmtime_context_set_fuel(self.context, remaining - fuel):  # pragma: no cover
-            raise RuntimeError("cannot set fuel")
+        _set_global_i64(self.context, self.fuel, remaining - fuel)
 
 
 class HostFunctions:
@@ -204,3 +212,13 @@ def global_u32(store: wasmtime.Store, instance: Any, name: str) -> int:
     value = _ffi.wasmtime_val_t()
     _ffi.wasmtime_global_get(store._context(), ctypes.byref(item.of.global_), ctypes.byref(value))
     return int(value.of.i32) & 0xFFFF_FFFF
+
+
+def global_i64(store: wasmtime.Store, handle: Any) -> int:
+    """The value of an i64 global (a wasmtime_global_t), signed."""
+    return _global_i64(store._context(), handle)
+
+
+def set_global_i64(store: wasmtime.Store, handle: Any, value: int) -> None:
+    """Set an i64 global (a wasmtime_global_t) from the host, between calls into wasm."""
+    _set_global_i64(store._context(), handle, value)

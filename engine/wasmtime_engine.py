@@ -23,8 +23,16 @@ from typing import Any, TypeVar
 import wasmtime
 from wasmtime import _ffi
 
-from engine.config import WasmtimeConfig
-from engine.host import HostContext, HostFunctions, call, export, global_u32
+from engine.config import Backend, WasmtimeConfig
+from engine.host import (
+    HostContext,
+    HostFunctions,
+    call,
+    export,
+    global_i64,
+    global_u32,
+    set_global_i64,
+)
 from engine.probe import assert_settings
 from protocol.wasm import abi, limits
 from protocol.wasm.engine import (
@@ -35,13 +43,14 @@ from protocol.wasm.engine import (
     ModuleSource,
     TrapKind,
 )
-from protocol.wasm.instrument import STACK_EXPORT, START_EXPORT
+from protocol.wasm.instrument import FUEL_EXPORT, STACK_EXPORT, START_EXPORT
 
 T = TypeVar("T")
-INSTRUMENTATION_VERSION = 1  # bump when protocol/wasm/instrument.py's output changes
+WINCH_STRATEGY = 2  # wasmtime_strategy_t: 0 auto, 1 cranelift, 2 winch (wasmtime.h)
+INSTRUMENTATION_VERSION = 2  # bump when protocol/wasm/instrument.py's output changes
 
+# wasmtime's own fuel is off: OUT_OF_FUEL comes only from the instrumentation (§15.7.3).
 _TRAPS = {
-    wasmtime.TrapCode.OUT_OF_FUEL: TrapKind.OUT_OF_FUEL,
     wasmtime.TrapCode.MEMORY_OUT_OF_BOUNDS: TrapKind.MEMORY_OUT_OF_BOUNDS,
     wasmtime.TrapCode.INTEGER_DIVISION_BY_ZERO: TrapKind.INTEGER_DIVIDE_BY_ZERO,
     wasmtime.TrapCode.INTEGER_OVERFLOW: TrapKind.INTEGER_OVERFLOW,
@@ -71,11 +80,11 @@ class EngineFault(RuntimeError):  # noqa: N818 - reads as the condition it repor
 
 
 class WasmtimeEngine:
-    """ContractEngine on wasmtime (cranelift or pulley); see the module docstring."""
+    """ContractEngine on wasmtime (Winch, cranelift or pulley); see the module docstring."""
 
     def __init__(self, config: WasmtimeConfig | None = None) -> None:
         self.config = config or WasmtimeConfig()
-        self.engine = wasmtime.Engine(self._wasmtime_config())
+        self.engine = wasmtime.Engine(self.wasmtime_config(self.config.backend))
         self._cache: OrderedDict[bytes, _Compiled] = OrderedDict()
         self._lock = threading.Lock()
         self._running: list[HostContext] = []  # nested executions, innermost last
@@ -89,13 +98,20 @@ class WasmtimeEngine:
         self.fingerprint = self._fingerprint()
         self._on_worker(assert_settings, self)
 
-    def _wasmtime_config(self) -> wasmtime.Config:
+    def wasmtime_config(self, backend: Backend) -> wasmtime.Config:
+        """This engine's wasmtime settings, with ``backend`` compiling."""
         cfg = wasmtime.Config()
-        if self.config.backend == "pulley":
+        if backend == "pulley":
             cfg.target = "pulley64"
+        elif backend == "winch":
+            # The bindings name only auto/cranelift; the C API's strategy 2 is Winch, the
+            # single-pass baseline compiler (compile time linear in the module). The probe
+            # and tests/engine/test_backends.py fail loudly if this stops taking effect.
+            _ffi.wasmtime_config_strategy_set(cfg.ptr(), WINCH_STRATEGY)
         else:
             cfg.strategy = "cranelift"
-        cfg.consume_fuel = True
+        # The instrumentation counts fuel (spec §15.7); nothing of wasmtime's decides a count.
+        cfg.consume_fuel = False
         cfg.cranelift_nan_canonicalization = True
         cfg.max_wasm_stack = self.config.max_wasm_stack
         cfg.parallel_compilation = False
@@ -231,15 +247,14 @@ class WasmtimeEngine:
             tables=1,
             memories=1,
         )
-        # One extra unit: remaining == 0 afterwards then means consumed > fuel, even when
-        # wasmtime let the overrun through (it checks only at entries and loop headers).
-        store.set_fuel(fuel + 1)
         hc = HostContext(functions)
         self._running.append(hc)
         instance: Any = None
         try:
             instance = self._host.instantiate(store, compiled.pre)
             hc.memory = export(store, instance, abi.MEMORY_EXPORT).of.memory
+            hc.fuel = export(store, instance, FUEL_EXPORT).of.global_
+            set_global_i64(store, hc.fuel, fuel)
             start = export(store, instance, START_EXPORT)
             if start is not None:
                 call(store, start.of.func)
@@ -252,21 +267,23 @@ class WasmtimeEngine:
         except EngineTrap as trap:
             return ExecutionResult(fuel, trap.kind)
         except wasmtime.Trap as trap:
-            return ExecutionResult(fuel, self._trap_kind(trap, store, instance))
+            return ExecutionResult(fuel, self._trap_kind(trap, store, instance, hc))
         finally:
             self._running.pop()
-        remaining = store.get_fuel()
-        if remaining == 0:
-            return ExecutionResult(fuel, TrapKind.OUT_OF_FUEL)
-        return ExecutionResult(fuel + 1 - remaining, None)
+        # A normal end leaves the counter at the limit minus every charge (spec §15.7.3).
+        return ExecutionResult(fuel - global_i64(store, hc.fuel), None)
 
     @staticmethod
-    def _trap_kind(trap: wasmtime.Trap, store: wasmtime.Store, instance: Any) -> TrapKind:
+    def _trap_kind(
+        trap: wasmtime.Trap, store: wasmtime.Store, instance: Any, hc: HostContext
+    ) -> TrapKind:
         code = trap.trap_code
-        if code == wasmtime.TrapCode.UNREACHABLE:
-            if instance is not None and global_u32(store, instance, STACK_EXPORT) > (
-                limits.STACK_BUDGET
-            ):
+        if code == wasmtime.TrapCode.UNREACHABLE and instance is not None:
+            # Only a failed charge leaves the fuel counter negative, and only a failed frame
+            # reservation leaves the stack counter above the budget (spec §15.9).
+            if global_i64(store, hc.fuel) < 0:
+                return TrapKind.OUT_OF_FUEL
+            if global_u32(store, instance, STACK_EXPORT) > limits.STACK_BUDGET:
                 return TrapKind.STACK_EXHAUSTED
             return TrapKind.UNREACHABLE
         if code is not None and code in _TRAPS:

@@ -2,14 +2,15 @@
 WebAssembly specification's validation algorithm, restricted to the integer MVP subset.
 
 Besides accepting or rejecting, it measures what the instrumentation needs: the maximum
-operand-stack height and the position and depth of every ``return``.
+operand-stack height, the position and depth of every ``return``, and the metering segments
+of §15.7.2 with their static fuel cost.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from protocol.wasm import limits
+from protocol.wasm import limits, schedule
 from protocol.wasm.reader import Reader, malformed
 from protocol.wasm.reasons import WasmReason, WasmRejection
 from protocol.wasm.types import I32, I64, FuncType, GlobalType, block_type, value_type
@@ -77,6 +78,9 @@ class Body:
     frame_cost: int  # FRAME_BASE + params + locals + max operand height (spec §15.6)
     result: int | None  # the function's result type
     returns: tuple[tuple[int, int], ...]  # (offset of a `return`, enclosing block count)
+    # (offset where a segment starts, its static cost), in order; the first is the entry
+    # segment (at code_start, FUNCTION_ENTRY included); segments costing 0 are left out.
+    segments: tuple[tuple[int, int], ...]
 
 
 @dataclass(slots=True)
@@ -95,6 +99,16 @@ class _Checker:
         self.frames: list[_Frame] = []
         self.max_height = 0
         self.func = func
+        self.segments: list[tuple[int, int]] = []
+        self.segment_start = reader.pos
+        self.segment_cost = schedule.FUNCTION_ENTRY
+
+    def cut(self) -> None:
+        """End the current segment after the instruction just read (spec §15.7.2)."""
+        if self.segment_cost:
+            self.segments.append((self.segment_start, self.segment_cost))
+        self.segment_start = self.r.pos
+        self.segment_cost = 0
 
     def fail(self, detail: str) -> WasmRejection:
         return WasmRejection(WasmReason.INVALID_CODE, f"{detail} at byte {self.r.pos}")
@@ -183,7 +197,8 @@ def check_body(reader: Reader, ctx: BodyContext, func: FuncType) -> Body:
     returns = _run(checker, local_types)
     declared = len(local_types) - len(func.params)
     cost = limits.FRAME_BASE + len(func.params) + declared + checker.max_height
-    return Body(start, code_start, reader.pos, cost, result, tuple(returns))
+    segments = tuple(checker.segments)
+    return Body(start, code_start, reader.pos, cost, result, tuple(returns), segments)
 
 
 def _run(c: _Checker, local_types: list[int]) -> list[tuple[int, int]]:
@@ -195,6 +210,7 @@ def _run(c: _Checker, local_types: list[int]) -> list[tuple[int, int]]:
             raise malformed("function body without its final end")
         op_pos = r.pos
         op = r.byte()
+        c.segment_cost += schedule.weight(op)
         if op in _NUMERIC:
             ins, out = _NUMERIC[op]
             for valtype in reversed(ins):
@@ -267,6 +283,7 @@ def _run(c: _Checker, local_types: list[int]) -> list[tuple[int, int]]:
             if not c.frames:
                 if not r.at_end():
                     raise malformed("bytes after the function's final end")
+                c.cut()
                 return returns
             if frame.result is not None:
                 c.push(frame.result)
@@ -320,3 +337,5 @@ def _run(c: _Checker, local_types: list[int]) -> list[tuple[int, int]]:
             raise WasmRejection(reason, f"opcode 0xfc {sub} at {op_pos}")
         else:
             raise WasmRejection(WasmReason.UNSUPPORTED_INSTRUCTION, f"opcode {op:#04x} at {op_pos}")
+        if op in schedule.SEGMENT_ENDS:
+            c.cut()

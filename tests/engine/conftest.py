@@ -22,7 +22,7 @@ def engine_for(backend: str) -> WasmtimeEngine:
     return _ENGINES[backend]
 
 
-@pytest.fixture(params=["cranelift", "pulley"])
+@pytest.fixture(params=["winch", "cranelift", "pulley"])
 def engine(request: pytest.FixtureRequest) -> Iterator[WasmtimeEngine]:
     yield engine_for(request.param)
 

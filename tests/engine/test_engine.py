@@ -138,9 +138,9 @@ def test_fresh_instance_per_execution_and_start_runs_first(engine: WasmtimeEngin
     first = run(engine, text, imports=recorder(seen))
     second = run(engine, text, imports=recorder(seen))
     assert seen == [(11).to_bytes(4, "little")] * 2
-    # start: 13 + global.get, i32.const, i32.add, global.set; call: 13 + i32.const,
-    # global.get, i32.const, i32.add, i32.store, i32.const, i32.const, call.
-    assert first.fuel_used == second.fuel_used == (13 + 4) + (13 + 8)
+    # start: entry 4 + global.get, i32.const, i32.add, global.set; call: entry 4 +
+    # i32.const, global.get, i32.const, i32.add, i32.store, i32.const, i32.const, call (2).
+    assert first.fuel_used == second.fuel_used == (4 + 4) + (4 + 9)
 
 
 def test_run_executes_on_the_worker_with_the_same_results(engine: WasmtimeEngine) -> None:
@@ -156,7 +156,7 @@ def test_run_executes_on_the_worker_with_the_same_results(engine: WasmtimeEngine
     outside = run(engine, text, imports=recorder(seen))
     assert threads and threads[0] != threading.get_ident()  # not the caller's thread
     assert inside == [outside] * 3
-    assert outside == ExecutionResult((13 + 4) + (13 + 8), None, None)
+    assert outside == ExecutionResult((4 + 4) + (4 + 9), None, None)
     assert seen == [(11).to_bytes(4, "little")] * 4
 
 
@@ -179,7 +179,8 @@ def test_nested_execution_from_a_host_function(engine: WasmtimeEngine) -> None:
         i64.const 100 call $cc drop))"""
     outer = run(engine, text, imports=imports)
     assert results == [ExecutionResult(100, TrapKind.OUT_OF_FUEL, None)]
-    assert outer == ExecutionResult(13 + 7 + 100, None, None)
+    # entry 4 + five i32.const + i64.const + call (2); drop is free.
+    assert outer == ExecutionResult(4 + 8 + 100, None, None)
 
 
 def test_nesting_beyond_the_configuration_is_an_engine_fault() -> None:
@@ -218,7 +219,7 @@ def test_cache_is_bounded_and_thunks_run_only_on_a_miss() -> None:
 def test_serialized_module_runs_in_a_new_engine(engine: WasmtimeEngine) -> None:
     code = wasm(f'(module {MEM} (func (export "call") i32.const 1 drop))')
     key = hashlib.sha256(code).digest()
-    assert engine.execute(key, prepare(code), "call", {}, 100).fuel_used == 14
+    assert engine.execute(key, prepare(code), "call", {}, 100).fuel_used == 5
     artefact = engine.serialize(key)
     assert artefact is not None
     fresh = WasmtimeEngine(engine.config)
@@ -228,7 +229,7 @@ def test_serialized_module_runs_in_a_new_engine(engine: WasmtimeEngine) -> None:
     def never() -> bytes:
         raise AssertionError("compiled again")
 
-    assert fresh.execute(key, never, "call", {}, 100).fuel_used == 14
+    assert fresh.execute(key, never, "call", {}, 100).fuel_used == 5
 
 
 def test_fingerprints_differ_between_back_ends() -> None:

@@ -79,7 +79,7 @@ WIDE_PARAMS = f"""(module {MEM}
   (func (export "call") {"i64.const 1 " * limits.MAX_PARAMS} call $p))"""
 
 
-@pytest.mark.parametrize("backend", ["cranelift", "pulley"])
+@pytest.mark.parametrize("backend", ["winch", "cranelift", "pulley"])
 @pytest.mark.parametrize("shape", ["largest", "smallest", "smallest_indirect", "wide_params"])
 def test_worst_frames_exhaust_the_budget_on_half_the_native_stack(backend: str, shape: str) -> None:
     """Measured (spec §15.6): the worst shape, the smallest frame, needs 256-384 KiB of

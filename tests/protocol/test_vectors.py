@@ -18,7 +18,7 @@ from typing import Any
 import cbor2
 import pytest
 
-from engine.config import WasmtimeConfig
+from engine.config import BACKENDS, WasmtimeConfig
 from engine.wasmtime_engine import WasmtimeEngine
 from protocol.contracts import v2_machine
 from protocol.reasons import Reason
@@ -43,7 +43,7 @@ EVENT_NAMES = {
     13: "issue",
     14: "log",
 }
-BACKENDS = ("cranelift", "pulley")
+
 _ENGINES: dict[str, WasmtimeEngine] = {}
 
 #: Vectors the reference implementation fails because the code departs from the spec.

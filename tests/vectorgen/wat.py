@@ -1,12 +1,12 @@
 """Tiny hand-written contracts in the WebAssembly text format, with hand-counted fuel.
 
-Fuel (spec/CONTRACTS_WASM.md §15.7, CONTRACTS.md §17.3): every executed operator costs 1
-except ``nop drop block loop unreachable return else end`` (0), counted over the
-instrumented module; ``memory.grow`` costs 1 more per page requested (even when it fails);
-every function invocation costs 1 on entry, and the frame code of §15.6 adds 12 operators to
-every invocation that returns (8 before the body, 4 after): 13 per call. Host calls add the
-costs of §17.3. Each contract's
-docstring-comment gives the count per path; the scenarios state the totals by hand.
+Fuel (spec/CONTRACTS_WASM.md §15.7, CONTRACTS.md §17.3), counted over the published
+instructions: ``unreachable nop block loop else end drop`` cost 0; ``call`` and loads 2;
+division, remainder and ``call_indirect`` 4; ``memory.grow`` 128 whatever it is asked for;
+every other instruction 1; every invocation of a defined function 4 more (its entry). Host
+calls add the costs of §17.3. "ops" below is the instructions' total with those weights (a
+host ``call`` counts 2). Each contract's docstring-comment gives the count per path; the
+scenarios state the totals by hand.
 
 The text is converted with wasmtime's ``wat2wasm``; symbolic names would add a custom
 ``name`` section, which ``strip_custom`` removes so the published bytes (and code hashes) do
@@ -112,19 +112,19 @@ def start_fuel(code: bytes) -> int:
 
 # --- the contracts -----------------------------------------------------------------------
 
-#: emit("hello"): 3 ops + 13 + emit (100 + 5) = 121.
+#: emit("hello"): 4 ops + 4 + emit (100 + 5) = 113.
 LOG = module(
     '(func (export "call") i32.const 0 i32.const 5 call $emit)',
     imports=("emit",),
     data={0: b"hello"},
 )
-LOG_FUEL = 121
+LOG_FUEL = 113
 
-#: init: storage[0^32] = "init": 4 ops + 13 + 1,000 + 40 = 1,057.
-#: call, by input length n: 0: log storage[0^32] (v bytes): 11 ops + 13 + 10 + (200 + v) +
-#: (100 + v) = 334 + 2v; n > 32: storage[input[:32]] = input[32:]: 15 ops + 13 + 10 +
-#: (10 + n) + 10 + 10 + 1,000 + 10 (n - 32) = 748 + 11 n; otherwise delete input[:32]
-#: (n bytes read): 11 ops + 13 + 10 + (10 + n) + 10 + 500 = 554 + n.
+#: init: storage[0^32] = "init": 5 ops + 4 + 1,000 + 40 = 1,049.
+#: call, by input length n: 0: log storage[0^32] (v bytes): 14 ops + 4 + 10 + (200 + v) +
+#: (100 + v) = 328 + 2v; n > 32: storage[input[:32]] = input[32:]: 20 ops + 4 + 10 +
+#: (10 + n) + 10 + 10 + 1,000 + 10 (n - 32) = 744 + 11 n; otherwise delete input[:32]
+#: (n bytes read): 15 ops + 4 + 10 + (10 + n) + 10 + 500 = 549 + n.
 STORE = module(
     """
     (func (export "init") i32.const 0 i32.const 32 i32.const 4 call $storage_set)
@@ -146,24 +146,24 @@ STORE = module(
     imports=("input_len", "input_read", "storage_get", "storage_set", "storage_delete", "emit"),
     data={32: b"init"},
 )
-STORE_INIT_FUEL = 1_057
+STORE_INIT_FUEL = 1_049
 
 
 def store_get_fuel(v: int) -> int:
-    return 334 + 2 * v
+    return 328 + 2 * v
 
 
 def store_set_fuel(n: int) -> int:
-    return 748 + 11 * n
+    return 744 + 11 * n
 
 
 def store_delete_fuel(n: int) -> int:
-    return 554 + n
+    return 549 + n
 
 
 #: Keeps what it is sent; with input (asset 12, amount 16, vout u32 LE) it sends that out.
-#: Empty input: 2 ops + 13 + 10 = 25. Input of n bytes: 9 ops + 13 + 10 + (10 + n) + 500
-#: = 542 + n (574 for the usual 32 bytes).
+#: Empty input: 3 ops + 4 + 10 = 17. Input of n bytes: 13 ops + 4 + 10 + (10 + n) + 500
+#: = 537 + n (569 for the usual 32 bytes).
 BANK = module(
     """
     (func (export "call")
@@ -175,11 +175,11 @@ BANK = module(
     """,
     imports=("input_len", "input_read", "send"),
 )
-BANK_DEPOSIT_FUEL = 25
-BANK_SEND_FUEL = 574
+BANK_DEPOSIT_FUEL = 17
+BANK_SEND_FUEL = 569
 
-#: init issues 1,000 of sub 1 to itself: 5 ops + 13 + 10 + 500 = 528.
-#: call sends (amount 16, vout u32 LE) of sub 1: 9 ops + 13 + 10 + (10 + 20) + 500 = 562.
+#: init issues 1,000 of sub 1 to itself: 7 ops + 4 + 10 + 500 = 521.
+#: call sends (amount 16, vout u32 LE) of sub 1: 13 ops + 4 + 10 + (10 + 20) + 500 = 557.
 ISSUER = module(
     """
     (func (export "init")
@@ -193,10 +193,10 @@ ISSUER = module(
     imports=("self_id", "input_read", "issue", "send"),
     data={0: (1000).to_bytes(16, "little"), 40: (1).to_bytes(4, "big")},
 )
-ISSUER_INIT_FUEL = 528
-ISSUER_SEND_FUEL = 562
+ISSUER_INIT_FUEL = 521
+ISSUER_SEND_FUEL = 557
 
-#: Burns the one asset record it received: 6 ops + 13 + (10 + 28) + 500 = 557.
+#: Burns the one asset record it received: 8 ops + 4 + (10 + 28) + 500 = 550.
 BURNER = module(
     """
     (func (export "call")
@@ -205,11 +205,11 @@ BURNER = module(
     """,
     imports=("received", "burn"),
 )
-BURNER_FUEL = 557
+BURNER_FUEL = 550
 
 #: Logs input 0's outpoint (36) and assets (28: one record), the height (i64), output 1's
 #: value (i64), the txid (32), caller_id's result, the input and output counts: 124 bytes.
-#: 29 ops + 13 + 10 + (10 + 28) + 10 + 10 + 10 + 10 + 10 + 10 + (100 + 124) = 374 when
+#: 38 ops + 4 + 10 + (10 + 28) + 10 + 10 + 10 + 10 + 10 + 10 + (100 + 124) = 374 when
 #: input 0 carried one asset; 346 when it carried none (tx_input_assets then writes 0 bytes).
 INTRO = module(
     """
@@ -240,9 +240,9 @@ INTRO_FUEL = 374
 INTRO_BARE_FUEL = 346
 
 #: Writes storage[0^32] = "w", then, if its input (n bytes) holds at least one 8-byte id,
-#: calls the first with the rest as input and all its fuel. Leaf (n = 0): 10 ops + 13 +
-#: 1,010 + 10 + 10 = 1,053. Forwarding: 19 ops + 13 + 1,010 + (10 + n) + 10 + 10 + 1,000 +
-#: (n - 8) + callee = 2,064 + 2 n + callee.
+#: calls the first with the rest as input and all its fuel. Leaf (n = 0): 13 ops + 4 +
+#: 1,010 + 10 + 10 = 1,047. Forwarding: 24 ops + 4 + 1,010 + (10 + n) + 10 + 10 + 1,000 +
+#: (n - 8) + callee = 2,060 + 2 n + callee.
 FORWARD = module(
     """
     (func (export "call")
@@ -257,16 +257,16 @@ FORWARD = module(
     imports=("storage_set", "input_read", "input_len", "call_contract"),
     data={1056: b"w"},
 )
-FORWARD_LEAF_FUEL = 1_053
+FORWARD_LEAF_FUEL = 1_047
 
 
 def forward_fuel(n: int, callee: int) -> int:
     """The callee is another FORWARD (instances of one code)."""
-    return 2_064 + 2 * n + callee + start_fuel(FORWARD)
+    return 2_060 + 2 * n + callee + start_fuel(FORWARD)
 
 
 #: Input (callee id 8, one asset record 28): calls the callee with no input and that record.
-#: 9 ops + 13 + (10 + 36) + 1,000 + callee = 1,068 + callee.
+#: 11 ops + 4 + (10 + 36) + 1,000 + callee = 1,061 + callee.
 PAYFORWARD = module(
     """
     (func (export "call")
@@ -280,19 +280,19 @@ PAYFORWARD = module(
 
 def payforward_fuel(callee: int, code: bytes) -> int:
     """``code``: the callee's module."""
-    return 1_068 + callee + start_fuel(code)
+    return 1_061 + callee + start_fuel(code)
 
 
-#: Returns "pong": 3 ops + 13 + (10 + 4) = 30.
+#: Returns "pong": 4 ops + 4 + (10 + 4) = 22.
 PONG = module(
     '(func (export "call") i32.const 0 i32.const 4 call $set_return)',
     imports=("set_return",),
     data={0: b"pong"},
 )
-PONG_FUEL = 30
+PONG_FUEL = 22
 
 #: Input (callee id 8): calls it, reads its return data and logs it (r bytes):
-#: 15 ops + 13 + (10 + 8) + 1,000 + callee + (10 + r) + (100 + r) = 1,156 + 2 r + callee.
+#: 19 ops + 4 + (10 + 8) + 1,000 + callee + (10 + r) + (100 + r) = 1,151 + 2 r + callee.
 RELAY = module(
     """
     (func (export "call") (local i32)
@@ -308,10 +308,10 @@ RELAY = module(
 
 def relay_fuel(returned: int, callee: int, code: bytes) -> int:
     """``code``: the callee's module."""
-    return 1_156 + 2 * returned + callee + start_fuel(code)
+    return 1_151 + 2 * returned + callee + start_fuel(code)
 
 
-#: Logs sha256("abc"): 7 ops + 13 + (50 + 3) + (100 + 32) = 205.
+#: Logs sha256("abc"): 9 ops + 4 + (50 + 3) + (100 + 32) = 198.
 HASHER = module(
     """
     (func (export "call")
@@ -321,10 +321,10 @@ HASHER = module(
     imports=("sha256", "emit"),
     data={0: b"abc"},
 )
-HASHER_FUEL = 205
+HASHER_FUEL = 198
 
-#: Logs its custody of the asset in its input (12 bytes): 8 ops + 13 + (10 + 12) + 50 +
-#: (100 + 16) = 209.
+#: Logs its custody of the asset in its input (12 bytes): 11 ops + 4 + (10 + 12) + 50 +
+#: (100 + 16) = 203.
 BALANCE = module(
     """
     (func (export "call")
@@ -334,10 +334,11 @@ BALANCE = module(
     """,
     imports=("input_read", "balance", "emit"),
 )
-BALANCE_FUEL = 209
+BALANCE_FUEL = 203
 
 #: memory.grow by 100 pages (past the 16-page limit: -1) then by 1 (returns 1), both
-#: stored as i32 in storage[0^32]: 12 ops + (100 + 1) pages + 13 + 1,000 + 80 = 1,206.
+#: stored as i32 in storage[0^32]: 11 ops + 2 memory.grow (128 each, whatever the pages)
+#: + 4 + 1,000 + 80 = 1,351.
 GROW = module(
     """
     (func (export "call")
@@ -347,7 +348,7 @@ GROW = module(
     """,
     imports=("storage_set",),
 )
-GROW_FUEL = 1_206
+GROW_FUEL = 1_351
 
 
 def trap_module(body: str, *imports: str, extra: str = "") -> bytes:
@@ -399,7 +400,7 @@ def raw_module(text: str) -> bytes:
 #: Logs 78 bytes: the caller's id (8, zero when called by the transaction), caller_id's
 #: result (i32), output 0's script length asked with cap 0 (nothing written), the script
 #: itself (34 bytes for the vectors' outputs), and the asset records received (cap 28).
-#: 20 ops + 13 + 10 (+ 0: caller_id) + 10 + (10 + 34) + (10 + r) + (100 + 78) = 285 + r,
+#: 25 ops + 4 + 10 (+ 0: caller_id) + 10 + (10 + 34) + (10 + r) + (100 + 78) = 281 + r,
 #: r = 28 when it received one record, 0 when none.
 CALLER_INFO = module(
     """
@@ -415,4 +416,4 @@ CALLER_INFO = module(
 
 
 def caller_info_fuel(received: int) -> int:
-    return 285 + received
+    return 281 + received

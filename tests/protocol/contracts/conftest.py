@@ -10,7 +10,7 @@ from engine.config import WasmtimeConfig
 from engine.wasmtime_engine import WasmtimeEngine
 
 
-@pytest.fixture(scope="session", params=["cranelift", "pulley"])
+@pytest.fixture(scope="session", params=["winch", "cranelift", "pulley"])
 def engine(request: pytest.FixtureRequest) -> Iterator[WasmtimeEngine]:
     yield WasmtimeEngine(WasmtimeConfig(backend=request.param))
 

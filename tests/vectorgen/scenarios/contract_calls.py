@@ -56,7 +56,7 @@ def call_fields() -> dict[str, Any]:
 def call_fuel_exact() -> dict[str, Any]:
     v = contract_vector(
         "contract-call-fuel-exact",
-        "The log contract uses exactly 121 fuel: a limit of 120 is out_of_fuel, 121 succeeds.",
+        "The log contract uses exactly 113 fuel: a limit of 112 is out_of_fuel, 113 succeeds.",
         ["15.7", "16.5", "17.3", "21.1"],
     )
     b = v.block()

@@ -28,7 +28,7 @@ def publish_call() -> dict[str, Any]:
     v = contract_vector(
         "contract-publish-call",
         "A module without init published from an envelope (event publish; code and record in "
-        "state), then called: its log, then the call event with 121 fuel and an empty digest.",
+        "state), then called: its log, then the call event with 113 fuel and an empty digest.",
         ["16.1", "16.3", "16.5", "17.3", "20.2"],
     )
     b = v.block()
@@ -77,8 +77,8 @@ def publish_init() -> dict[str, Any]:
 def init_fuel() -> dict[str, Any]:
     v = contract_vector(
         "contract-init-fuel",
-        "Init needs exactly 1,057 fuel: with a limit of 1,056 the publish is out_of_fuel and "
-        "stores nothing; with 1,057 it succeeds.",
+        "Init needs exactly 1,049 fuel: with a limit of 1,048 the publish is out_of_fuel and "
+        "stores nothing; with 1,049 it succeeds.",
         ["16.1", "19.2", "21.1"],
     )
     b = v.block()
