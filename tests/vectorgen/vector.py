@@ -31,15 +31,29 @@ def mine(prev: bytes, root: bytes, time: int) -> bytes:
     raise RuntimeError("no nonce meets the target")
 
 
+#: CONTRACTS.md §21.2: a transaction's calls use only the fuel its vsize buys (1,000 per
+#: vB). Contract vectors' transactions buy theirs with a taproot annex (BIP341: the last
+#: witness item, starting 0x50; consensus-valid, and carrier detection ignores it, §3.3):
+#: 16,001 witness bytes, about 4,000 vB, 4,000,000 fuel.
+CONTRACT_ANNEX = b"\x50" + bytes(16_000)
+
+
 @dataclass
 class Block:
     height: int
     coinbase_outputs: list[bytes]
     txs: list[Tx] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    #: Contract vectors: the taproot annex every transaction's first input carries to buy
+    #: its calls' fuel (CONTRACTS.md §21.2), or None.
+    annex: bytes | None = None
 
-    def tx(self, inputs: list[In], outputs: list[bytes]) -> Tx:
-        """Append a transaction; its index counts the coinbase as 0 (spec §2.4)."""
+    def tx(self, inputs: list[In], outputs: list[bytes], *, pad: bool = True) -> Tx:
+        """Append a transaction; its index counts the coinbase as 0 (spec §2.4). In a
+        contract vector the first input gets the fuel-buying annex unless ``pad`` is false."""
+        if self.annex is not None and pad and inputs:
+            first = inputs[0]
+            inputs = [In(first.prevout, (*first.witness, self.annex)), *inputs[1:]]
         built = build(inputs, outputs, len(self.txs) + 1)
         self.txs.append(built)
         return built
@@ -68,6 +82,8 @@ class Vector:
         self._close()
         height = self.activation_height + len(self._blocks)
         self._open = Block(height, list(coinbase_outputs or []))
+        if self.contracts:
+            self._open.annex = CONTRACT_ANNEX
         return self._open
 
     @property

@@ -33,18 +33,35 @@ MAX_LOG = 1_024
 #: §16.3: entries in a call's asset list, and in a nested call's.
 MAX_SENT_ASSETS = 64
 
-#: §17: host-call costs, charged after the arguments are checked and before the effect.
-COST_BASE = 10
-COST_PER_BYTE = 1
-COST_BALANCE = 50
-COST_ASSET_MOVE = 500
-COST_STORAGE_GET = 200
-COST_STORAGE_SET = 1_000
-COST_STORAGE_SET_PER_BYTE = 10
-COST_STORAGE_DELETE = 500
-COST_EMIT = 100
-COST_SHA256 = 50
-COST_CALL = 1_000
+#: §17.3: host-call costs, charged after the arguments are checked and before the effect.
+#: One fuel unit stands for a nanosecond of CPU on the reference machine (§22): each price
+#: is about 1.5 x the worst cost measured per call and per byte it copies, hashes or scans
+#: (``python -m bench.adversarial.calibrate``). A host call costs 5-18 µs there whatever it
+#: does (the crossing between wasm and the host), which COST_BASE and the bases cover.
+COST_BASE = 15_000
+COST_PER_BYTE = 2
+COST_BALANCE = 25_000
+COST_ASSET_MOVE = 30_000
+COST_STORAGE_GET = 15_000
+COST_STORAGE_SET = 20_000
+COST_STORAGE_SET_PER_BYTE = 2
+COST_STORAGE_DELETE = 15_000
+COST_EMIT = 25_000
+COST_EMIT_PER_BYTE = 6
+COST_SHA256 = 20_000
+COST_CALL = 30_000
+#: §17.3: new state a block leaves behind is priced by the byte, so that a full block's
+#: fuel (10^9) buys at most about 1 MB of it, tree and indexes included (§22). A storage
+#: key absent before the write (its 41-byte state key, a tree leaf and inner node) ...
+COST_NEW_KEY = 300_000
+#: ... and each byte a write adds to the stored value: a new key's whole value, an
+#: overwrite's growth over the old value. Deleting or shrinking refunds nothing.
+COST_NEW_BYTE = 1_000
+#: §17.3: a send allocates to an output whose UTXO record, holder and script indexes
+#: grow by an entry per asset; an issue of an asset with no record yet creates its record
+#: and a custody entry.
+COST_SEND = 200_000
+COST_NEW_ASSET = 500_000
 
 #: Sizes of records in contract memory (§17.1).
 ASSET_LEN = 12

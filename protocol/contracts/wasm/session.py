@@ -70,6 +70,8 @@ class Session:
         self.load = load
         self.stack: list[Frame] = []
         self.abort_code: int | None = None
+        #: tx_input_assets' records per input index, built on first use (§17.3).
+        self.input_records: dict[int, bytes] = {}
 
     # -- the transaction's fuel (§21.2) ---------------------------------------------------
 

@@ -56,7 +56,7 @@ def test_storage_writes_are_state_and_digest(engine: WasmtimeEngine) -> None:
     key = b"\x07" * 32
     tx, effects = chain.send(call(store, key + b"abcd"))
     assert chain.storage(store, key) == b"abcd"
-    assert events_of(effects, tx)[-1][14] == wat.store_set_fuel(36)
+    assert events_of(effects, tx)[-1][14] == wat.store_set_fuel(36, None)
     assert events_of(effects, tx)[-1][15] == digest((key, b"abcd"))
     tx, effects = chain.send(call(store, key))
     assert chain.storage(store, key) is None

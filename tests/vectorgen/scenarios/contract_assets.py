@@ -291,13 +291,11 @@ def nested_chain() -> dict[str, Any]:
     b = v.block()
     chain = _forwarders(v, b, 9)
     b = v.block()
-    # §21.2: every nested start costs 40,000+ fuel; a 2,000-byte witness item buys 500 vB.
-    pad = (bytes(2_000),)
     too_deep = p.call(chain[0], b"".join(c.raw() for c in chain[1:]))
-    refused = b.tx([v.fund(pad)], [pay(), carrier(p.message(too_deep))])
+    refused = b.tx([v.fund()], [pay(), carrier(p.message(too_deep))])
     b.expect(ev.rejected(refused, "call_depth_exceeded"))
     deep = p.call(chain[0], b"".join(c.raw() for c in chain[1:8]))
-    tx = b.tx([v.fund(pad)], [pay(), carrier(p.message(deep))])
+    tx = b.tx([v.fund()], [pay(), carrier(p.message(deep))])
     b.expect(*_chain_events(tx, chain[:8]))
     for cid in chain[:8]:
         v.ledger.contracts[cid].storage[KEY0] = b"w"

@@ -117,7 +117,8 @@ def storage() -> dict[str, Any]:
     for value in (b"first", b"second value"):
         tx = op_return_tx(v, b, p.call(cid, key + value))
         n = 32 + len(value)
-        b.expect(ev.call(tx, cid, wat.store_set_fuel(n), digest((key, value))))
+        old = len(store[key]) if key in store else None
+        b.expect(ev.call(tx, cid, wat.store_set_fuel(n, old), digest((key, value))))
         store[key] = value
     b = v.block()
     tx = op_return_tx(v, b, p.call(cid, key))
@@ -141,7 +142,7 @@ def storage_limit() -> dict[str, Any]:
     rejected_call(v, b, p.call(cid, KEY0 + b"\xab" * 1025), "storage_limit")
     value = b"\xab" * 1024
     tx = op_return_tx(v, b, p.call(cid, KEY0 + value))
-    b.expect(ev.call(tx, cid, wat.store_set_fuel(32 + 1024), digest((KEY0, value))))
+    b.expect(ev.call(tx, cid, wat.store_set_fuel(32 + 1024, 4), digest((KEY0, value))))
     v.ledger.contracts[cid].storage[KEY0] = value
     return v.finish()
 
@@ -363,7 +364,8 @@ def commitment() -> dict[str, Any]:
     for value in (b"\x00", b"\x01"):
         b = v.block()
         tx = op_return_tx(v, b, p.call(cid, KEY0 + value))
-        b.expect(ev.call(tx, cid, wat.store_set_fuel(33), digest((KEY0, value))))
+        old = len(v.ledger.contracts[cid].storage[KEY0])
+        b.expect(ev.call(tx, cid, wat.store_set_fuel(33, old), digest((KEY0, value))))
         v.ledger.contracts[cid].storage[KEY0] = value
     return v.finish()
 

@@ -17,10 +17,9 @@ from tests.vectorgen.scenarios.contract_common import (
     EMPTY_DIGEST,
     contract_vector,
     message_tx,
-    op_return_tx,
     publish,
 )
-from tests.vectorgen.txbuild import Tx
+from tests.vectorgen.txbuild import Tx, carrier, pay
 
 FUEL_PER_VBYTE = 1_000
 
@@ -78,17 +77,17 @@ def fuel_per_vbyte() -> dict[str, Any]:
         "contract-fuel-per-vbyte",
         "A call of a 60 KB module from a small OP_RETURN transaction: its start (40,000 + 2 "
         "per module byte) is more than its vsize buys (1,000 per vB), so block_fuel_exhausted. "
-        "The same call carried in an envelope with a 2,000-byte input buys enough and logs; "
-        "a trapping call's limit is what its own transaction has left, not 10,000,000.",
+        "The same call in an envelope with a 16,001-byte annex (about 4,000 vB) buys enough "
+        "and logs.",
         ["16.5", "21.2"],
     )
     b = v.block()
     _, big = publish(v, b, BIG_LOG)
     b = v.block()
-    small = op_return_tx(v, b, p.call(big))
+    small = b.tx([v.fund()], [pay(), carrier(p.message(p.call(big)))], pad=False)
     assert FUEL_PER_VBYTE * vsize(small) < wat.start_fuel(BIG_LOG), vsize(small)
     b.expect(ev.rejected(small, "block_fuel_exhausted"))
-    padded = message_tx(v, b, p.call(big, bytes(2_000)))
+    padded = message_tx(v, b, p.call(big))
     assert FUEL_PER_VBYTE * vsize(padded) > wat.start_fuel(BIG_LOG) + wat.LOG_FUEL
     b.expect(ev.log(padded, big, b"hello"), ev.call(padded, big, wat.LOG_FUEL, EMPTY_DIGEST))
     return v.finish()
