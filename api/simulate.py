@@ -17,6 +17,7 @@ from typing import Any
 
 import cbor2
 
+from api.call_space import PAD_KEY, buying, vsize_needed
 from api.compose import carrier_script
 from api.errors import ApiError, bad_request, not_found, unprocessable
 from api.heavy import Worker
@@ -111,8 +112,9 @@ def parse_call(
     return CallRequest(contract, data, tuple(assets.items()), tuple(outputs), tuple(inputs), fuel)
 
 
-def call_payload(request: CallRequest) -> bytes:
-    """§16.3: the message with one call operation."""
+def call_payload(request: CallRequest, pad: int = 0) -> bytes:
+    """§16.3: the message with one call operation; ``pad`` bytes under an ignored odd key
+    buy block space for its fuel (:mod:`api.call_space`)."""
     operation: dict[int, object] = {
         0: OP_CALL,
         1: [int.from_bytes(request.contract[i : i + 4], "big") for i in (0, 4)],
@@ -128,6 +130,8 @@ def call_payload(request: CallRequest) -> bytes:
     message: dict[int, object] = {0: PROTOCOL_VERSION, 1: [operation]}
     if request.pointer is not None:
         message[2] = request.pointer
+    if pad:
+        message[PAD_KEY] = bytes(pad)
     return encode_canonical(message)
 
 
@@ -191,7 +195,10 @@ def simulate(view: StateView, machine: Machine, height: int, request: CallReques
         # The stand-in input holds only assets that exist (checked), as every real output does.
         held = UtxoAssets(balances=tuple(sorted(request.assets)))
         state.put(utxo_key(STAND_IN_TXID, 0), held.encode() if request.assets else None)
-    return effects(state, machine, height, request, call_transaction(request))
+    # Run as if the transaction bought the call's fuel limit; "vsize_needed" says how much
+    # block space the call really takes (CONTRACTS.md §21.2).
+    tx = buying(call_transaction(request), request.fuel)
+    return effects(state, machine, height, request, tx)
 
 
 def effects(
@@ -245,6 +252,10 @@ def effects(
         "detail": None if rejected is None else rejected.get(Field.DETAIL),
         "fuel_limit": request.fuel,
         "fuel_used": top[-1][Field.FUEL] if top and rejected is None else None,
+        # The least vsize whose fuel (CONTRACTS.md §21.2) covers the call's start and use.
+        "vsize_needed": vsize_needed(state, request.contract, int(top[-1][Field.FUEL]))  # type: ignore[arg-type]
+        if top and rejected is None
+        else None,
         # Not consensus (nothing records it): what the call handed back with return_data_set.
         "return_data": returned[-1].hex()
         if returned and returned[-1] and rejected is None
