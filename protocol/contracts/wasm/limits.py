@@ -14,9 +14,11 @@ FUEL_PER_VBYTE = 1_000
 BLOCK_VBYTES = 1_000_000
 #: §21.2: what a full block buys, so what all of a block's transactions can use together.
 MAX_BLOCK_FUEL = FUEL_PER_VBYTE * BLOCK_VBYTES
-#: §16.5, §17.4: fuel a call consumes before it runs (instantiation, the host bindings, the
-#: module's load), besides what its execution uses: a zero-fuel call is not free.
-CALL_START_FUEL = 40_000
+#: §16.5, §17.4: fuel a call consumes before it runs, besides what its execution uses: a
+#: fresh instance, the host bindings and the hop to the engine cost 75-125 µs per call on
+#: the reference machine and a trap 30-60 µs more (bench.adversarial), so a zero-fuel or
+#: trapping call is not free.
+CALL_START_FUEL = 250_000
 #: §16.5, §17.4: the same, per byte of the called contract's module (loading its code).
 CALL_FUEL_PER_CODE_BYTE = 2
 #: §21: fuel charged to the block budget per byte of a published module.

@@ -75,8 +75,8 @@ def digest(*writes: tuple[bytes, bytes | None]) -> bytes:
 
 #: CONTRACTS.md §21.2: calls use only the fuel their transaction's vsize buys, 1,000 per vB.
 #: Test transactions buy it with a taproot annex (BIP341: the last witness item, 0x50 first;
-#: carrier detection ignores it) of 16,001 bytes: about 4,000 vB, 4,000,000 fuel.
-ANNEX = b"\x50" + bytes(16_000)
+#: carrier detection ignores it) of 40,001 bytes: about 10,000 vB, 10,000,000 fuel.
+ANNEX = b"\x50" + bytes(40_000)
 SIGNATURE = bytes(64)
 
 

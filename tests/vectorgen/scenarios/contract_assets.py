@@ -262,6 +262,11 @@ def trap_no_output() -> dict[str, Any]:
     return v.finish()
 
 
+#: CONTRACTS.md §21.2: chains of nested calls (each with its start and a new storage key)
+#: need more block space than the default annex buys: 40,000 bytes, about 10,000,000 fuel.
+NESTED_ANNEX = 40_000
+
+
 def _forwarders(v: Vector, b: Block, count: int) -> list[Tok]:
     _, first = publish(v, b, wat.FORWARD)
     return [first] + [publish(v, b, wat.FORWARD, instance_of=first)[1] for _ in range(count - 1)]
@@ -291,6 +296,7 @@ def nested_chain() -> dict[str, Any]:
     b = v.block()
     chain = _forwarders(v, b, 9)
     b = v.block()
+    b.annex = NESTED_ANNEX
     too_deep = p.call(chain[0], b"".join(c.raw() for c in chain[1:]))
     refused = b.tx([v.fund()], [pay(), carrier(p.message(too_deep))])
     b.expect(ev.rejected(refused, "call_depth_exceeded"))
@@ -314,6 +320,7 @@ def nested_rollback() -> dict[str, Any]:
     a, inner = _forwarders(v, b, 2)
     _, bad = publish(v, b, wat.UNREACHABLE)
     b = v.block()
+    b.annex = NESTED_ANNEX
     rejected_call(v, b, p.call(a, inner.raw() + bad.raw()), "unreachable")
     tx = b.tx([v.fund()], [pay(), carrier(p.message(p.call(a, inner.raw())))])
     b.expect(*_chain_events(tx, [a, inner]))
@@ -332,6 +339,7 @@ def nested_refusals() -> dict[str, Any]:
     b = v.block()
     a, other = _forwarders(v, b, 2)
     b = v.block()
+    b.annex = NESTED_ANNEX
     rejected_call(v, b, p.call(a, Tok(b.height, 77).raw()), "unknown_contract")
     rejected_call(v, b, p.call(a, other.raw() + a.raw()), "reentrant_call")
     return v.finish()

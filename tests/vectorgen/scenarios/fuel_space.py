@@ -1,5 +1,5 @@
 """Fuel bought with block space (spec/CONTRACTS.md §16.5, §21.2): a transaction's calls use
-only the fuel its own virtual size buys, 1,000 per vB, after each call's start (40,000 plus
+only the fuel its own virtual size buys, 1,000 per vB, after each call's start (250,000 plus
 2 per byte of the called module).
 
 Checked against the old rule (a block budget of 1,000,000,000 and no price per vB): under
@@ -64,7 +64,7 @@ def _cs(raw: bytes, pos: int) -> tuple[int, int]:
     return int.from_bytes(raw[pos + 1 : pos + 1 + width], "little"), pos + 1 + width
 
 
-#: LOG with a 60,000-byte data segment: its start alone is 40,000 + 2 x 60,0xx fuel.
+#: LOG with a 60,000-byte data segment: its start alone is 250,000 + 2 x 60,0xx fuel.
 BIG_LOG = wat.module(
     '(func (export "call") i32.const 0 i32.const 5 call $emit)',
     imports=("emit",),
@@ -75,16 +75,16 @@ BIG_LOG = wat.module(
 def fuel_per_vbyte() -> dict[str, Any]:
     v = contract_vector(
         "contract-fuel-per-vbyte",
-        "A call of a 60 KB module from a small OP_RETURN transaction: its start (40,000 + 2 "
+        "A call of a 60 KB module from a small OP_RETURN transaction: its start (250,000 + 2 "
         "per module byte) is more than its vsize buys (1,000 per vB), so block_fuel_exhausted. "
-        "The same call in an envelope with a 16,001-byte annex (about 4,000 vB) buys enough "
+        "The same call in an envelope with a 4,000-byte annex (about 1,000 vB) buys enough "
         "and logs.",
         ["16.5", "21.2"],
     )
     b = v.block()
     _, big = publish(v, b, BIG_LOG)
     b = v.block()
-    small = b.tx([v.fund()], [pay(), carrier(p.message(p.call(big)))], pad=False)
+    small = b.tx([v.fund()], [pay(), carrier(p.message(p.call(big)))], annex=0)
     assert FUEL_PER_VBYTE * vsize(small) < wat.start_fuel(BIG_LOG), vsize(small)
     b.expect(ev.rejected(small, "block_fuel_exhausted"))
     padded = message_tx(v, b, p.call(big))
