@@ -20,6 +20,7 @@ from tests.vectorgen.scenarios import (
     message,
     mint,
     transfer_burn,
+    utxo_bound,
 )
 
 ALL: list[Callable[[], dict[str, Any]]] = [
@@ -37,4 +38,5 @@ ALL: list[Callable[[], dict[str, Any]]] = [
     *contract_assets.VECTORS,
     *clarify.VECTORS,
     *fuel_space.VECTORS,
+    *utxo_bound.VECTORS,
 ]
