@@ -17,6 +17,7 @@ import json
 import subprocess
 import sys
 from dataclasses import asdict
+from typing import Any
 
 from bench.adversarial.search import Result, search
 from bench.adversarial.shapes import ALL_GROUPS
@@ -28,7 +29,7 @@ MAX_STATE_BYTES = 1_000_000
 MAX_RSS_MB = 256.0
 
 
-def child(group: str, probe: float, fraction: float) -> dict[str, object]:
+def child(group: str, probe: float, fraction: float) -> dict[str, Any]:
     if group == "reference":
         from bench.adversarial.reference import reference  # noqa: PLC0415
 
@@ -40,7 +41,7 @@ def child(group: str, probe: float, fraction: float) -> dict[str, object]:
     return {"result": _row(worst), "probes": [_row(p) for p in probes]}
 
 
-def _row(result: Result) -> dict[str, object]:
+def _row(result: Result) -> dict[str, Any]:
     scaled = result.scaled()
     return {
         "group": result.group,
@@ -51,16 +52,16 @@ def _row(result: Result) -> dict[str, object]:
     }
 
 
-def run_group(group: str, probe: float, fraction: float) -> dict[str, object]:
+def run_group(group: str, probe: float, fraction: float) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.adversarial", "--child", group]
     command += ["--probe", str(probe), "--fraction", str(fraction)]
     done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
-    figures: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return figures
 
 
-def verdict(row: dict[str, object], reference_cpu: float) -> str:
-    cpu, state, rss = float(row["cpu_s"]), int(row["state_bytes"]), float(row["rss_mb"])  # type: ignore[arg-type]
+def verdict(row: dict[str, Any], reference_cpu: float) -> str:
+    cpu, state, rss = float(row["cpu_s"]), int(row["state_bytes"]), float(row["rss_mb"])
     over = []
     if cpu > MAX_CPU_S or (reference_cpu > 0 and cpu > 10 * reference_cpu):
         over.append("cpu")
@@ -71,18 +72,18 @@ def verdict(row: dict[str, object], reference_cpu: float) -> str:
     return "ok" if not over else "OVER " + ",".join(over)
 
 
-def table(rows: list[dict[str, object]]) -> str:
-    reference_cpu = next((float(r["cpu_s"]) for r in rows if r["group"] == "reference"), 0.0)  # type: ignore[arg-type]
+def table(rows: list[dict[str, Any]]) -> str:
+    reference_cpu = next((float(r["cpu_s"]) for r in rows if r["group"] == "reference"), 0.0)
     lines = [
         f"{'class':<14} {'worst shape':<34} {'CPU s':>7} {'state B':>11} {'LMDB B':>11} "
         f"{'+RSS MB':>8} {'vB':>9} {'fee sat':>10} {'part':>6}  verdict"
     ]
     for r in rows:
         lines.append(
-            f"{r['group']!s:<14} {r['shape']!s:<34} {float(r['cpu_s']):7.2f} "  # type: ignore[arg-type]
-            f"{int(r['state_bytes']):11,} {int(r['lmdb_bytes']):11,} "  # type: ignore[call-overload]
-            f"{float(r['rss_mb']):8.1f} {int(r['vbytes']):9,} {int(r['fee_sat']):10,} "  # type: ignore[arg-type, call-overload]
-            f"{float(r['fraction']):6.3f}  {verdict(r, reference_cpu)}"  # type: ignore[arg-type]
+            f"{r['group']!s:<14} {r['shape']!s:<34} {float(r['cpu_s']):7.2f} "
+            f"{int(r['state_bytes']):11,} {int(r['lmdb_bytes']):11,} "
+            f"{float(r['rss_mb']):8.1f} {int(r['vbytes']):9,} {int(r['fee_sat']):10,} "
+            f"{float(r['fraction']):6.3f}  {verdict(r, reference_cpu)}"
         )
     return "\n".join(lines)
 
@@ -106,10 +107,12 @@ def main() -> None:
         figures = run_group(group, probe, fraction)
         rows.append(figures["result"])
         if args.probes:
-            for p in figures["probes"]:  # type: ignore[attr-defined]
-                print(f"  probe {p['group']}/{p['shape']}: {p['cpu_s']:.2f} s, "
-                      f"{p['state_bytes']:,} B per block")
-    print(table(rows))  # type: ignore[arg-type]
+            for p in figures["probes"]:
+                print(
+                    f"  probe {p['group']}/{p['shape']}: {p['cpu_s']:.2f} s, "
+                    f"{p['state_bytes']:,} B per block"
+                )
+    print(table(rows))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ per-call cap, no price) transactions stay minimal and the block budget caps thei
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cbor2
 
@@ -27,15 +27,30 @@ class Result:
     group: str
     shape: str
     cost: Cost
-    fraction: float  # of a full block actually applied; figures are scaled to a block
+    fraction: float  # of a full block actually applied (1 / scale)
     fuel: int  # fuel the block's calls could use
 
+    @property
+    def scale(self) -> float:
+        """How many blocks' worth of this part make one full block: by block space, and
+        under the old rule by the block budget too, whichever runs out first."""
+        k = BLOCK_VBYTES / max(self.cost.vbytes, 1)
+        if FUEL_PER_VBYTE is None and self.fuel > 0:
+            k = min(k, lim.MAX_BLOCK_FUEL / self.fuel)
+        return k
+
     def scaled(self) -> Cost:
-        k = 1 / self.fraction
+        k = self.scale
         c = self.cost
         return Cost(
-            c.cpu_s * k, c.wall_s * k, c.rss_mb, int(c.state_bytes * k), int(c.lmdb_bytes * k),
-            int(c.vbytes * k), int(c.txs * k), int(c.rejected * k),
+            c.cpu_s * k,
+            c.wall_s * k,
+            c.rss_mb,
+            int(c.state_bytes * k),
+            int(c.lmdb_bytes * k),
+            int(c.vbytes * k),
+            int(c.txs * k),
+            int(c.rejected * k),
         )
 
 
@@ -95,7 +110,8 @@ def fit_count(world: World, shape: Shape) -> None:
 def run_shape(world: World, shape: Shape, fraction: float) -> Result:
     txs = block_of(world, shape, fraction)
     cost, _ = world.measure(txs)
-    return Result(shape.group, shape.name, cost, fraction, call_fuel(shape) * len(txs))
+    result = Result(shape.group, shape.name, cost, 0.0, call_fuel(shape) * len(txs))
+    return replace(result, fraction=1 / result.scale)
 
 
 def search(

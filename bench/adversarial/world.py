@@ -72,10 +72,11 @@ def op_return_tx(
     pad: int = 0,
 ) -> Tx:
     """The message in an OP_RETURN after ``outputs`` spendable outputs (a fresh funding
-    input unless ``inputs``); ``pad`` witness bytes on the first input buy block space."""
+    input unless ``inputs``); an annex of ``pad`` bytes on the first input buys block space
+    (and fuel, CONTRACTS.md §21.2)."""
     ins = [TxIn(p) for p in (inputs or [fresh_outpoint()])]
-    if pad:
-        ins[0] = TxIn(ins[0].prevout, witness=(bytes(pad),))
+    if pad:  # a taproot annex (BIP341), the cheapest block space a key-path spend can add
+        ins[0] = TxIn(ins[0].prevout, witness=(SIGNATURE, b"\x50" + bytes(max(0, pad - 1))))
     outs = [TxOut(546, script(f"out {next(_fresh)}")) for _ in range(outputs)]
     return Tx(tuple(ins), (*outs, TxOut(0, carrier_script(payload))))
 
@@ -202,14 +203,14 @@ class World:
 
     def entries(self) -> dict[str, int]:
         """Entries per named database."""
-        dbs = self.store._dbs  # noqa: SLF001 - a benchmark reads the environment's statistics
-        with self.store._env.begin() as txn:  # noqa: SLF001
+        dbs = self.store._dbs
+        with self.store._env.begin() as txn:
             return {f.name: txn.stat(getattr(dbs, f.name))["entries"] for f in fields(dbs)}
 
     def database_bytes(self) -> dict[str, int]:
         """Bytes of pages in use per named database (leaf, branch and overflow pages)."""
-        env = self.store._env  # noqa: SLF001 - a benchmark reads the environment's statistics
-        dbs = self.store._dbs  # noqa: SLF001
+        env = self.store._env
+        dbs = self.store._dbs
         sizes: dict[str, int] = {}
         with env.begin() as txn:
             for name in (f.name for f in fields(dbs)):
@@ -217,7 +218,6 @@ class World:
                 pages = stat["branch_pages"] + stat["leaf_pages"] + stat["overflow_pages"]
                 sizes[name] = pages * stat["psize"]
         return sizes
-
 
 
 def _size(key: bytes, value: bytes | None) -> int:

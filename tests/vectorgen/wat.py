@@ -113,7 +113,7 @@ def start_fuel(code: bytes) -> int:
 #: CONTRACTS.md §17.3's prices, restated by hand: the base of most functions, the price
 #: of a byte copied in or out, and the functions' own prices.
 B = 15_000
-PB = 2
+PB = 1
 BALANCE_COST = 25_000
 MOVE = 30_000  # issue and burn
 SEND = 200_000
@@ -127,6 +127,7 @@ DELETE = 15_000
 EMIT = 25_000
 EMIT_PB = 6
 SHA = 20_000
+SHA_PB = 2
 CALL = 30_000
 
 
@@ -342,7 +343,7 @@ def relay_fuel(returned: int, callee: int, code: bytes) -> int:
     return 23 + 2 * B + PB * (8 + returned) + CALL + emit_fuel(returned) + callee + start_fuel(code)
 
 
-#: Logs sha256("abc"): 9 ops + 4 + (SHA + PB 3) + emit(32).
+#: Logs sha256("abc"): 9 ops + 4 + (SHA + SHA_PB 3) + emit(32).
 HASHER = module(
     """
     (func (export "call")
@@ -352,7 +353,7 @@ HASHER = module(
     imports=("sha256", "emit"),
     data={0: b"abc"},
 )
-HASHER_FUEL = 13 + SHA + PB * 3 + emit_fuel(32)
+HASHER_FUEL = 13 + SHA + SHA_PB * 3 + emit_fuel(32)
 
 #: Logs its custody of the asset in its input (12 bytes): 11 ops + 4 + (B + PB 12) +
 #: BALANCE_COST + emit(16).

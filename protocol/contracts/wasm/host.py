@@ -302,7 +302,7 @@ class Host:
     def sha256(self, caller: HostCaller, ptr: int, length: int, out_ptr: int) -> None:
         data = caller.read(_u32(ptr), _u32(length))
         caller.read(_u32(out_ptr), 32)
-        caller.charge(lim.COST_SHA256 + lim.COST_PER_BYTE * len(data))
+        caller.charge(lim.COST_SHA256 + lim.COST_SHA256_PER_BYTE * len(data))
         caller.write(_u32(out_ptr), hashlib.sha256(data).digest())
 
     def call_contract(  # noqa: PLR0917 - the engine passes wasm arguments positionally

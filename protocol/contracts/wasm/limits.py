@@ -41,7 +41,7 @@ MAX_SENT_ASSETS = 64
 #: (``python -m bench.adversarial.calibrate``). A host call costs 5-18 µs there whatever it
 #: does (the crossing between wasm and the host), which COST_BASE and the bases cover.
 COST_BASE = 15_000
-COST_PER_BYTE = 2
+COST_PER_BYTE = 1
 COST_BALANCE = 25_000
 COST_ASSET_MOVE = 30_000
 COST_STORAGE_GET = 15_000
@@ -51,6 +51,7 @@ COST_STORAGE_DELETE = 15_000
 COST_EMIT = 25_000
 COST_EMIT_PER_BYTE = 6
 COST_SHA256 = 20_000
+COST_SHA256_PER_BYTE = 2
 COST_CALL = 30_000
 #: §17.3: new state a block leaves behind is priced by the byte, so that a full block's
 #: fuel (10^9) buys at most about 1 MB of it, tree and indexes included (§22). A storage
