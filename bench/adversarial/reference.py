@@ -10,12 +10,13 @@ previous transaction's change, applied and committed through the real store.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import cbor2
 
 from bench.adversarial.search import FUEL_PER_VBYTE, Result
-from bench.adversarial.world import BLOCK_VBYTES, Cost, World, fresh_outpoint, message
+from bench.adversarial.world import BLOCK_VBYTES, World, fresh_outpoint, message
 from bench.adversarial.world import op_return_tx as _tx
 from protocol.contracts.wasm import limits as lim
 from regtest.tx import OutPoint, Tx
@@ -100,16 +101,7 @@ def reference(world: World, fraction: float) -> Result:
     cost, _ = world.measure(txs)
     assert cost.rejected == 0, f"{cost.rejected} reference transactions rejected"
     payments = max(0, int(BLOCK_VBYTES * fraction) - cost.vbytes)
-    whole = Cost(
-        cost.cpu_s,
-        cost.wall_s,
-        cost.rss_mb,
-        cost.state_bytes,
-        cost.lmdb_bytes,
-        cost.vbytes + payments,
-        cost.txs + payments // PAYMENT_VBYTES,
-        0,
-    )
+    whole = replace(cost, vbytes=cost.vbytes + payments, txs=cost.txs + payments // PAYMENT_VBYTES)
     return Result(
         "reference", f"{transfers} transfers, {swaps} swaps, payments", whole, fraction, 0
     )

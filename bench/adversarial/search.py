@@ -40,10 +40,12 @@ class Result:
         return k
 
     def scaled(self) -> Cost:
+        """The figures of a full block: what grows with the transactions times the scale,
+        the empty block's CPU once."""
         k = self.scale
         c = self.cost
         return Cost(
-            c.cpu_s * k,
+            c.cpu_s * k + c.base_cpu_s,
             c.wall_s * k,
             c.rss_mb,
             int(c.state_bytes * k),
@@ -51,6 +53,7 @@ class Result:
             int(c.vbytes * k),
             int(c.txs * k),
             int(c.rejected * k),
+            c.base_cpu_s,
         )
 
 
@@ -100,7 +103,7 @@ def fit_count(world: World, shape: Shape) -> None:
     used = []
     for n in (1, 3):
         shape.count = n
-        effects = world.apply([shape.tx(world, 0, call_fuel(shape))])
+        effects = world.apply([padded(world, shape)])
         calls = [cbor2.loads(e) for e in effects.events if cbor2.loads(e)[0] == CALL_EVENT]
         used.append(calls[-1][FUEL_KEY])
     per, base = (used[1] - used[0]) // 2, used[0]
