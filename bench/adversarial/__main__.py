@@ -102,7 +102,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child, args.probe, args.fraction)))
         return
-    probe, fraction = (0.002, 0.01) if args.quick else (args.probe, args.fraction)
+    probe, fraction = (0.001, 0.003) if args.quick else (args.probe, args.fraction)
     groups = args.group or ["reference", *ALL_GROUPS]
     rows = []
     for group in groups:

@@ -97,9 +97,8 @@ def block_of(world: World, shape: Shape, fraction: float) -> list[Tx]:
 def fit_count(world: World, shape: Shape) -> None:
     """For a bounded loop (count 0 in the shape): the count whose call uses about its fuel
     limit, from the fuel two short calls report (their difference is one iteration)."""
-    if shape.count != 0:
+    if not shape.bounded:
         return
-    _fraction[0] = 1.0
     used = []
     for n in (1, 3):
         shape.count = n
@@ -111,6 +110,8 @@ def fit_count(world: World, shape: Shape) -> None:
 
 
 def run_shape(world: World, shape: Shape, fraction: float) -> Result:
+    _fraction[0] = fraction
+    fit_count(world, shape)  # the fuel per call may depend on the part of the block
     txs = block_of(world, shape, fraction)
     cost, _ = world.measure(txs)
     result = Result(shape.group, shape.name, cost, 0.0, call_fuel(shape) * len(txs))
@@ -125,7 +126,6 @@ def search(
     probes = []
     for shape in shapes:
         shape.prepare(world)
-        fit_count(world, shape)
         probes.append((run_shape(world, shape, probe), shape))
 
     def badness(item: tuple[Result, Shape]) -> float:

@@ -38,6 +38,7 @@ class Shape:
     build: Build | None = None  # a custom transaction (publishes, many modules)
     contract: tuple[int, int] = (0, 0)
     seeded: bool = False  # each transaction's input gets a fresh 8-byte seed (new keys)
+    bounded: bool = False  # a loop count fitted to the fuel (search.fit_count), kept state
 
     def prepare(self, world: World) -> None:
         if self.code is not None:
@@ -210,7 +211,7 @@ def storage_shapes() -> list[Shape]:
             setup_code=seed,
             count=0,
         )
-        shape.seeded = True
+        shape.seeded = shape.bounded = True
         shapes.append(shape)
     return shapes
 
