@@ -37,7 +37,7 @@ SETTING_FLAGS = (
     ("api_heavy_processes", int, "processes per worker for compose and large batches"),
     ("api_heavy_queue", int, "heavy requests that may wait per worker before 503"),
     ("api_min_relay_fee", float, "lowest fee rate compose accepts, sat/vB"),
-    ("wasm_backend", str, "contract engine back end: cranelift or pulley"),
+    ("wasm_backend", str, "contract engine back end: winch, cranelift or pulley"),
     ("module_cache_bytes", int, "bound of the on-disk compiled-module cache (0: off)"),
 )
 

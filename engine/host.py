@@ -49,7 +49,16 @@ class HostContext:
     ``base`` the memory's (data pointer, size) once looked up in the host call in progress
     (memory cannot grow while a host function runs)."""
 
-    __slots__ = ("base", "context", "fuel", "functions", "memory")
+    __slots__ = (
+        "_fuel_ref",
+        "_value",
+        "_value_ref",
+        "base",
+        "context",
+        "fuel",
+        "functions",
+        "memory",
+    )
 
     def __init__(self, functions: Mapping[str, HostFunction]) -> None:
         self.functions = functions
@@ -57,6 +66,16 @@ class HostContext:
         self.memory: Any = None
         self.fuel: Any = None
         self.base: tuple[Any, int] | None = None
+        # One value buffer and the pointers to it and to the counter, made once: a host
+        # charge reads and writes the counter, and most host calls charge.
+        self._value = _ffi.wasmtime_val_t(kind=_ffi.WASMTIME_I64)
+        self._value_ref = ctypes.byref(self._value)
+        self._fuel_ref: Any = None
+
+    def bind_fuel(self, handle: Any) -> None:
+        """Use the instance's fuel counter (a wasmtime_global_t) for charges."""
+        self.fuel = handle
+        self._fuel_ref = ctypes.byref(handle)
 
     def _address(self, ptr: int, length: int) -> int:
         """The native address of memory[ptr : ptr + length], after the bounds check."""
@@ -89,17 +108,22 @@ class HostContext:
         if self.context is None:  # pragma: no cover - misuse by the host
             raise RuntimeError("HostCaller used outside its host call")
         # Never negative here: a charge that does not fit traps at once (spec §15.7.3).
-        return _global_i64(self.context, self.fuel)
+        _ffi.wasmtime_global_get(self.context, self._fuel_ref, self._value_ref)
+        return int(self._value.of.i64)
 
     def charge(self, fuel: int) -> None:
         if fuel < 0:
             raise ValueError("a charge cannot be negative")
         if self.context is None:  # pragma: no cover - misuse by the host
             raise RuntimeError("HostCaller used outside its host call")
-        remaining = _global_i64(self.context, self.fuel)
+        value = self._value
+        _ffi.wasmtime_global_get(self.context, self._fuel_ref, self._value_ref)
+        remaining = int(value.of.i64)
         if fuel > remaining:  # consumes nothing: the execution traps with its whole limit
             raise EngineTrap(TrapKind.OUT_OF_FUEL, f"host charge of {fuel:,}")
-        _set_global_i64(self.context, self.fuel, remaining - fuel)
+        value.of.i64 = remaining - fuel
+        if _ffi.wasmtime_global_set(self.context, self._fuel_ref, self._value_ref):
+            raise RuntimeError("cannot set the fuel counter")  # pragma: no cover
 
 
 class HostFunctions:

@@ -58,8 +58,9 @@ def _assert_strategy(engine: WasmtimeEngine) -> None:
 
 
 def assert_settings(engine: WasmtimeEngine) -> None:
-    """Raise SettingNotApplied unless NaN canonicalisation, fuel, the disabled proposals,
-    the stack size and the memory cap all behave as configured. Runs on the worker."""
+    """Raise SettingNotApplied unless NaN canonicalisation, wasmtime's fuel metering (off),
+    the compiler strategy (Winch when chosen), the disabled proposals, the stack size and
+    the memory cap all behave as configured. Runs on the worker."""
     nan = _run(
         engine,
         '(module (func (export "f") (result i32) f32.const nan:0x200001 '

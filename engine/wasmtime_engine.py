@@ -157,6 +157,10 @@ class WasmtimeEngine:
         """The compiled module for ``code_hash``, compiling ``module`` on a miss."""
         return self._compiled(code_hash, module).module
 
+    def compile(self, code_hash: bytes, module: ModuleSource) -> None:
+        """See :meth:`protocol.wasm.engine.ContractEngine.compile`."""
+        self._compiled(code_hash, module)
+
     def _compiled(self, code_hash: bytes, module: ModuleSource) -> _Compiled:
         with self._lock:
             hit = self._cache.get(code_hash)
@@ -253,7 +257,7 @@ class WasmtimeEngine:
         try:
             instance = self._host.instantiate(store, compiled.pre)
             hc.memory = export(store, instance, abi.MEMORY_EXPORT).of.memory
-            hc.fuel = export(store, instance, FUEL_EXPORT).of.global_
+            hc.bind_fuel(export(store, instance, FUEL_EXPORT).of.global_)
             set_global_i64(store, hc.fuel, fuel)
             start = export(store, instance, START_EXPORT)
             if start is not None:

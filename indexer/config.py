@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from engine.config import WasmtimeConfig
+from engine.config import BACKENDS, WasmtimeConfig
 from indexer.module_cache import ModuleCacheConfig
 from indexer.redact import redact_url
 from protocol.params import ACTIVATION_HEIGHTS, Network
@@ -57,8 +57,8 @@ class Config:
     api_max_page_size: int = 1000  # most items one page of a listing holds
     api_max_body_bytes: int = 1 << 20  # largest request body accepted
     api_ready_lag_blocks: int = 2  # /readyz fails when further behind the node than this
-    wasm_backend: str = "cranelift"  # cranelift (native code) | pulley (wasmtime's interpreter)
-    module_cache_bytes: int = 256 << 20  # on-disk compiled contract modules; 0 turns it off
+    wasm_backend: str = "winch"  # winch (baseline compiler) | cranelift | pulley (interpreter)
+    module_cache_bytes: int = 4 << 30  # on-disk compiled contract modules; 0 turns it off
     api_workers: int = 1  # processes `serve` runs, sharing the listening socket
     api_max_connections: int = 1000  # open connections per worker; past it: 503
     api_max_streams: int = 500  # open /v1/stream connections per worker; past it: 503
@@ -97,10 +97,10 @@ class Config:
             "0 or more blocks",
         )
         _check(
-            self.wasm_backend in ("cranelift", "pulley"),
+            self.wasm_backend in BACKENDS,
             "wasm_backend",
             self.wasm_backend,
-            "cranelift or pulley",
+            "winch, cranelift or pulley",
         )
         _check(
             self.module_cache_bytes == 0 or self.module_cache_bytes >= 1 << 20,
@@ -176,7 +176,8 @@ class Config:
     @property
     def engine_config(self) -> WasmtimeConfig:
         """How contracts run (no setting here changes a result, only speed)."""
-        return WasmtimeConfig(backend="pulley" if self.wasm_backend == "pulley" else "cranelift")
+        backend = next(b for b in BACKENDS if b == self.wasm_backend)  # checked in __post_init__
+        return WasmtimeConfig(backend=backend)
 
     @property
     def module_cache(self) -> ModuleCacheConfig:

@@ -55,12 +55,18 @@ class CachedEngine:
         fuel: int,
     ) -> ExecutionResult:
         """See :meth:`protocol.wasm.engine.ContractEngine.execute`."""
+        self.compile(code_hash, module)
+        return self.engine.execute(code_hash, module, export, imports, fuel)
+
+    def compile(self, code_hash: bytes, module: ModuleSource) -> None:
+        """See :meth:`protocol.wasm.engine.ContractEngine.compile`: at publish, the module
+        is loaded from the disk cache if there (a block applied again after a restart or a
+        reorg), else compiled and written there."""
         with self._lock:
             if code_hash in self._loaded:
                 self._loaded.move_to_end(code_hash)
             else:
                 self._load(code_hash, module)
-        return self.engine.execute(code_hash, module, export, imports, fuel)
 
     def _load(self, code_hash: bytes, module: ModuleSource) -> None:
         key = self.engine.cache_key(code_hash)

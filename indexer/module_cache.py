@@ -11,8 +11,17 @@ Loading checks all three before the engine sees a byte, so a truncated, corrupte
 renamed file is dropped and the module recompiled: never a crash, never another module's
 code. The artefact is trusted native code once the checks pass, so the directory must be
 as private as the store. Writes go to a temporary file renamed into place (a crash leaves
-the old file or none). The directory is bounded: above ``max_bytes`` the least recently
-used files (by modification time, refreshed on every load) are deleted.
+the old file or none).
+
+Every artefact of the running engine stays: modules are compiled when their publish is
+applied (paid for by the publish's fuel) and every published module stays callable, so
+evicting one would let an attacker who calls many distinct modules make the indexer
+compile again, unpaid, every block. The directory is bounded by ``max_bytes`` all the same:
+to make room, the owner deletes only artefacts of *other* engine fingerprints (a previous
+wasmtime release or configuration, which this engine never reads), least recently used
+first (by modification time, refreshed on every load); when those are gone and a new
+artefact still does not fit, it is not written (logged), and that module is compiled again
+after a restart.
 
 One process owns a directory: the indexer, which writes, evicts and removes leftover
 temporary files. Others (the API's heavy-work processes, which simulate calls) open it
@@ -36,6 +45,7 @@ log = logging.getLogger(__name__)
 
 MAGIC = b"RSMOD\x00\x00\x01"
 KEY_LEN = 64
+FINGERPRINT_AT = 32  # a key is the code hash (32) then the engine fingerprint (32)
 _HEAD_LEN = len(MAGIC) + KEY_LEN + 32
 SUFFIX = ".cwasm"
 _TMP_PREFIX = ".tmp-"
@@ -128,15 +138,19 @@ class ModuleCache:
         self._sizes.pop(path.name, None)
 
     def store(self, key: bytes, artefact: bytes) -> None:
-        """Write atomically, then evict down to the bound. An OSError (full disk, read-only
-        directory) only costs a recompile later, so it is logged, not raised."""
+        """Make room (only at the expense of other fingerprints' artefacts), then write
+        atomically. An OSError (full disk, read-only directory) only costs a recompile
+        later, so it is logged, not raised."""
         if not self.writable:
             return
         path = self._path(key)
         data = MAGIC + key + hashlib.sha256(artefact).digest() + artefact
-        if len(data) > self.config.max_bytes:
+        self._evict_others(key[FINGERPRINT_AT:].hex(), len(data))
+        if self.total_bytes - self._sizes.get(path.name, 0) + len(data) > self.config.max_bytes:
             log.warning(
-                "a compiled module of %s bytes exceeds the module cache's %s bytes; not cached",
+                "the module cache holds %s bytes of live modules; a compiled module of %s "
+                "bytes does not fit its %s bytes and is not cached",
+                f"{self.total_bytes:,}",
                 f"{len(data):,}",
                 f"{self.config.max_bytes:,}",
             )
@@ -156,23 +170,24 @@ class ModuleCache:
             log.warning("could not write the compiled-module cache %s: %s", path, exc)
             return
         self._sizes[path.name] = len(data)
-        self._evict(keep=path.name)
 
-    def _evict(self, keep: str) -> None:
+    def _evict_others(self, fingerprint: str, needed: int) -> None:
+        """Delete artefacts whose key does not end in ``fingerprint`` (hex), least recently
+        used first, until ``needed`` more bytes fit the bound or none is left."""
         total = self.total_bytes
-        if total <= self.config.max_bytes:
+        if total + needed <= self.config.max_bytes:
             return
         ages = []
         for name in self._sizes:
+            if name.removesuffix(SUFFIX).endswith(fingerprint):
+                continue  # this engine's: never evicted (see the module docstring)
             try:
                 ages.append(((self.config.directory / name).stat().st_mtime_ns, name))
             except FileNotFoundError:
                 ages.append((0, name))
         for _, name in sorted(ages):
-            if total <= self.config.max_bytes:
+            if total + needed <= self.config.max_bytes:
                 break
-            if name == keep:
-                continue
             try:
                 (self.config.directory / name).unlink(missing_ok=True)
             except OSError as exc:

@@ -173,3 +173,10 @@ class ContractEngine(Protocol):
         signature of :data:`protocol.wasm.abi.HOST_FUNCTIONS`. ``fuel`` >= 0 is the limit.
         """
         ...
+
+    def compile(self, code_hash: bytes, module: ModuleSource) -> None:
+        """Make ``module`` runnable now, so that no later :meth:`execute` of ``code_hash``
+        compiles it. The contract kind calls this when a publish is applied
+        (CONTRACTS.md §16.1), so compile time is spent, and paid for, at publish rather than
+        at an unpredictable first call. Arguments as for :meth:`execute`."""
+        ...

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import wasmtime
 from wasmtime import _ffi
 
 from engine.config import WasmtimeConfig
+from engine.probe import SettingNotApplied
 from engine.wasmtime_engine import WINCH_STRATEGY, WasmtimeEngine
 from protocol.wasm.instrument import instrument
 from protocol.wasm.validate import validate
@@ -66,3 +68,12 @@ def test_winch_compiles_a_hostile_shape_fast() -> None:
     start = time.process_time()
     wasmtime.Module(engine.engine, code)
     assert time.process_time() - start < 0.25, "Winch no longer compiles this in linear time"
+
+
+def test_the_probe_refuses_an_engine_whose_strategy_call_was_ignored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Were the C-API call a no-op, cranelift would compile: the start-time probe must stop.
+    monkeypatch.setattr(_ffi, "wasmtime_config_strategy_set", lambda config, strategy: None)
+    with pytest.raises(SettingNotApplied, match="Winch"):
+        WasmtimeEngine(WasmtimeConfig(backend="winch"))

@@ -1,6 +1,7 @@
 """The on-disk compiled-module cache on a real wasmtime engine and the real AMM module: a
-restart loads instead of compiling (counted), damage means a recompile with the same
-results, another engine fingerprint compiles its own, and the directory stays bounded."""
+restart loads instead of compiling (counted), a publish compiles before any call, damage
+means a recompile with the same results, another engine fingerprint compiles its own, and
+the bound only ever evicts other fingerprints' artefacts."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from protocol.contracts.wasm import WasmContracts
 from protocol.params import Network
 from tests.contracts.sdk import code
 from tests.contracts.test_amm import Pool
+from tests.protocol.contracts.harness import ContractChain, call
+from tests.vectorgen import wat
 
 AMM_HASH = hashlib.sha256(code("amm")).digest()
 Outcome = tuple[tuple[int, int, int], bytes]
@@ -112,17 +115,22 @@ def test_another_engine_fingerprint_compiles_its_own(tmp_path: Path, reference: 
     assert names == {AMM_HASH.hex()}  # same code hash, two fingerprints
 
 
-def test_the_directory_stays_within_its_bound(tmp_path: Path) -> None:
+def test_the_bound_evicts_only_other_fingerprints(tmp_path: Path) -> None:
+    # Keys are code hash (32) + engine fingerprint (32); files are 104 + 3,000 bytes.
     cache = ModuleCache(ModuleCacheConfig(tmp_path, 10_000))
-    keys = [bytes([n]) * KEY_LEN for n in range(10)]
-    for key in keys:
+    old = [bytes([n]) * 32 + b"\xbb" * 32 for n in range(2)]  # a previous engine's
+    live = [bytes([n]) * 32 + b"\xaa" * 32 for n in range(4)]  # this engine's
+    for key in old + live:
         cache.store(key, bytes(3_000))
+    # live[0] fits beside both old files; live[1] and live[2] each take an old one's place;
+    # live[3] finds nothing it may evict, so it is not written and no live file goes.
+    assert [cache.load(key) is not None for key in old] == [False, False]
+    assert [cache.load(key) is not None for key in live] == [True, True, True, False]
     on_disk = sum(p.stat().st_size for p in files(tmp_path))
-    assert on_disk <= 10_000 and cache.total_bytes == on_disk
-    assert cache.load(keys[-1]) == bytes(3_000)  # the newest is kept
-    assert cache.load(keys[0]) is None  # the oldest went first
-    cache.store(bytes([99]) * KEY_LEN, bytes(20_000))  # larger than the bound: not kept
-    assert cache.load(bytes([99]) * KEY_LEN) is None
+    assert on_disk == 3 * 3_104 == cache.total_bytes
+    big = bytes([99]) * 32 + b"\xaa" * 32
+    cache.store(big, bytes(20_000))  # larger than the bound: not kept
+    assert cache.load(big) is None
     reopened = ModuleCache(ModuleCacheConfig(tmp_path, 10_000))
     assert reopened.total_bytes == on_disk
 
@@ -220,3 +228,19 @@ def test_a_read_only_cache_with_no_bound_is_off(tmp_path: Path, reference: Outco
     assert not reader.cache.enabled
     assert run(reader) == reference
     assert (reader.compiles, reader.loads) == (1, 0)
+
+
+def test_a_publish_compiles_and_writes_before_any_call(tmp_path: Path) -> None:
+    # wat.LOG has no init, so nothing executes at its publish: only the publish compiles.
+    engine = cached(tmp_path)
+    chain = ContractChain(engine)
+    contract = chain.deploy(wat.LOG)
+    log_hash = hashlib.sha256(wat.LOG).digest()
+    assert (engine.compiles, engine.loads) == (1, 0)
+    assert [p.name[:64] for p in files(tmp_path)] == [log_hash.hex()]
+    chain.send(call(contract, b""))  # the call compiles nothing more
+    assert (engine.compiles, engine.loads) == (1, 0)
+    # After a restart the same publish (a block applied again) loads what the disk holds.
+    again = cached(tmp_path)
+    ContractChain(again).deploy(wat.LOG)
+    assert (again.compiles, again.loads) == (0, 1)

@@ -122,6 +122,8 @@ class WasmContracts:
             raise Rejection(Reason.BLOCK_FUEL_EXHAUSTED, f"publishing needs {cost:,} fuel")
         session.spend(cost)
         self._remember(code_hash, prepared)
+        # Compile now, paid by the publish fuel above, not lazily at some later first call.
+        self._engine.compile(code_hash, prepared.instrumented)
         ctx.state.put(code_key(code_hash), code)
         record = ContractRecord(code_hash, ctx.txid, OP_PUBLISH)
         self._create(ctx, session, contract, record, init=(data, fuel, prepared.has_init))

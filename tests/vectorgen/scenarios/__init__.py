@@ -14,6 +14,7 @@ from tests.vectorgen.scenarios import (
     clarify,
     contract_assets,
     contract_calls,
+    contract_metering,
     contract_publish,
     deploy,
     fuel_space,
@@ -37,6 +38,7 @@ ALL: list[Callable[[], dict[str, Any]]] = [
     *contract_calls.VECTORS,
     *contract_assets.VECTORS,
     *clarify.VECTORS,
+    *contract_metering.VECTORS,
     *fuel_space.VECTORS,
     *utxo_bound.VECTORS,
 ]
