@@ -224,7 +224,9 @@ def publish_shapes() -> list[Shape]:
 
 def _publisher(make: Callable[[int], bytes]) -> Build:
     def build(world: World, contract: tuple[int, int], pad: int, fuel: int) -> Tx:
-        return envelope_tx(message({0: 5, 1: make(next(_salt)), 4: 0}))
+        return envelope_tx(
+            message({0: 5, 1: make(next(_salt)), 4: 0})
+        )  # init traps: still compiled
 
     return build
 
