@@ -65,7 +65,7 @@ INIT_FUEL = 2_000_000
 
 def publish_pad(payload: bytes, code_len: int, change_script: bytes) -> int:
     """Bytes of padding (an ignored odd message key, §5.3) the reveal's envelope needs so
-    that its vsize buys the publish (3,000 per module byte), the init's start and INIT_FUEL
+    that its vsize buys the publish (4,500 per module byte), the init's start and INIT_FUEL
     (CONTRACTS.md §21.2). Each envelope byte weighs 1 (250 fuel); 1% and 64 bytes of slack
     cover the chunk pushes and the key's length prefix."""
     start = limits.CALL_START_FUEL + limits.CALL_FUEL_PER_CODE_BYTE * code_len

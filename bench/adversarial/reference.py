@@ -50,7 +50,7 @@ class Traffic:
         world.apply(deploys)
         self.a, self.b = (world.height - 1, 1), (world.height - 1, 2)
         publish = {0: 5, 1: AMM.read_bytes(), 2: asset(self.a) + asset(self.b) + u(30, 2)}
-        world.apply([_tx(message(publish), pad=12 * len(AMM.read_bytes()) + 8_000)])
+        world.apply([_tx(message(publish), pad=18 * len(AMM.read_bytes()) + 8_000)])
         self.amm = (world.height - 1, 1)
         merge = _tx(message(), [OutPoint(d.txid, 0) for d in deploys], outputs=2)
         world.apply([merge])

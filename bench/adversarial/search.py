@@ -114,7 +114,9 @@ def run_shape(world: World, shape: Shape, fraction: float) -> Result:
     fit_count(world, shape)  # the fuel per call may depend on the part of the block
     txs = block_of(world, shape, fraction)
     cost, _ = world.measure(txs)
-    result = Result(shape.group, shape.name, cost, 0.0, call_fuel(shape) * len(txs))
+    # Transactions a shape builds itself (v1 spends, publishes) draw no call fuel.
+    fuel = 0 if shape.build is not None else call_fuel(shape) * len(txs)
+    result = Result(shape.group, shape.name, cost, 0.0, fuel)
     return replace(result, fraction=1 / result.scale)
 
 

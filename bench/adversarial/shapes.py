@@ -374,7 +374,7 @@ def _ticker(n: int) -> str:
     while n:
         n, r = divmod(n - 1, 26)
         letters = chr(65 + r) + letters
-    return ("Q" + letters)[:12]
+    return ("QQ" + letters)[:12]  # spec §6.2: 3 to 12 characters
 
 
 def _many_assets(world: World, shape: Shape) -> None:

@@ -87,13 +87,13 @@ def op_return_tx(
 def envelope_tx(payload: bytes, inputs: Sequence[OutPoint] = (), outputs: int = 1) -> Tx:
     """The message in a taproot envelope on the first input (spec §3.3): the cheapest block
     space for a large payload (witness bytes weigh 1, not 4). Where fuel costs block space
-    an annex buys what a publish of the payload takes (CONTRACTS.md §16.1: 3,000 per module
-    byte, 12 annex bytes) and an init call."""
+    an annex buys what a publish of the payload takes (CONTRACTS.md §16.1: 4,500 per module
+    byte, 18 annex bytes) and an init call."""
     envelope = EnvelopeOutput.create(KEY, payload, KEY)
     first = inputs[0] if inputs else fresh_outpoint()
     witness: tuple[bytes, ...] = (SIGNATURE, envelope.leaf_script, envelope.control_block)
     if hasattr(lim, "FUEL_PER_VBYTE"):
-        witness += (b"\x50" + bytes(12 * len(payload) + 8_000),)
+        witness += (b"\x50" + bytes(18 * len(payload) + 8_000),)
     ins = [TxIn(first, witness=witness), *(TxIn(p) for p in inputs[1:])]
     outs = [TxOut(546, script(f"out {next(_fresh)}")) for _ in range(outputs)]
     return Tx(tuple(ins), tuple(outs))

@@ -100,8 +100,8 @@ class ContractChain(Chain):
         payload = message(*ops)
         scripts = [*(outputs or [spendable(1)]), op_return_script(payload)]
         ins = list(inputs) or [Chain.coin(self)]  # without witness: the annex is added below
-        # A publish pays 3,000 fuel per module byte (§16.1): 12 annex bytes per message byte.
-        annex = ANNEX + bytes(12 * len(payload))
+        # A publish pays 4,500 fuel per module byte (§16.1): 18 annex bytes per message byte.
+        annex = ANNEX + bytes(18 * len(payload))
         ins[0] = In(ins[0].txid, ins[0].vout, (*(ins[0].witness or (SIGNATURE,)), annex))
         tx = make_tx(ins, scripts)
         return tx, self.block(tx)

@@ -46,11 +46,11 @@ def message_tx(
     return b.tx(ins, [pay() for _ in range(outputs)], annex=publish_annex(b, len(payload)))
 
 
-#: CONTRACTS.md §16.1, §21.2: a publish takes 3,000 fuel per module byte from its transaction,
+#: CONTRACTS.md §16.1, §21.2: a publish takes 4,500 fuel per module byte from its transaction,
 #: more than the envelope's own witness bytes buy (250 each): a message of n bytes gets
-#: 12 n more annex bytes (3,000 n fuel) beside the block's default. Not for a module over
+#: 18 n more annex bytes (4,500 n fuel) beside the block's default. Not for a module over
 #: the size limit, which is refused before the fuel is looked at.
-ANNEX_PER_MESSAGE_BYTE = 12
+ANNEX_PER_MESSAGE_BYTE = 18
 MAX_MODULE_BYTES = 131_072
 
 

@@ -89,7 +89,7 @@ def fuel_per_vbyte() -> dict[str, Any]:
 def publish_fuel() -> dict[str, Any]:
     v = contract_vector(
         "contract-publish-fuel",
-        "A publish takes 3,000 fuel per module byte before the module is examined (§16.1): "
+        "A publish takes 4,500 fuel per module byte before the module is examined (§16.1): "
         "a 1,000-byte module that is not even WebAssembly, in an envelope whose transaction "
         "buys about 300,000 fuel, is block_fuel_exhausted, not invalid_module (under the old "
         "rule, 10 per byte checked after validation, it was invalid_module).",
@@ -104,6 +104,6 @@ def publish_fuel() -> dict[str, Any]:
 
 
 #: CONTRACTS.md §16.1: fuel per module byte.
-PUBLISH_FUEL_PER_BYTE = 3_000
+PUBLISH_FUEL_PER_BYTE = 4_500
 
 VECTORS = [fuel_per_vbyte, publish_fuel]
