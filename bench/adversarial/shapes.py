@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from bench.adversarial import modules as m
 from bench.adversarial.world import World, envelope_tx, fresh_outpoint, message, op_return_tx
+from protocol import params
 from protocol.params import MAX_OPERATIONS
 from regtest.tx import OutPoint, Tx, TxIn, TxOut
 
@@ -39,6 +40,8 @@ class Shape:
     contract: tuple[int, int] = (0, 0)
     seeded: bool = False  # each transaction's input gets a fresh 8-byte seed (new keys)
     bounded: bool = False  # a loop count fitted to the fuel (search.fit_count), kept state
+    calls: bool = True  # its transactions call a contract (and buy fuel and a start)
+    pay_start: bool = True  # False: too small to pay the call's start (refused before it)
 
     def prepare(self, world: World) -> None:
         if self.code is not None:
@@ -219,7 +222,10 @@ def storage_shapes() -> list[Shape]:
 def publish_shapes() -> list[Shape]:
     """Publishes of the largest modules of several shapes the validator accepts."""
     g = "publish"
-    return [Shape(g, f"publish {name}", build=_publisher(make)) for name, make in PUBLISHED.items()]
+    return [
+        Shape(g, f"publish {name}", build=_publisher(make), calls=False)
+        for name, make in PUBLISHED.items()
+    ]
 
 
 def _publisher(make: Callable[[int], bytes]) -> Build:
@@ -328,6 +334,7 @@ def trap_shapes() -> list[Shape]:
     return [
         Shape(g, "zero-fuel call", m.wat_module("nop"), fuel=0),
         Shape(g, "immediate trap", unreachable, count=1, fuel=50),
+        Shape(g, "call refused before its start", m.wat_module("nop"), fuel=0, pay_start=False),
     ]
 
 
@@ -340,8 +347,15 @@ def utxo_shapes() -> list[Shape]:
     re-encodes all of them), and transfers fanning one token out to many new UTXOs."""
     g = "utxo records"
     shapes = [
-        Shape(g, f"re-spend a {k}-asset UTXO", count=k, setup=_many_assets, build=_respend)
-        for k in (16, 256, 2_000)
+        Shape(
+            g,
+            f"re-spend a UTXO merged from {k} tokens",
+            count=k,
+            setup=_many_assets,
+            build=_respend,
+            calls=False,
+        )
+        for k in (getattr(params, "MAX_UTXO_ASSETS", 4), 16, 256, 2_000)  # (older rules: none)
     ]
     shapes.append(
         Shape(
@@ -350,6 +364,7 @@ def utxo_shapes() -> list[Shape]:
             count=MAX_OPERATIONS,
             setup=_tokens_to_split,
             build=_fan_out,
+            calls=False,
         )
     )
     return shapes
