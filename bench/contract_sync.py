@@ -65,8 +65,8 @@ def _message(*ops: dict[int, object]) -> bytes:
     return payload
 
 
-#: Message padding per call: an AMM swap uses about 330,000 fuel plus its 263,000 start.
-CALL_PAD = 500
+#: Message padding per call: an AMM swap uses about 330,000 fuel plus its 513,000 start.
+CALL_PAD = 800
 #: The first liquidity add writes new storage keys (300,000 fuel each, CONTRACTS.md §17.3).
 ADD_PAD = 4_000
 
@@ -84,7 +84,7 @@ def _call(
 ) -> bytes:
     op = {0: 7, 1: list(contract), 2: data, 3: [[list(r), n] for r, n in assets]}
     # CONTRACTS.md §21.2: the call uses only the fuel the transaction's vsize buys; an
-    # ignored odd key (§5.3) pads the message to the ~600 vB a swap needs.
+    # ignored odd key (§5.3) pads the message to the ~850 vB a swap needs.
     payload: bytes = cbor2.dumps({0: 1, 1: [op], PAD_KEY: bytes(pad or CALL_PAD)}, canonical=True)
     return payload
 

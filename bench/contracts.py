@@ -63,8 +63,8 @@ from protocol.wasm.validate import validate
 from regtest.tx import OutPoint, Tx, TxIn, TxOut
 
 AMM = Path(__file__).resolve().parents[1] / "contracts" / "wasm" / "amm.wasm"
-#: Message padding per call: an AMM swap uses about 330,000 fuel plus its 263,000 start.
-CALL_PAD = 500
+#: Message padding per call: an AMM swap uses about 330,000 fuel plus its 513,000 start.
+CALL_PAD = 800
 #: The first liquidity add writes new storage keys (300,000 fuel each, CONTRACTS.md §17.3).
 ADD_PAD = 4_000
 ADD, SWAP = 1, 2  # contracts/README.md: the AMM's entry points and their inputs
@@ -82,7 +82,7 @@ def script(label: str) -> bytes:
 def make_tx(inputs: Sequence[OutPoint], op: dict[int, object], call_pad: int = 0) -> Transaction:
     """Output 0 spendable (the default target), 1 the carrier of ``op``, 2 spendable."""
     # CONTRACTS.md §21.2: the call uses only the fuel the transaction's vsize buys; an
-    # ignored odd key (§5.3) pads the message to the ~600 vB a swap needs.
+    # ignored odd key (§5.3) pads the message to the ~850 vB a swap needs.
     # A publish takes 4,500 fuel per module byte: each OP_RETURN byte buys 1,000.
     code = op.get(1) if op.get(0) == 5 else None
     pad = 4 * len(code) + 2_000 if isinstance(code, bytes) else call_pad or CALL_PAD

@@ -311,7 +311,9 @@ def module_shapes() -> list[Shape]:
         target = ids[next(_cursor) % len(ids)]
         return op_return_tx(message({0: 7, 1: list(target), 4: 0}), pad=pad)
 
-    return [Shape(g, "distinct modules, called once", count=2_000, setup=setup, build=build)]
+    return [
+        Shape(g, "distinct modules, called once", count=2_000, setup=setup, build=build, fuel=0)
+    ]
 
 
 shape_ids: dict[str, list[tuple[int, int]]] = {}
