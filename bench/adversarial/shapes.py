@@ -9,6 +9,7 @@ the worst one rather than trusting a hand-picked example.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -375,14 +376,20 @@ def utxo_shapes() -> list[Shape]:
 def _deploys(world: World, count: int) -> list[OutPoint]:
     """``count`` tokens, each premined onto output 0 of its deploy; their outpoints."""
     points = []
-    for start in range(0, count, 500):
+    first = next(_tickers)
+    for _ in range(count - 1):  # one ticker per token, unique across the shapes of a world
+        next(_tickers)
+    for start in range(first, first + count, 500):
         batch = [
             op_return_tx(message({0: 1, 1: _ticker(n), 3: 10**18, 5: 1, 6: 10**18}), outputs=2)
-            for n in range(start, min(count, start + 500))
+            for n in range(start, min(first + count, start + 500))
         ]
         world.apply(batch)
         points += [OutPoint(tx.txid, 0) for tx in batch]
     return points
+
+
+_tickers = itertools.count()
 
 
 def _ticker(n: int) -> str:
