@@ -17,12 +17,14 @@ from tests.vectorgen.scenarios import (
     contract_metering,
     contract_publish,
     deploy,
+    fuel_space,
     message,
     mint,
     readings,
     readings_module,
     readings_v1,
     transfer_burn,
+    utxo_bound,
 )
 
 ALL: list[Callable[[], dict[str, Any]]] = [
@@ -40,6 +42,8 @@ ALL: list[Callable[[], dict[str, Any]]] = [
     *contract_assets.VECTORS,
     *clarify.VECTORS,
     *contract_metering.VECTORS,
+    *fuel_space.VECTORS,
+    *utxo_bound.VECTORS,
     *readings_v1.VECTORS,
     *readings.VECTORS,
     *readings_module.VECTORS,
