@@ -4,7 +4,10 @@ no node. A wallet (one outpoint, output 0 of every transaction it sends) holds w
 tokens the scenario deploys and whatever the contract sends back.
 
 Transactions are built as the machine receives them from a block (inputs, outputs, an
-OP_RETURN carrier last); their txids are hashes of a counter, which no real chain has.
+OP_RETURN carrier last); their txids are hashes of a counter, which no real chain has. Like
+a simulation's (:mod:`api.call_space`), each weighs as if it bought the fuel it may use
+(spec/CONTRACTS.md §21.2): the local chain measures what a contract does, and ``publish``
+and ``call`` pad the real transaction until its vsize buys that much.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from api.call_space import buying
 from api.compose import carrier_script
 from api.render import render_event
 from api.simulate import CallRequest, call_payload, effects
@@ -81,6 +85,8 @@ class LocalChain:
 
     def _apply(self, payload: bytes) -> tuple[Applied, Transaction]:
         tx = Transaction(self._txid(), self._inputs(), self._outputs(payload))
+        # A publish pays per module byte (bounded by the payload) before its init call.
+        tx = buying(tx, limits.MAX_CALL_FUEL + limits.PUBLISH_FUEL_PER_BYTE * len(payload))
         state = Overlay(self.state)
         events = self.machine.apply_transaction(state, self.height, 1, tx)
         rendered = [render_event(self.height, n, encode_event(e)) for n, e in enumerate(events)]
@@ -127,6 +133,7 @@ class LocalChain:
         request = CallRequest(contract, data, sent, pairs, (), fuel, pointer=0)
         payload = call_payload(request)
         tx = Transaction(self._txid(), self._inputs(), self._outputs(payload, outputs))
+        tx = buying(tx, fuel)
         state = Overlay(self.state)
         result = effects(state, self.machine, self.height, request, tx)
         rejected = (

@@ -31,8 +31,13 @@ OPERATIONS: tuple[Reversal, ...] = (
         "a publish's module is validated before its id is checked",
         "publish-id-taken-before-module",
         M_KIND,
-        "        contract = self._new_id(ctx)\n        prepared = self._prepare(code)\n",
-        "        prepared = self._prepare(code)\n        contract = self._new_id(ctx)\n",
+        "        contract = self._new_id(ctx)\n"
+        "        session = Session(ctx, self._engine, self._loader(ctx))\n"
+        "        # §16.1 steps 3-5",
+        "        session = Session(ctx, self._engine, self._loader(ctx))\n"
+        "        self._prepare(code)\n"
+        "        contract = self._new_id(ctx)\n"
+        "        # §16.1 steps 3-5",
         fresh_engine=True,
     ),
     Reversal(
