@@ -7,8 +7,8 @@
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
 ;;   Writes storage[0^32] = "w", then, if its input (n bytes) holds at least one 8-byte id,
 ;;   calls the first with the rest as input and all its fuel. Leaf (n = 0): 13 ops + 4 +
-;;   1,010 + 10 + 10 = 1,047. Forwarding: 24 ops + 4 + 1,010 + (10 + n) + 10 + 10 + 1,000 +
-;;   (n - 8) + callee = 2,060 + 2 n + callee.
+;;   set(1, new) + B + B. Forwarding: 24 ops + 4 + set(1, new) + (B + PB n) + B + B + CALL +
+;;   PB (n - 8) + the callee's start + callee.
 (module
   (import "rootstate" "storage_set" (func $storage_set (param i32 i32 i32)))
   (import "rootstate" "input_read" (func $input_read (param i32)))

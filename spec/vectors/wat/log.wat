@@ -8,7 +8,7 @@
 ;;   135-contract-block-fuel, 164-publish-id-taken-before-module,
 ;;   165-instantiate-template-before-id-taken, 170-nested-reentry-before-depth.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
-;;   emit("hello"): 4 ops + 4 + emit (100 + 5) = 113.
+;;   emit("hello"): 4 ops + 4 + emit(5).
 (module
   (import "rootstate" "emit" (func $emit (param i32 i32)))
   (memory (export "memory") 1)

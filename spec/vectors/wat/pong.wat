@@ -4,7 +4,7 @@
 ;;   f450d7de89fc8311be90eaae4d33dbdc2097f0de31e25dc8e3b187cf251fc61c
 ;; Published in: 118-contract-sha256-and-return-data.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
-;;   Returns "pong": 4 ops + 4 + (10 + 4) = 22.
+;;   Returns "pong": 4 ops + 4 + (B + PB 4).
 (module
   (import "rootstate" "set_return" (func $set_return (param i32 i32)))
   (memory (export "memory") 1)
