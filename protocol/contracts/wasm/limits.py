@@ -65,6 +65,16 @@ COST_NEW_BYTE = 1_000
 #: and a custody entry.
 COST_SEND = 200_000
 COST_NEW_ASSET = 500_000
+#: §17.5: schnorr_verify, per call and per message byte (BIP340's challenge hashes the
+#: message), at most MAX_SIGNED_MESSAGE bytes of message.
+COST_SCHNORR = 150_000
+COST_SCHNORR_PER_BYTE = 2
+MAX_SIGNED_MESSAGE = 65_536
+#: §17.6: send_to_caller moves custody between two contracts and emits event ``return``;
+#: a custody entry the caller did not have yet is new state, priced as a new storage key.
+COST_RETURN = 30_000
+#: §17.7: call_view, before the callee's start: no deposits, no ``call`` event.
+COST_VIEW = 20_000
 
 #: Sizes of records in contract memory (§17.1).
 ASSET_LEN = 12

@@ -51,6 +51,8 @@ class Frame:
     return_data: bytes = b""
     last_return: bytes = b""
     writes: list[bytes] = field(default_factory=list)
+    #: §17.7: a call_view callee, or a call below one: state-changing functions trap.
+    read_only: bool = False
 
     def digest(self) -> bytes:
         """§20.3: SHA-256 over this call's storage writes in order."""
@@ -136,7 +138,8 @@ class Session:
         finally:
             self.stack.pop()
         self.raise_trap(result, fuel)
-        self.emit_call(frame, result.fuel_used)
+        if not frame.read_only:  # §17.7: a read-only call leaves no event
+            self.emit_call(frame, result.fuel_used)
         return result.fuel_used
 
     def raise_trap(self, result: ExecutionResult, fuel: int) -> None:
@@ -160,6 +163,8 @@ class Session:
         data: bytes,
         sent: list[tuple[bytes, int]],
         fuel: int,
+        *,
+        read_only: bool = False,
     ) -> tuple[int, bytes]:
         """§17 call_contract after its checks: move custody, run, and hand back (fuel used,
         return data). A callee trap becomes a HostTrap of the same reason in the caller."""
@@ -167,7 +172,14 @@ class Session:
             held = custody(self.ctx.state, caller.contract, asset)
             set_custody(self.ctx.state, caller.contract, asset, held - amount)
             self.deposit(callee, caller.contract, asset, amount)
-        frame = Frame(callee, caller.contract, data, list(sent), caller.depth + 1)
+        frame = Frame(
+            callee,
+            caller.contract,
+            data,
+            list(sent),
+            caller.depth + 1,
+            read_only=read_only or caller.read_only,
+        )
         try:
             used = self.execute(frame, "call", fuel)
         except Rejection as rejection:
