@@ -67,6 +67,7 @@ EVENT_TYPES: dict[str, int] = {
     "send": 12,
     "issue": 13,
     "log": 14,
+    "return": 15,
 }
 
 

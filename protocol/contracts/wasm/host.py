@@ -382,7 +382,7 @@ class Host:
         callee = caller.read(_u32(id_ptr), 8)
         data = caller.read(_u32(input_ptr), input_len)
         self._callee(callee)
-        start = self.s.start_fuel(callee)
+        start = self.s.start_fuel(callee, read_only=True)
         caller.charge(lim.COST_VIEW + lim.COST_PER_BYTE * input_len + start)
         left = caller.fuel_left()
         limit = left if fuel <= 0 or fuel > left else fuel

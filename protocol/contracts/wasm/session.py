@@ -90,10 +90,11 @@ class Session:
             self.ctx.block[TX_FUEL_USED] = 0
         return self.ctx.block[TX_FUEL_USED]
 
-    def start_fuel(self, contract: bytes) -> int:
-        """§16.5 step 1, §17.4 step 5: what starting a call of ``contract`` costs."""
+    def start_fuel(self, contract: bytes, *, read_only: bool = False) -> int:
+        """§16.5 step 1, §17.4 step 5, §17.7: what starting a call of ``contract`` costs."""
         _, _, size = self.load(contract)
-        return lim.CALL_START_FUEL + lim.CALL_FUEL_PER_CODE_BYTE * size
+        base = lim.VIEW_START_FUEL if read_only else lim.CALL_START_FUEL
+        return base + lim.CALL_FUEL_PER_CODE_BYTE * size
 
     # -- calls ----------------------------------------------------------------------------
 
