@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 
 class Bip340Vector(NamedTuple):
-    index: int
+    number: int
     pubkey: bytes
     message: bytes
     signature: bytes

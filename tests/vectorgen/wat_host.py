@@ -5,7 +5,7 @@ counted by hand: each published instruction its weight (CONTRACTS_WASM.md §15.7
 
 from __future__ import annotations
 
-from tests.vectorgen.wat import B, PB, emit_fuel, module, start_fuel
+from tests.vectorgen.wat import PB, B, emit_fuel, module, start_fuel
 
 #: §17.5-§17.7's prices, restated by hand.
 SCHNORR = 190_000

@@ -8,7 +8,7 @@ from protocol.contracts.wasm.host import bip340_verify
 from tests.vectorgen.bip340 import VECTORS, Bip340Vector
 
 
-@pytest.mark.parametrize("v", VECTORS, ids=[f"bip340-{v.index}" for v in VECTORS])
+@pytest.mark.parametrize("v", VECTORS, ids=[f"bip340-{v.number}" for v in VECTORS])
 def test_bip340_vector(v: Bip340Vector) -> None:
     assert bip340_verify(v.pubkey, v.message, v.signature) is v.valid
 
