@@ -8,7 +8,7 @@ from __future__ import annotations
 from tests.vectorgen.wat import PB, B, emit_fuel, module, start_fuel
 
 #: §17.5-§17.7's prices, restated by hand.
-SCHNORR = 190_000
+SCHNORR = 150_000
 SCHNORR_PB = 8
 RETURN = 30_000
 NEW_KEY = 300_000
@@ -77,7 +77,7 @@ SCHNORR_LONG_BAD_POINTER = schnorr_trap(0, 0xFFFFFFFF, 65_537, 0)
 SCHNORR_KEY_OUT = schnorr_trap(131_041, 0, 32, 0)
 SCHNORR_MSG_OUT = schnorr_trap(0, 131_040, 33, 0)
 SCHNORR_SIG_OUT = schnorr_trap(0, 0, 32, 131_009)
-#: All ranges valid: the charge (190,256) is next, so under a limit of 100 out_of_fuel.
+#: All ranges valid: the charge (150,256) is next, so under a limit of 100 out_of_fuel.
 SCHNORR_IN_RANGE = schnorr_trap(0, 0, 32, 64)
 
 #: Logs block_time then block_median_time, u64 LE each: 16 ops + 4 + 2 B + emit(16).

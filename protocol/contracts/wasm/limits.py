@@ -68,8 +68,8 @@ COST_NEW_ASSET = 500_000
 #: §17.5: schnorr_verify, per call and per message byte (BIP340's challenge hashes the
 #: message with libsecp256k1's own SHA-256, about 3 ns a byte against hashlib's 0.9), at
 #: most MAX_SIGNED_MESSAGE bytes of message. Measured (§22): a valid signature over 32
-#: bytes 67 µs, over 32 KiB 163 µs.
-COST_SCHNORR = 190_000
+#: bytes 49-67 µs, over 32 KiB 116-163 µs (three runs).
+COST_SCHNORR = 150_000
 COST_SCHNORR_PER_BYTE = 8
 MAX_SIGNED_MESSAGE = 65_536
 #: §17.6: send_to_caller moves custody between two contracts and emits event ``return``
