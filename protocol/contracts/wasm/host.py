@@ -421,7 +421,7 @@ class Host:
         return self.ctx.block.get(BLOCK_MEDIAN_TIME, 0)
 
     def send_to_caller(self, caller: HostCaller, asset_ptr: int, amount_ptr: int) -> None:
-        """§17.6, §18.5: move the amount from this contract's custody to its calling
+        """§17.6, §18.6: move the amount from this contract's custody to its calling
         contract's, with event ``return``."""
         self._writable("send_to_caller")
         to = self.f.caller
