@@ -152,9 +152,9 @@ REVERSALS: tuple[Reversal, ...] = (
     Reversal(
         "view-start-of-a-call",
         "17.7",
-        "a read-only call's start is a call's (250,000)",
+        "a read-only call's start is a call's (500,000)",
         "host-call-view",
-        constants=((M_LIMITS, "VIEW_START_FUEL", 250_000),),
+        constants=((M_LIMITS, "VIEW_START_FUEL", 500_000),),
     ),
     Reversal(
         "view-allows-emit",

@@ -239,7 +239,7 @@ def call_view() -> dict[str, Any]:
         "views PONG in turn (a view inside a view) and returns the same. A read-only call "
         "leaves no call event of its own: only the viewer's log and call events appear, "
         "and the viewer's fuel includes the views' (call_view 20,000 + input bytes + the view "
-        "start of the callee (200,000 + 2 per module byte) + its fuel).",
+        "start of the callee (400,000 + 2 per module byte) + its fuel).",
         ["17.7", "20.2"],
     )
     b = v.block()
