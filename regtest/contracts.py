@@ -114,10 +114,13 @@ def call_contract(
     outputs: Sequence[TxOut] = (),
     fuel: int | None = None,
     carrier: Carrier = Carrier.AUTO,
+    pad: int = CALL_PAD,
 ) -> ContractTxs:
     """spec §16.3: ``assets`` move from the pool (filled by the coins in ``spend``) into the
     contract's custody before it runs; what it sends goes to ``outputs`` by index, and what
-    is left in the pool settles on output 0."""
+    is left in the pool settles on output 0. ``pad`` bytes of ignored padding buy the call's
+    fuel (CONTRACTS.md §21.2); without them a call fits a relayable OP_RETURN but buys
+    too little fuel to start."""
     if assets and not outputs:
         raise ValueError("a call sending assets needs an output for what settles back")
     return send_message(
@@ -126,5 +129,5 @@ def call_contract(
         carrier=carrier,
         spend=spend,
         outputs=outputs,
-        pad=CALL_PAD,
+        pad=pad,
     )
