@@ -5,9 +5,9 @@
 ;; Published in: 090-contract-publish-call, 093-contract-same-code, 095-contract-id-taken,
 ;;   097-contract-publish-fields, 110-contract-publish-and-call-one-message,
 ;;   111-contract-call-fields, 112-contract-call-fuel-exact, 113-contract-two-calls,
-;;   135-contract-block-fuel, 162-contract-fuel-per-vbyte,
-;;   167-publish-id-taken-before-module, 168-instantiate-template-before-id-taken,
-;;   173-nested-reentry-before-depth.
+;;   135-contract-block-fuel, 164-publish-id-taken-before-module,
+;;   165-instantiate-template-before-id-taken, 170-nested-reentry-before-depth,
+;;   176-contract-fuel-per-vbyte, 185-host-call-view-traps.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
 ;;   emit("hello"): 4 ops + 4 + emit(5).
 (module
