@@ -47,6 +47,7 @@ from bench.child import add_child_arguments, child_config, config_of, peak_rss_m
 from bench.cli_run import index_command, run_index
 from bench.sync_tenths import TenthsProgress, tenths_table
 from indexer.config import Config
+from indexer.follow import FollowStats
 from indexer.node_thread import NodeThread
 from indexer.runtime import follower, node_settings, opened
 from indexer.scan import outpoint_from_utxo_key, scan_block
@@ -116,8 +117,10 @@ def catch_up_child(args: argparse.Namespace) -> None:
     config = config_of(args)
     # As `rootstate index` opens them: the fetch process starts while the store opens.
     with opened(config, catch_up=True) as (node, store):
-        progress = TenthsProgress(config.start_height, args.last, config.store_path)
+        stats = FollowStats()
+        progress = TenthsProgress(config.start_height, args.last, config.store_path, stats)
         follow = follower(config, store, node, progress)
+        follow.stats = stats
         profile = cProfile.Profile() if args.profile else None
         if profile is not None:
             # The blocks are applied on the contract engine's thread, inside _apply_range.

@@ -1,9 +1,11 @@
 """Where a long catch-up's time goes as the chain grows: figures per tenth of the range.
 
-The loop pass of ``bench.sync`` records, at each tenth of its heights, the wall clock, the CPU
-of the follow loop's process and of its fetch process (``/proc``), their resident sizes, the
-garbage collector's time and the store's size on disk. A cost that grows with the chain
-shows as a tenth slower than the first; the other columns say which resource grew with it.
+The loop pass of ``bench.sync`` records, at each tenth of its heights, the wall clock, the
+transactions the follow loop applied, the CPU of its process and of its fetch process
+(``/proc``), their resident sizes, the garbage collector's time and the store's size on disk.
+A cost that grows with the chain shows as a tenth slower than the first; the other columns
+say which resource grew with it, and whether the work per block grew (the benchmark's tokens
+spread through its ordinary traffic, so ever more of each block's transactions move them).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from indexer.follow import FollowStats
 from indexer.progress import Progress
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -62,8 +65,9 @@ class GcClock:
 class TenthsProgress(Progress):
     """A Progress that also samples the figures above at each tenth of ``first..last``."""
 
-    def __init__(self, first: int, last: int, store_path: Path) -> None:
+    def __init__(self, first: int, last: int, store_path: Path, stats: FollowStats) -> None:
         super().__init__(interval=30)
+        self._stats = stats
         self._store_file = store_path / "data.mdb"
         span = last - first + 1
         self._marks = {first - 1 + span * n // 10 for n in range(1, 11)}
@@ -90,6 +94,7 @@ class TenthsProgress(Progress):
             "rss_mb": _cpu_and_rss(os.getpid())[1],
             "fetcher_rss_mb": fetcher_rss,
             "gc": self._gc.seconds,
+            "transactions": self._stats.transactions,
             "store_mb": store_mb,
         }
 
@@ -105,6 +110,7 @@ class TenthsProgress(Progress):
                     "last_height": height,
                     "blocks_per_s": blocks / wall,
                     "ms_per_block": wall / blocks * 1000,
+                    "txs_per_block": (now["transactions"] - before["transactions"]) / blocks,
                     "cpu_ms_per_block": (now["cpu"] - before["cpu"]) / blocks * 1000,
                     "fetcher_cpu_ms_per_block": (now["fetcher_cpu"] - before["fetcher_cpu"])
                     / blocks
@@ -121,12 +127,14 @@ class TenthsProgress(Progress):
 def tenths_table(tenths: list[dict[str, float]]) -> str:
     """The per-tenth figures as an aligned text table."""
     head = (
-        f"{'to height':>10} {'blocks/s':>9} {'ms/block':>9} {'CPU ms':>7} {'fetch CPU':>9} "
+        f"{'to height':>10} {'blocks/s':>9} {'ms/block':>9} {'applied tx':>10} {'CPU ms':>7} "
+        f"{'fetch CPU':>9} "
         f"{'GC ms':>6} {'RSS MB':>7} {'fetch RSS':>9} {'store MB':>9}"
     )
     rows = [
         f"{t['last_height']:>10,.0f} {t['blocks_per_s']:>9.1f} {t['ms_per_block']:>9.2f} "
-        f"{t['cpu_ms_per_block']:>7.2f} {t['fetcher_cpu_ms_per_block']:>9.2f} "
+        f"{t['txs_per_block']:>10.1f} {t['cpu_ms_per_block']:>7.2f} "
+        f"{t['fetcher_cpu_ms_per_block']:>9.2f} "
         f"{t['gc_ms_per_block']:>6.2f} {t['rss_mb']:>7.0f} {t['fetcher_rss_mb']:>9.0f} "
         f"{t['store_mb']:>9.1f}"
         for t in tenths
