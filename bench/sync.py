@@ -211,13 +211,14 @@ def measure_round(
     bound = min(rates["fetch"], rates["scan"])
     log.info(
         "round: fetch %.1f, scan %.1f, rootstate index %.1f (%.2f x min), loop %.1f (%.2f x min)"
-        " blocks/s; index CPU %.1f s, peak RSS %.0f MB",
+        " blocks/s; index start-up %.2f s, CPU %.1f s, peak RSS %.0f MB",
         rates["fetch"],
         rates["scan"],
         rates["cli"],
         rates["cli"] / bound,
         rates["loop"],
         rates["loop"] / bound,
+        cli.start_seconds,
         cli.cpu_seconds,
         cli.peak_rss_mb,
     )
@@ -268,6 +269,7 @@ def aggregate(kind: NodeKind, rounds: list[dict[str, Any]]) -> dict[str, object]
         "index_vs_slower_bound": statistics.median(ratios("cli")),
         "index_round_ratios": ratios("cli"),
         "index_cpu_s": statistics.median(r["cli"].cpu_seconds for r in rounds),
+        "index_start_s": statistics.median(r["cli"].start_seconds for r in rounds),
         "index_peak_rss_mb": max(r["cli"].peak_rss_mb for r in rounds),
         "loop_blocks_per_s": rate("loop"),
         "loop_vs_slower_bound": statistics.median(ratios("loop")),
@@ -344,7 +346,8 @@ def summary(figures: dict[str, object]) -> str:
         f"rootstate index {f['index_blocks_per_s']:.1f} blocks/s ({f['index_mb_per_s']:.1f} MB/s) "
         f"= {f['index_vs_slower_bound']:.2f} x min(fetch, scan) "
         f"(rounds: {listed(f['index_round_ratios'])}), "
-        f"CPU {f['index_cpu_s']:.1f} s, peak RSS {f['index_peak_rss_mb']:.0f} MB | "
+        f"start-up {f['index_start_s']:.2f} s, CPU {f['index_cpu_s']:.1f} s, "
+        f"peak RSS {f['index_peak_rss_mb']:.0f} MB | "
         f"loop alone {f['loop_blocks_per_s']:.1f} blocks/s "
         f"= {f['loop_vs_slower_bound']:.2f} x min (rounds: {listed(f['loop_round_ratios'])}), "
         f"walked by the fetch process: {', '.join(map(str, f['walked_by_fetcher']))} "
