@@ -2,6 +2,12 @@
 
     python -m bench.sync --blocks 100                   # btcd, then bitcoind; ~6 min
     python -m bench.sync --blocks 100 --kind bitcoind   # one node kind
+    python -m bench.sync --blocks 600 --kind bitcoind --profile   # where the loop's time goes
+
+The blocks' ordinary traffic spends the mints' outputs, so tokens spread through it: the
+transactions the follow loop must apply per block grow with the chain (5 in the first tenth
+of 200 blocks, 60 in the last; 152 at block 600), and with them its cost. The loop's table
+per tenth shows both, so that a cost growing faster than the work stands out.
 
 For each node kind, builds ``--blocks`` big mainnet-like blocks (about 1 MB, thousands of
 transactions, witness-heavy; a token deploy, then two open mints per block, one per carriage)
