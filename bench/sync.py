@@ -2,23 +2,32 @@
 
     python -m bench.sync --blocks 100                   # btcd, then bitcoind; ~6 min
     python -m bench.sync --blocks 100 --kind bitcoind   # one node kind
+    python -m bench.sync --blocks 600 --kind bitcoind --profile   # where the loop's time goes
+
+The blocks' ordinary traffic spends the mints' outputs, so tokens spread through it: the
+transactions the follow loop must apply per block grow with the chain (5 in the first tenth
+of 200 blocks, 60 in the last; 152 at block 600), and with them its cost. The loop's table
+per tenth shows both, so that a cost growing faster than the work stands out.
 
 For each node kind, builds ``--blocks`` big mainnet-like blocks (about 1 MB, thousands of
 transactions, witness-heavy; a token deploy, then two open mints per block, one per carriage)
 on a fresh regtest node, then measures in one run, ``--rounds`` times (each figure is the median
 of the rounds; the ratio is each round's own, its median printed with all of them):
 
-1. catch-up: the real follow loop into a fresh LMDB store, in a child process, whose peak
-   RSS is reported together with that of the block fetch process it starts
-   (:mod:`indexer.fetch_process`): their sum is the figure held against the target; and
-   how many blocks that process walked (the follow loop walked the others);
-2. fetch: a bare loop that only fetches the same raw blocks over the same transport
+1. ``rootstate index``: the command as a user runs it, its defaults, a fresh store, progress
+   on a terminal (:mod:`bench.cli_run`), timed from before its process starts to the live
+   line at the last height, so start-up counts; its peak RSS (with its fetch process) and
+   CPU. This is the catch-up held against the targets;
+2. loop: the follow loop alone into a fresh LMDB store, in a child process, timed from its
+   first block to its last (start-up excluded), with how many blocks the fetch process
+   walked (the follow loop walked the others): where the command's time goes beside it;
+3. fetch: a bare loop that only fetches the same raw blocks over the same transport
    (REST when the node serves it, else ``getblock <hash> 0``), prefetching as the indexer
    does, after the catch-up so both find the node's caches equally warm;
-3. scan: the raw block scanner alone over the same bytes in memory, with the live set the
+4. scan: the raw block scanner alone over the same bytes in memory, with the live set the
    catch-up ended with; the fastest of three passes.
 
-Targets, against every node kind: catch-up >= 0.8 of the slower of fetch and scan (the
+Targets, against every node kind: ``rootstate index`` >= 0.8 of the slower of fetch and scan (the
 pipeline hides the other); peak RSS < 500 MB. The machine may be shared: a round's three
 passes run back to back so that they meet the same load.
 """
@@ -26,8 +35,10 @@ passes run back to back so that they meet the same load.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import logging
+import pstats
 import resource
 import statistics
 import sys
@@ -39,9 +50,11 @@ from typing import Any
 import cbor2
 
 from bench.child import add_child_arguments, child_config, config_of, peak_rss_mb, run_child
+from bench.cli_run import index_command, run_index
+from bench.sync_tenths import TenthsProgress, tenths_table
 from indexer.config import Config
+from indexer.follow import FollowStats
 from indexer.node_thread import NodeThread
-from indexer.progress import Progress
 from indexer.runtime import follower, node_settings, opened
 from indexer.scan import outpoint_from_utxo_key, scan_block
 from indexer.store_config import StoreConfig
@@ -110,7 +123,15 @@ def catch_up_child(args: argparse.Namespace) -> None:
     config = config_of(args)
     # As `rootstate index` opens them: the fetch process starts while the store opens.
     with opened(config, catch_up=True) as (node, store):
-        follow = follower(config, store, node, Progress(interval=30))
+        stats = FollowStats()
+        progress = TenthsProgress(config.start_height, args.last, config.store_path, stats)
+        follow = follower(config, store, node, progress)
+        follow.stats = stats
+        profile = cProfile.Profile() if args.profile else None
+        if profile is not None:
+            # The blocks are applied on the contract engine's thread, inside _apply_range.
+            apply_range = follow._apply_range
+            follow._apply_range = lambda *a: profile.runcall(apply_range, *a)  # type: ignore[method-assign]
         started = time.perf_counter()
         follow.catch_up(until=args.last)
         seconds = time.perf_counter() - started
@@ -124,10 +145,26 @@ def catch_up_child(args: argparse.Namespace) -> None:
             "state_hash": tip.state_hash.hex(),
             "live_outpoints": len(store.live_outpoints),
             "peak_rss_mb": peak_rss_mb(),
+            "tenths": progress.tenths,
+            "profile": None if profile is None else profile_summary(profile, follow.stats.blocks),
         }
     # After close: the fetch process has been waited for, so it counts among the children.
     result["fetcher_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(result))
+
+
+def profile_summary(profile: cProfile.Profile, blocks: int, top: int = 25) -> str:
+    """The follow loop's functions by own time, in ms per block."""
+    stats = pstats.Stats(profile)
+    rows = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:top]  # type: ignore[attr-defined]
+    lines = [f"{'own ms/block':>12} {'total ms/block':>14} {'calls/block':>11}  function"]
+    for (path, line, name), (_, calls, own, total, _) in rows:
+        where = f"{Path(path).name}:{line}({name})" if line else name
+        lines.append(
+            f"{own / blocks * 1000:>12.3f} {total / blocks * 1000:>14.3f} "
+            f"{calls / blocks:>11.1f}  {where}"
+        )
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace, kind: NodeKind) -> dict[str, object]:
@@ -142,38 +179,62 @@ def run(args: argparse.Namespace, kind: NodeKind) -> dict[str, object]:
         finally:
             node.close()
         rounds = [
-            measure_round(info, Path(scratch) / f"data-{n}", first, last)
+            measure_round(info, Path(scratch) / f"data-{n}", first, last, args.profile)
             for n in range(1, args.rounds + 1)
         ]
     return aggregate(kind, rounds)
 
 
-def measure_round(info: NodeInfo, data_dir: Path, first: int, last: int) -> dict[str, Any]:
-    """One catch-up, fetch and scan of first..last, back to back so that they share the
-    machine's load of the moment."""
-    config = child_config(info.rpc_url, info.rpc_user, info.rpc_password, data_dir, first)
-    log.info("catch-up pass (child process)")
-    caught = run_child("bench.sync", info, data_dir, first, last)
-    # After the catch-up, so both passes find the node's caches equally warm.
+def measure_round(
+    info: NodeInfo, data_dir: Path, first: int, last: int, profile: bool
+) -> dict[str, Any]:
+    """One ``rootstate index``, loop, fetch and scan of first..last, back to back so that
+    they share the machine's load of the moment."""
+    command = index_command(info.rpc_url, info.rpc_user, info.rpc_password, data_dir / "cli", first)
+    log.info("rootstate index pass (its defaults, a fresh store, progress on a terminal)")
+    cli = run_index(command, last)
+    cli_tip = _tip(data_dir / "cli" / "regtest")
+    log.info("loop pass (the follow loop alone, in a child process)")
+    extra = ("--profile",) if profile else ()
+    caught = run_child("bench.sync", info, data_dir / "loop", first, last, *extra)
+    if cli_tip != (last, caught["state_hash"]):
+        raise AssertionError(f"rootstate index ended at {cli_tip}, the loop at {caught}")
+    # After the catch-ups, so all passes find the node's caches equally warm.
+    config = child_config(info.rpc_url, info.rpc_user, info.rpc_password, data_dir / "loop", first)
     log.info("fetch-only pass over heights %s..%s", f"{first:,}", f"{last:,}")
     fetch_s, total, raws = fetch_only(config, first, last)
     live = _live_set(config.store_path)
     log.info("scan-only passes over the same bytes in memory (the fastest of %s)", SCAN_PASSES)
     scan_s = min(_scan_seconds(raws, live) for _ in range(SCAN_PASSES))
-    count = len(raws)
+    del raws
+    count = last - first + 1
     rates = {
         "fetch": count / fetch_s,
         "scan": count / scan_s,
-        "catch_up": caught["blocks"] / caught["seconds"],
+        "cli": count / cli.seconds,
+        "loop": caught["blocks"] / caught["seconds"],
     }
+    bound = min(rates["fetch"], rates["scan"])
     log.info(
-        "round: fetch %.1f, scan %.1f, catch-up %.1f blocks/s = %.2f x min(fetch, scan)",
+        "round: fetch %.1f, scan %.1f, rootstate index %.1f (%.2f x min), loop %.1f (%.2f x min)"
+        " blocks/s; index start-up %.2f s, CPU %.1f s, peak RSS %.0f MB",
         rates["fetch"],
         rates["scan"],
-        rates["catch_up"],
-        rates["catch_up"] / min(rates["fetch"], rates["scan"]),
+        rates["cli"],
+        rates["cli"] / bound,
+        rates["loop"],
+        rates["loop"] / bound,
+        cli.start_seconds,
+        cli.cpu_seconds,
+        cli.peak_rss_mb,
     )
-    return {"count": count, "bytes": total, "rates": rates, "caught": caught}
+    return {"count": count, "bytes": total, "rates": rates, "caught": caught, "cli": cli}
+
+
+def _tip(store_path: Path) -> tuple[int, str] | None:
+    with open_reader(StoreConfig(path=store_path)) as reader:
+        tip = reader.tip()
+    return None if tip is None else (tip.height, tip.state_hash.hex())
 
 
 def _scan_seconds(raws: list[bytes], live: frozenset[bytes]) -> float:
@@ -184,7 +245,7 @@ def _scan_seconds(raws: list[bytes], live: frozenset[bytes]) -> float:
 
 
 def aggregate(kind: NodeKind, rounds: list[dict[str, Any]]) -> dict[str, object]:
-    """Each figure's median over the rounds, and every round's ratio."""
+    """Each figure's median over the rounds, and every round's ratios."""
     count, total = rounds[0]["count"], rounds[0]["bytes"]
     hashes = {r["caught"]["state_hash"] for r in rounds}
     if len(hashes) != 1:
@@ -193,7 +254,9 @@ def aggregate(kind: NodeKind, rounds: list[dict[str, Any]]) -> dict[str, object]
     def rate(name: str) -> float:
         return statistics.median(float(r["rates"][name]) for r in rounds)
 
-    ratios = [r["rates"]["catch_up"] / min(r["rates"]["fetch"], r["rates"]["scan"]) for r in rounds]
+    def ratios(name: str) -> list[float]:
+        return [r["rates"][name] / min(r["rates"]["fetch"], r["rates"]["scan"]) for r in rounds]
+
     indexer_rss = max(r["caught"]["peak_rss_mb"] for r in rounds)
     fetcher_rss = max(r["caught"]["fetcher_peak_rss_mb"] for r in rounds)
     mb = total / 1e6
@@ -207,23 +270,31 @@ def aggregate(kind: NodeKind, rounds: list[dict[str, Any]]) -> dict[str, object]
         "fetch_mb_per_s": rate("fetch") * mb / count,
         "scan_blocks_per_s": rate("scan"),
         "scan_mb_per_s": rate("scan") * mb / count,
-        "catch_up_blocks_per_s": rate("catch_up"),
-        "catch_up_mb_per_s": rate("catch_up") * mb / count,
-        "catch_up_vs_fetch": statistics.median(
-            r["rates"]["catch_up"] / r["rates"]["fetch"] for r in rounds
-        ),
-        "catch_up_vs_scan": statistics.median(
-            r["rates"]["catch_up"] / r["rates"]["scan"] for r in rounds
-        ),
-        "catch_up_vs_slower_bound": statistics.median(ratios),
-        "round_ratios": ratios,
-        "peak_rss_mb": indexer_rss + fetcher_rss,
-        "indexer_peak_rss_mb": indexer_rss,
-        "fetcher_peak_rss_mb": fetcher_rss,
+        "index_blocks_per_s": rate("cli"),
+        "index_mb_per_s": rate("cli") * mb / count,
+        "index_vs_slower_bound": statistics.median(ratios("cli")),
+        "index_round_ratios": ratios("cli"),
+        "index_cpu_s": statistics.median(r["cli"].cpu_seconds for r in rounds),
+        "index_start_s": statistics.median(r["cli"].start_seconds for r in rounds),
+        "index_peak_rss_mb": max(r["cli"].peak_rss_mb for r in rounds),
+        "loop_blocks_per_s": rate("loop"),
+        "loop_vs_slower_bound": statistics.median(ratios("loop")),
+        "loop_round_ratios": ratios("loop"),
+        "loop_peak_rss_mb": indexer_rss + fetcher_rss,
         "walked_by_fetcher": [r["caught"]["walked_by_fetcher"] for r in rounds],
         "live_outpoints": rounds[0]["caught"]["live_outpoints"],
         "state_hash": hashes.pop(),
+        "loop_tenths": median_tenths([r["caught"]["tenths"] for r in rounds]),
+        "loop_profile": rounds[-1]["caught"]["profile"],
     }
+
+
+def median_tenths(per_round: list[list[dict[str, float]]]) -> list[dict[str, float]]:
+    """Each tenth's figures, each the median over the rounds."""
+    return [
+        {name: statistics.median(t[name] for t in tenth) for name in tenth[0]}
+        for tenth in zip(*per_round, strict=True)
+    ]
 
 
 def _live_set(store_path: Path) -> frozenset[bytes]:
@@ -241,6 +312,11 @@ def main(argv: list[str] | None = None) -> None:
         "--rounds", type=int, default=5, help="catch-up, fetch and scan passes (medians shown)"
     )
     parser.add_argument("--kind", choices=[*(k.value for k in NodeKind), "both"], default="both")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile the loop pass (cProfile: slows it) and print where its time goes per block",
+    )
     add_child_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
@@ -250,25 +326,38 @@ def main(argv: list[str] | None = None) -> None:
         return
     kinds = list(NodeKind) if args.kind == "both" else [NodeKind(args.kind)]
     results = [run(args, kind) for kind in kinds]
-    print(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2, default=str))
+    for figures in results:
+        f: dict[str, Any] = figures
+        print(f"{f['node']}: the loop pass per tenth of the range (medians of the rounds)")
+        print(tenths_table(f["loop_tenths"]))
+        if f["loop_profile"]:
+            print(f"{f['node']}: where the loop's time goes (the last round, under cProfile)")
+            print(f["loop_profile"])
     for figures in results:
         print(summary(figures))
 
 
 def summary(figures: dict[str, object]) -> str:
     f: dict[str, Any] = figures
+
+    def listed(values: list[float]) -> str:
+        return ", ".join(f"{v:.2f}" for v in values)
+
     return (
         f"{f['node']}: {f['blocks']:,} blocks of {f['mb_per_block']:.2f} MB, "
         f"median of {f['rounds']} rounds | "
         f"fetch alone {f['fetch_blocks_per_s']:.1f} blocks/s | "
         f"scan alone {f['scan_blocks_per_s']:.1f} blocks/s | "
-        f"catch-up {f['catch_up_blocks_per_s']:.1f} blocks/s ({f['catch_up_mb_per_s']:.1f} MB/s) "
-        f"= {f['catch_up_vs_slower_bound']:.2f} x min(fetch, scan) "
-        f"(rounds: {', '.join(f'{r:.2f}' for r in f['round_ratios'])}) | "
+        f"rootstate index {f['index_blocks_per_s']:.1f} blocks/s ({f['index_mb_per_s']:.1f} MB/s) "
+        f"= {f['index_vs_slower_bound']:.2f} x min(fetch, scan) "
+        f"(rounds: {listed(f['index_round_ratios'])}), "
+        f"start-up {f['index_start_s']:.2f} s, CPU {f['index_cpu_s']:.1f} s, "
+        f"peak RSS {f['index_peak_rss_mb']:.0f} MB | "
+        f"loop alone {f['loop_blocks_per_s']:.1f} blocks/s "
+        f"= {f['loop_vs_slower_bound']:.2f} x min (rounds: {listed(f['loop_round_ratios'])}), "
         f"walked by the fetch process: {', '.join(map(str, f['walked_by_fetcher']))} "
-        f"of {f['blocks']:,} | "
-        f"peak RSS {f['peak_rss_mb']:.0f} MB "
-        f"(indexer {f['indexer_peak_rss_mb']:.0f} + fetcher {f['fetcher_peak_rss_mb']:.0f})"
+        f"of {f['blocks']:,}, peak RSS {f['loop_peak_rss_mb']:.0f} MB"
     )
 
 

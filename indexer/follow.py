@@ -62,6 +62,8 @@ class FollowSettings:
 class FollowStats:
     blocks: int = 0
     bytes: int = 0
+    #: Transactions applied (selected as protocol-relevant): the follow loop's work per block.
+    transactions: int = 0
     #: Blocks that came walked by the block fetch process (the rest were walked here).
     blocks_walked_by_fetcher: int = 0
     reorgs: int = 0
@@ -233,6 +235,7 @@ class Follower:
         batch.apply(effects, txs)
         self.stats.blocks += 1
         self.stats.bytes += len(raw)
+        self.stats.transactions += len(txs)
         self.progress.block(height, len(raw))
         return True
 

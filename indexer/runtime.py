@@ -9,6 +9,7 @@ from pathlib import Path
 from indexer.config import Config
 from indexer.contract_engine import CachedEngine, contract_engine, contract_machine
 from indexer.follow import Follower, FollowSettings
+from indexer.gc_tuning import tune_for_catch_up
 from indexer.node import NodeChainError, NodeSettings
 from indexer.node_thread import NodeThread
 from indexer.progress import Progress
@@ -118,10 +119,13 @@ def opened(
     """The node connection (its chain checked) and the store for its chain, both closed on
     the way out. ``watch`` sees the node first, before anything waits for it: a stop
     request can then interrupt it. With ``catch_up``, the block fetch process starts first,
-    while the node connection and the store open."""
+    while the node connection and the store open, and the garbage collector is set for
+    a catch-up (:mod:`indexer.gc_tuning`) once they are open."""
     with NodeThread(node_settings(config), fetch_soon=catch_up) as node:
         if watch is not None:
             watch(node)
         check_chain(config, node)
         with open_for(config, node, path) as store:
+            if catch_up:
+                tune_for_catch_up()
             yield node, store

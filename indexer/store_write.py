@@ -94,6 +94,10 @@ class WriteSession:
                 raise
             self._txn = None
             self._journal.clear()
+            # The session is a reference cycle (its view points back at it), so whatever it
+            # still holds waits for the garbage collector: the replay list holds every
+            # block's effects and transactions of the batch, tens of MB on a catch-up.
+            self._ops.clear()
             return
 
     def abort(self) -> None:

@@ -4,6 +4,7 @@ hand-made chain, never from the store itself."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import logging
 import shutil
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import sys
 import threading
+import weakref
 from pathlib import Path
 
 import lmdb
@@ -249,6 +251,28 @@ def test_batches_and_single_blocks_give_identical_databases(tmp_path: Path) -> N
     single = dump_env(tmp_path / "single")
     assert dump_env(tmp_path / "batches") == single
     assert dump_env(tmp_path / "whole") == single
+
+
+def test_a_committed_batch_lets_go_of_its_blocks_without_the_collector(tmp_path: Path) -> None:
+    # A write session is a reference cycle: what it keeps after its commit (the effects of
+    # every block of the batch, for a replay) waits for a collection, tens of MB in a
+    # catch-up, where the collector runs rarely (indexer.gc_tuning).
+    chain = make_chain(3, seed=9)
+    with open_store(small_config(tmp_path / "store"), IDENTITY) as store:
+        copies = [dataclasses.replace(effects) for effects in chain]
+        refs = [weakref.ref(effects) for effects in copies]
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            with store.batch() as batch:
+                for effects in copies:
+                    batch.apply(effects)
+            del copies, effects
+            assert [ref() for ref in refs] == [None, None, None]
+        finally:
+            if was_enabled:
+                gc.enable()
+        assert batch.heights == heights(chain)
 
 
 def test_batch_view_sees_earlier_blocks_of_the_batch_and_readers_do_not(
