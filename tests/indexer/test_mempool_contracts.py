@@ -21,8 +21,8 @@ from protocol.tx import parse_transaction
 from regtest.contract_inputs import u32, u128
 from tests.api.contract_world import build_contract_world
 from tests.contracts.test_amm import SWAP
-from tests.protocol.builders import op_return_script, serialize_tx, spendable
-from tests.protocol.contracts.harness import call
+from tests.protocol.builders import In, op_return_script, serialize_tx, spendable
+from tests.protocol.contracts.harness import ANNEX, SIGNATURE, call
 from tests.vectorgen.payloads import message
 
 
@@ -30,7 +30,10 @@ def test_a_pending_swap_matches_the_block_it_would_be_in(tmp_path: Path) -> None
     world = build_contract_world(tmp_path / "store")
     pool = world.pool
     op = call(pool.amm, bytes([SWAP]) + u128(0) + u32(0), [(list(pool.a), 1_000)])
-    raw = serialize_tx(pool.wallet, [spendable(1), op_return_script(message(op))])
+    # CONTRACTS.md §21.2: the annex on the first input buys the swap's fuel.
+    first, *rest = pool.wallet
+    funded = [In(first.txid, first.vout, (SIGNATURE, ANNEX)), *rest]
+    raw = serialize_tx(funded, [spendable(1), op_return_script(message(op))])
     tx = parse_transaction(raw)
     cache = ModuleCache(ModuleCacheConfig(tmp_path / "modules", 64 << 20))
     machine = contract_machine(CachedEngine(world.engine, cache))
