@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.body import json_object
+from api.call_space import buying
 from api.compose import (
     ComposeRequest,
     Composition,
@@ -84,19 +85,31 @@ def compose_call(
             )
         outputs.append((value or dust, script))
     call = replace(call, pointer=len(outputs))
-    payload = call_payload(call)
-    carrier = carrier_script(payload)
-    weights = [_weight(f) for f in funding]
-    weight = tx_weight(weights, [*(s for _, s in outputs), change_script, carrier])
-    fee = fee_for(weight, rate)
-    total_in = sum(f.spent.value for f in funding)
-    change = total_in - sum(v for v, _ in outputs) - fee
-    if change < dust_threshold(change_script):
-        _short_of(total_in, fee, dust_threshold(change_script) - change, rate)
-    pairs = [*outputs, (change, change_script), (0, carrier)]
     spent = [f.spent for f in funding]
-    tx = parse_transaction(unsigned_tx(spent, pairs))
-    simulation = effects(Overlay(view), machine, tip.height + 1, call, tx)
+    weights = [_weight(f) for f in funding]
+    total_in = sum(f.spent.value for f in funding)
+    # CONTRACTS.md §21.2: the call uses only the fuel the transaction's vsize buys. Simulate
+    # as if it bought the fuel limit, then pad the message until its vsize buys what the
+    # call used (a few rounds at most: the padding's own length prefix is the only slack).
+    pad = 0
+    for _ in range(4):
+        payload = call_payload(call, pad)
+        carrier = carrier_script(payload)
+        weight = tx_weight(weights, [*(s for _, s in outputs), change_script, carrier])
+        fee = fee_for(weight, rate)
+        change = total_in - sum(v for v, _ in outputs) - fee
+        if change < dust_threshold(change_script):
+            _short_of(total_in, fee, dust_threshold(change_script) - change, rate)
+        pairs = [*outputs, (change, change_script), (0, carrier)]
+        # Weighed as signed: the funding inputs' witnesses counted.
+        tx = replace(parse_transaction(unsigned_tx(spent, pairs)), weight=weight)
+        simulation = effects(Overlay(view), machine, tip.height + 1, call, buying(tx, call.fuel))
+        short = (simulation["vsize_needed"] or 0) - vsize(weight)
+        if not simulation["accepted"] or short <= 0:
+            break
+        pad += short
+    if simulation["accepted"]:  # the transaction as composed, fuel and all
+        simulation = effects(Overlay(view), machine, tip.height + 1, call, tx)
     if not simulation["accepted"]:
         reason = simulation["reason"]["name"]
         detail = simulation["detail"]

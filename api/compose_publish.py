@@ -107,6 +107,7 @@ def compose_publish(worker: Worker, body: dict[str, Any], min_rate: Fraction) ->
         reveal.txid,
         (TxInput(commit.txid, 0, witness),),
         tuple(TxOutput(v, s) for v, s in revealed),
+        weight=reveal_weight,  # CONTRACTS.md §21.2: the publish's fuel is bought by it
     )
     with worker.store.read() as view:
         tip = view.tip()

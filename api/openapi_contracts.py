@@ -105,6 +105,8 @@ SIMULATED = obj(
         "detail": NULLABLE_INT,
         "fuel_limit": {"type": "integer"},
         "fuel_used": NULLABLE_INT,
+        # CONTRACTS.md §21.2: the least vsize whose fuel covers the call's start and use.
+        "vsize_needed": NULLABLE_INT,
         "return_data": NULLABLE_HEX,
         "credits": array(obj({"vout": {"type": "integer"}, "asset": ASSET_ID, "amount": AMOUNT})),
         "custody": array(

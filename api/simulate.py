@@ -17,6 +17,7 @@ from typing import Any
 
 import cbor2
 
+from api.call_space import PAD_KEY, buying, vsize_needed
 from api.compose import carrier_script
 from api.errors import ApiError, bad_request, not_found, unprocessable
 from api.heavy import Worker
@@ -41,7 +42,7 @@ from protocol.state import (
     token_key,
     utxo_key,
 )
-from protocol.tx import Transaction, TxInput, TxOutput
+from protocol.tx import Transaction, TxInput, TxOutput, compact_size, weight
 
 MAX_OUTPUTS = 32
 MAX_INPUTS = 64
@@ -111,8 +112,9 @@ def parse_call(
     return CallRequest(contract, data, tuple(assets.items()), tuple(outputs), tuple(inputs), fuel)
 
 
-def call_payload(request: CallRequest) -> bytes:
-    """§16.3: the message with one call operation."""
+def call_payload(request: CallRequest, pad: int = 0) -> bytes:
+    """§16.3: the message with one call operation; ``pad`` bytes under an ignored odd key
+    buy block space for its fuel (:mod:`api.call_space`)."""
     operation: dict[int, object] = {
         0: OP_CALL,
         1: [int.from_bytes(request.contract[i : i + 4], "big") for i in (0, 4)],
@@ -128,6 +130,8 @@ def call_payload(request: CallRequest) -> bytes:
     message: dict[int, object] = {0: PROTOCOL_VERSION, 1: [operation]}
     if request.pointer is not None:
         message[2] = request.pointer
+    if pad:
+        message[PAD_KEY] = bytes(pad)
     return encode_canonical(message)
 
 
@@ -138,7 +142,22 @@ def call_transaction(request: CallRequest) -> Transaction:
     outputs = (*(TxOutput(v, s) for v, s in request.outputs), TxOutput(0, carrier_script(payload)))
     # A txid the contract may read (tx_id): a hash of what the transaction contains.
     txid = hashlib.sha256(b"".join([payload, *spent, *(s for _, s in request.outputs)])).digest()
-    return Transaction(txid, inputs, outputs)
+    return Transaction(txid, inputs, outputs, weight=_weight(len(inputs), outputs))
+
+
+#: What a key-path taproot spend adds per input: its witness (item count, a 64-byte
+#: signature with its length), and per transaction the segwit marker and flag.
+KEYPATH_WITNESS = 1 + 1 + 64
+SEGWIT_MARKER = 2
+
+
+def _weight(inputs: int, outputs: tuple[TxOutput, ...]) -> int:
+    """The weight the simulated transaction would have signed with key-path spends
+    (CONTRACTS.md §21.2 sells its calls fuel by it): version, inputs (36-byte outpoint,
+    empty scriptSig, sequence), outputs, lock time."""
+    base = 4 + len(compact_size(inputs)) + 41 * inputs + len(compact_size(len(outputs)))
+    base += sum(8 + len(compact_size(len(o.script))) + len(o.script) for o in outputs) + 4
+    return weight(base, base + SEGWIT_MARKER + KEYPATH_WITNESS * inputs)
 
 
 def _changes(state: Overlay, prefix: bytes) -> list[dict[str, Any]]:
@@ -176,7 +195,10 @@ def simulate(view: StateView, machine: Machine, height: int, request: CallReques
         # The stand-in input holds only assets that exist (checked), as every real output does.
         held = UtxoAssets(balances=tuple(sorted(request.assets)))
         state.put(utxo_key(STAND_IN_TXID, 0), held.encode() if request.assets else None)
-    return effects(state, machine, height, request, call_transaction(request))
+    # Run as if the transaction bought the call's fuel limit; "vsize_needed" says how much
+    # block space the call really takes (CONTRACTS.md §21.2).
+    tx = buying(call_transaction(request), request.fuel)
+    return effects(state, machine, height, request, tx)
 
 
 def effects(
@@ -230,6 +252,10 @@ def effects(
         "detail": None if rejected is None else rejected.get(Field.DETAIL),
         "fuel_limit": request.fuel,
         "fuel_used": top[-1][Field.FUEL] if top and rejected is None else None,
+        # The least vsize whose fuel (CONTRACTS.md §21.2) covers the call's start and use.
+        "vsize_needed": vsize_needed(state, request.contract, int(top[-1][Field.FUEL]))  # type: ignore[arg-type]
+        if top and rejected is None
+        else None,
         # Not consensus (nothing records it): what the call handed back with return_data_set.
         "return_data": returned[-1].hex()
         if returned and returned[-1] and rejected is None

@@ -40,6 +40,7 @@ from pathlib import Path
 import cbor2
 import wasmtime
 
+from api.call_space import PAD_KEY
 from api.compose import carrier_script
 from api.heavy import HeavyWork, Worker
 from api.simulate import CallRequest, parse_call, simulate, simulate_job
@@ -62,6 +63,8 @@ from protocol.wasm.validate import validate
 from regtest.tx import OutPoint, Tx, TxIn, TxOut
 
 AMM = Path(__file__).resolve().parents[1] / "contracts" / "wasm" / "amm.wasm"
+#: Message padding per call: an AMM swap uses about 330,000 fuel plus its 263,000 start.
+CALL_PAD = 500
 ADD, SWAP = 1, 2  # contracts/README.md: the AMM's entry points and their inputs
 REJECTED = 7  # spec §10.2 event type
 FIRST_HEIGHT = 100
@@ -76,7 +79,9 @@ def script(label: str) -> bytes:
 
 def make_tx(inputs: Sequence[OutPoint], op: dict[int, object]) -> Transaction:
     """Output 0 spendable (the default target), 1 the carrier of ``op``, 2 spendable."""
-    payload = encode_canonical({0: 1, 1: [op]})
+    # CONTRACTS.md §21.2: the call uses only the fuel the transaction's vsize buys; an
+    # ignored odd key (§5.3) pads the message to the ~600 vB a swap needs.
+    payload = encode_canonical({0: 1, 1: [op], PAD_KEY: bytes(CALL_PAD)})
     outputs = (
         TxOut(1_000, script("wallet")),
         TxOut(0, carrier_script(payload)),

@@ -46,6 +46,7 @@ from protocol.tx import (
     TxOutput,
     read_compact_size,
     read_witness_stack,
+    weight,
 )
 
 _PREVOUT = struct.Struct("<32sI")
@@ -76,7 +77,12 @@ def decode_transaction(block: bytes, span: TxSpan, txid: bytes) -> Transaction:
         if has_witness:
             stack, pos = read_witness_stack(block, pos)
         inputs.append(TxInput(prev_txid, prev_vout, stack))
-    return Transaction(txid=txid, inputs=tuple(inputs), outputs=tuple(outputs))
+    total = span.end - span.start
+    # Without the witness: the version (4), inputs and outputs, the lock time (4).
+    base = 4 + span.body_end - span.body_start + 4 if has_witness else total
+    return Transaction(
+        txid=txid, inputs=tuple(inputs), outputs=tuple(outputs), weight=weight(base, total)
+    )
 
 
 class BlockSelection:

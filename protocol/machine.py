@@ -25,6 +25,7 @@ from protocol.events import (
 )
 from protocol.message import Message, decode_message
 from protocol.overlay import Overlay
+from protocol.params import MAX_UTXO_ASSETS
 from protocol.reasons import Reason, Rejection
 from protocol.records import UtxoAssets
 from protocol.state import UTXO_PREFIX, BlockEffects, TreeStateView, utxo_key
@@ -288,13 +289,30 @@ class Machine:
             else:
                 ctx.allocate(ctx.target, asset, left)
         moved: dict[int, list[bytes]] = {v: list(a) for v, a in ctx.bound_authorities.items()}
+        bound = {a: v for v, assets in ctx.bound_authorities.items() for a in assets}
+        if ctx.target is not None:
+            moved.setdefault(ctx.target, []).extend(ctx.spent_authorities)
+        homes, burned = _bound_entries(ctx.tx, ctx.allocations, moved, frozenset(bound))
+        for asset, amount in burned:
+            self._owner(state, asset).record_burn(state, asset, amount)
+            events.append(
+                {
+                    Field.TYPE: EventType.BURN,
+                    Field.TXID: txid,
+                    Field.TOKEN: asset,
+                    Field.AMOUNT: amount,
+                    Field.CAUSE: BurnCause.NO_SPENDABLE_OUTPUT,
+                }
+            )
         authority_events: list[Event] = []
         for asset in ctx.spent_authorities:
-            new_home = None if ctx.target is None else outpoint(txid, ctx.target)
+            vout = homes.get(asset)
+            new_home = None if vout is None else outpoint(txid, vout)
             self._owner(state, asset).record_authority(state, asset, new_home)
             authority_events.append(_authority_event(txid, asset, new_home))
-            if ctx.target is not None:
-                moved.setdefault(ctx.target, []).append(asset)
+        moved = {}
+        for asset, vout in homes.items():
+            moved.setdefault(vout, []).append(asset)
         for vout in sorted(set(ctx.allocations) | set(moved)):
             balances = {a: n for a, n in ctx.allocations.get(vout, {}).items() if n}
             assets = UtxoAssets.build(balances, moved.get(vout, []))
@@ -306,6 +324,40 @@ class Machine:
             for asset, amount in assets.balances:
                 events.append(balance_event(EventType.CREDIT, txid, point, asset, amount))
         return events + authority_events
+
+
+def _bound_entries(
+    tx: Transaction,
+    allocations: dict[int, dict[bytes, int]],
+    authorities: dict[int, list[bytes]],
+    fixed: frozenset[bytes],
+) -> tuple[dict[bytes, int], list[tuple[bytes, int]]]:
+    """spec §7.5.1: at most MAX_UTXO_ASSETS entries per output. Spendable outputs in
+    ascending order each keep the first MAX_UTXO_ASSETS of their entries (a deploy-bound
+    authority, ``fixed``, first: it never moves, §7.7; then balances in ascending asset-id
+    order, then authorities likewise); the rest move on to the next spendable output, and
+    past the last one the balances are burned and the authorities lose their home. Changes
+    ``allocations`` in place; returns (each authority's output, the burned balances in
+    asset-id order)."""
+    carried: dict[bytes, int] = {}
+    carried_authorities: set[bytes] = set()
+    homes: dict[bytes, int] = {}
+    touched = set(allocations) | set(authorities)
+    for vout, output in enumerate(tx.outputs):
+        if output.is_op_return or (vout not in touched and not carried and not carried_authorities):
+            continue
+        balances = {a: n for a, n in allocations.get(vout, {}).items() if n}
+        for asset, amount in carried.items():
+            balances[asset] = balances.get(asset, 0) + amount
+        held = set(authorities.get(vout, ())) | carried_authorities
+        entries = [(1, a) for a in sorted(held & fixed)] + [(0, a) for a in sorted(balances)]
+        entries += [(1, a) for a in sorted(held - fixed)]
+        keep, spill = entries[:MAX_UTXO_ASSETS], entries[MAX_UTXO_ASSETS:]
+        allocations[vout] = {a: balances[a] for kind, a in keep if kind == 0}
+        homes.update((a, vout) for kind, a in keep if kind == 1)
+        carried = {a: balances[a] for kind, a in spill if kind == 0}
+        carried_authorities = {a for kind, a in spill if kind == 1}
+    return homes, sorted(carried.items())
 
 
 def _authority_event(txid: bytes, asset: bytes, home: bytes | None) -> Event:

@@ -23,6 +23,12 @@ MAX_CBOR_DEPTH = 8
 #: spec §5.1: the most operations one message may hold.
 MAX_OPERATIONS = 64
 
+#: spec §7.5.1: the most entries (balances and authorities together) one UTXO record may
+#: hold. Spending a record costs every indexer work per entry (drain, events, indexes,
+#: re-encoding) while the spend's block space does not grow with it; bounded, a spend's cost
+#: is proportional to the block space it takes (CONTRACTS.md §22).
+MAX_UTXO_ASSETS = 8
+
 #: spec §4.5 and §6: integer bounds.
 U32_MAX = 2**32 - 1
 U64_MAX = 2**64 - 1

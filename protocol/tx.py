@@ -19,6 +19,30 @@ _WIDE_COMPACT_SIZE = {
 }
 NULL_TXID = bytes(32)
 COINBASE_VOUT = 0xFFFFFFFF
+#: BIP141: a byte outside the witness weighs this many weight units, a witness byte one.
+WITNESS_SCALE = 4
+#: The segwit marker and flag bytes after the version: counted in the total size only.
+SEGWIT_MARKER_LEN = 2
+
+
+def weight(base_size: int, total_size: int) -> int:
+    """BIP141 weight: the size without witness data (``base_size``) times 3 plus the full
+    serialized size (``total_size``). CONTRACTS.md §21.2 prices fuel by it."""
+    return base_size * (WITNESS_SCALE - 1) + total_size
+
+
+def vsize(tx_weight: int) -> int:
+    """BIP141 virtual size: the weight divided by 4, rounded up (CONTRACTS.md §21.2)."""
+    return -(-tx_weight // WITNESS_SCALE)
+
+
+def witness_size(stacks: tuple[tuple[bytes, ...], ...]) -> int:
+    """Bytes of the serialized witness data of inputs with these stacks: per input the item
+    count, then each item after its CompactSize length."""
+    return sum(
+        len(compact_size(len(stack))) + sum(len(compact_size(len(i))) + len(i) for i in stack)
+        for stack in stacks
+    )
 
 
 def compact_size(n: int) -> bytes:
@@ -86,6 +110,14 @@ class Transaction:
     txid: bytes
     inputs: tuple[TxInput, ...]
     outputs: tuple[TxOutput, ...]
+    #: BIP141 weight of the serialized transaction (:func:`weight`); 0 for one built without
+    #: its bytes, whose contract calls then buy no fuel (CONTRACTS.md §21.2).
+    weight: int = 0
+
+    @property
+    def vsize(self) -> int:
+        """Virtual size in vB (:func:`vsize`)."""
+        return vsize(self.weight)
 
     @property
     def is_coinbase(self) -> bool:
@@ -117,4 +149,13 @@ def parse_transaction(raw: bytes) -> Transaction:
             stack = tuple(bytes(item) for item in witnesses[index].scriptWitness.stack)
         inputs.append(TxInput(bytes(txin.prevout.hash), int(txin.prevout.n), stack))
     outputs = tuple(TxOutput(int(out.nValue), bytes(out.scriptPubKey)) for out in ctx.vout)
-    return Transaction(txid=bytes(ctx.GetTxid()), inputs=tuple(inputs), outputs=outputs)
+    total = len(raw)
+    base = total
+    if ctx.wit is not None and not ctx.wit.is_null():
+        base = total - SEGWIT_MARKER_LEN - witness_size(tuple(i.witness for i in inputs))
+    return Transaction(
+        txid=bytes(ctx.GetTxid()),
+        inputs=tuple(inputs),
+        outputs=outputs,
+        weight=weight(base, total),
+    )

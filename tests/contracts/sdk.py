@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import cbor2
-from bitcoin.core import CMutableTransaction, COutPoint, CTxIn, CTxOut
-from bitcoin.core.script import CScript
+from bitcoin.core import CMutableTransaction, COutPoint, CTxIn, CTxInWitness, CTxOut, CTxWitness
+from bitcoin.core.script import CScript, CScriptWitness
 
 from protocol.state import BlockEffects
 from protocol.tx import Transaction, parse_transaction
 from regtest.contract_inputs import u16
 from tests.protocol.builders import In, events_of, op_return_script
-from tests.protocol.contracts.harness import ContractChain, Op, cid, message
+from tests.protocol.contracts.harness import ANNEX, SIGNATURE, ContractChain, Op, cid, message
 
 WASM = Path(__file__).resolve().parents[2] / "contracts" / "wasm"
 REJECTED, CONTRACT_ABORT = 7, 40
@@ -83,5 +83,9 @@ def send_paying(
     vin = [CTxIn(COutPoint(i.txid, i.vout)) for i in inputs]
     vout = [CTxOut(value, CScript(s)) for value, s in outputs]
     vout.append(CTxOut(0, CScript(op_return_script(message(*ops)))))
-    tx = parse_transaction(bytes(CMutableTransaction(vin, vout, nVersion=2).serialize()))
+    # CONTRACTS.md §21.2: the first input's annex buys the calls' fuel (harness.ANNEX).
+    stacks = [[SIGNATURE, ANNEX], *([] for _ in inputs[1:])]
+    witness = CTxWitness([CTxInWitness(CScriptWitness(stack)) for stack in stacks])
+    built = CMutableTransaction(vin, vout, nVersion=2, witness=witness)
+    tx = parse_transaction(bytes(built.serialize()))
     return tx, chain.block(tx)

@@ -28,6 +28,7 @@ from tests.contracts import test_amm
 from tests.contracts.sdk import asset
 from tests.indexer.store_chain import dump_env, small_config
 from tests.protocol.builders import (
+    In,
     block_hash,
     coinbase,
     make_tx,
@@ -36,7 +37,7 @@ from tests.protocol.builders import (
     spend,
     spendable,
 )
-from tests.protocol.contracts.harness import ContractChain, call, message
+from tests.protocol.contracts.harness import ANNEX, SIGNATURE, ContractChain, call, message
 
 FIRST = 100  # the harness chain's first height
 
@@ -44,14 +45,16 @@ FIRST = 100  # the harness chain's first height
 def swaps(pool: test_amm.Pool, count: int) -> list[Transaction]:
     """``count`` chained swaps: each spends the previous one's output 0, sends 1,000 of one
     asset into the pool (alternating) and takes the other back on output 0."""
-    txs = []
-    wallet = pool.wallet
+    txs: list[Transaction] = []
+    wallet = list(pool.wallet)
     for n in range(count):
         ref = pool.a if n % 2 == 0 else pool.b
         op = call(pool.amm, bytes([test_amm.SWAP]) + u128(0) + u32(0), assets=[(list(ref), 1_000)])
-        tx = make_tx(wallet, [spendable(1), op_return_script(message(op))])
+        # CONTRACTS.md §21.2: the annex on the first input buys the swap's fuel.
+        first = spend(txs[-1], 0) if txs else wallet[0]
+        funded = [In(first.txid, first.vout, (SIGNATURE, ANNEX)), *([] if txs else wallet[1:])]
+        tx = make_tx(funded, [spendable(1), op_return_script(message(op))])
         txs.append(tx)
-        wallet = [spend(tx, 0)]
     return txs
 
 

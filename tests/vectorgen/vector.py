@@ -31,15 +31,32 @@ def mine(prev: bytes, root: bytes, time: int) -> bytes:
     raise RuntimeError("no nonce meets the target")
 
 
+#: CONTRACTS.md §21.2: a transaction's calls use only the fuel its vsize buys (1,000 per
+#: vB). Contract vectors' transactions buy theirs with a taproot annex (BIP341: the last
+#: witness item, starting 0x50; consensus-valid, and carrier detection ignores it, §3.3) of
+#: this many bytes unless a scenario asks for more: about 1,000 vB, 1,000,000 fuel.
+CONTRACT_ANNEX = 4_000
+
+
 @dataclass
 class Block:
     height: int
     coinbase_outputs: list[bytes]
     txs: list[Tx] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    #: Contract vectors: the length of the taproot annex every transaction's first input
+    #: carries to buy its calls' fuel (CONTRACTS.md §21.2); 0 for none.
+    annex: int = 0
 
-    def tx(self, inputs: list[In], outputs: list[bytes]) -> Tx:
-        """Append a transaction; its index counts the coinbase as 0 (spec §2.4)."""
+    def tx(self, inputs: list[In], outputs: list[bytes], *, annex: int | None = None) -> Tx:
+        """Append a transaction; its index counts the coinbase as 0 (spec §2.4). In a
+        contract vector the first input gets an annex of ``annex`` bytes (default the
+        block's) to buy fuel."""
+        size = self.annex if annex is None else annex
+        if size and inputs:
+            first = inputs[0]
+            pad = b"\x50" + bytes(size - 1)
+            inputs = [In(first.prevout, (*first.witness, pad)), *inputs[1:]]
         built = build(inputs, outputs, len(self.txs) + 1)
         self.txs.append(built)
         return built
@@ -68,6 +85,8 @@ class Vector:
         self._close()
         height = self.activation_height + len(self._blocks)
         self._open = Block(height, list(coinbase_outputs or []))
+        if self.contracts:
+            self._open.annex = CONTRACT_ANNEX
         return self._open
 
     @property

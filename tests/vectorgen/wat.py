@@ -111,21 +111,63 @@ def module(
     return raw_module("\n".join(lines))
 
 
+#: CONTRACTS.md §17.4 step 5: a nested call also pays the callee's start, 250,000 plus 2 per
+#: byte of the callee's module as published (the same start a top-level call takes from
+#: its transaction's fuel, §16.5 step 1).
+CALL_START = 250_000
+CALL_START_PER_BYTE = 2
+
+
+def start_fuel(code: bytes) -> int:
+    return CALL_START + CALL_START_PER_BYTE * len(code)
+
+
+#: CONTRACTS.md §17.3's prices, restated by hand: the base of most functions, the price
+#: of a byte copied in or out, and the functions' own prices.
+B = 15_000
+PB = 1
+BALANCE_COST = 25_000
+MOVE = 30_000  # issue and burn
+SEND = 200_000
+NEW_ASSET = 500_000  # an issue of a sub id with no record yet
+GET = 15_000
+SET = 20_000
+SET_PB = 2
+NEW_KEY = 300_000
+NEW_BYTE = 1_000
+DELETE = 15_000
+EMIT = 25_000
+EMIT_PB = 6
+SHA = 20_000
+SHA_PB = 2
+CALL = 30_000
+
+
+def emit_fuel(n: int) -> int:
+    return EMIT + EMIT_PB * n
+
+
+def set_fuel(n: int, old: int | None) -> int:
+    """storage_set of ``n`` bytes over a value of ``old`` bytes (None: the key is new)."""
+    grown = n if old is None else max(0, n - old)
+    return SET + SET_PB * n + (NEW_KEY if old is None else 0) + NEW_BYTE * grown
+
+
 # --- the contracts -----------------------------------------------------------------------
 
-#: emit("hello"): 4 ops + 4 + emit (100 + 5) = 113.
+#: emit("hello"): 4 ops + 4 + emit(5).
 LOG = module(
     '(func (export "call") i32.const 0 i32.const 5 call $emit)',
     imports=("emit",),
     data={0: b"hello"},
 )
-LOG_FUEL = 113
+LOG_FUEL = 8 + emit_fuel(5)
 
-#: init: storage[0^32] = "init": 5 ops + 4 + 1,000 + 40 = 1,049.
-#: call, by input length n: 0: log storage[0^32] (v bytes): 14 ops + 4 + 10 + (200 + v) +
-#: (100 + v) = 328 + 2v; n > 32: storage[input[:32]] = input[32:]: 20 ops + 4 + 10 +
-#: (10 + n) + 10 + 10 + 1,000 + 10 (n - 32) = 744 + 11 n; otherwise delete input[:32]
-#: (n bytes read): 15 ops + 4 + 10 + (10 + n) + 10 + 500 = 549 + n.
+#: init: storage[0^32] = "init" (a new key): 5 ops + 4 + set(4, new).
+#: call, by input length n: 0: log storage[0^32] (v bytes): 14 ops + 4 + B + (GET + PB v) +
+#: emit(v); n > 32: storage[input[:32]] = input[32:]: 20 ops + 4 + B + (B + PB n) + B + B +
+#: set(n - 32, over the old value); otherwise delete input[:32] (n bytes read): 15 ops + 4 +
+#: B + (B + PB n) + B + DELETE.
 STORE = module(
     """
     (func (export "init") i32.const 0 i32.const 32 i32.const 4 call $storage_set)
@@ -147,24 +189,25 @@ STORE = module(
     imports=("input_len", "input_read", "storage_get", "storage_set", "storage_delete", "emit"),
     data={32: b"init"},
 )
-STORE_INIT_FUEL = 1_049
+STORE_INIT_FUEL = 9 + set_fuel(4, None)
 
 
 def store_get_fuel(v: int) -> int:
-    return 328 + 2 * v
+    return 18 + B + GET + PB * v + emit_fuel(v)
 
 
-def store_set_fuel(n: int) -> int:
-    return 744 + 11 * n
+def store_set_fuel(n: int, old: int | None) -> int:
+    """``old``: the length of the value the key held (None: absent)."""
+    return 24 + 4 * B + PB * n + set_fuel(n - 32, old)
 
 
 def store_delete_fuel(n: int) -> int:
-    return 549 + n
+    return 19 + 3 * B + PB * n + DELETE
 
 
 #: Keeps what it is sent; with input (asset 12, amount 16, vout u32 LE) it sends that out.
-#: Empty input: 3 ops + 4 + 10 = 17. Input of n bytes: 13 ops + 4 + 10 + (10 + n) + 500
-#: = 537 + n (569 for the usual 32 bytes).
+#: Empty input: 3 ops + 4 + B. Input of n bytes: 13 ops + 4 + B + (B + PB n) + SEND (the
+#: usual 32 bytes).
 BANK = module(
     """
     (func (export "call")
@@ -176,11 +219,11 @@ BANK = module(
     """,
     imports=("input_len", "input_read", "send"),
 )
-BANK_DEPOSIT_FUEL = 17
-BANK_SEND_FUEL = 569
+BANK_DEPOSIT_FUEL = 7 + B
+BANK_SEND_FUEL = 17 + 2 * B + PB * 32 + SEND
 
-#: init issues 1,000 of sub 1 to itself: 7 ops + 4 + 10 + 500 = 521.
-#: call sends (amount 16, vout u32 LE) of sub 1: 13 ops + 4 + 10 + (10 + 20) + 500 = 557.
+#: init issues 1,000 of sub 1 (no record yet) to itself: 7 ops + 4 + B + MOVE + NEW_ASSET.
+#: call sends (amount 16, vout u32 LE) of sub 1: 13 ops + 4 + B + (B + PB 20) + SEND.
 ISSUER = module(
     """
     (func (export "init")
@@ -194,10 +237,10 @@ ISSUER = module(
     imports=("self_id", "input_read", "issue", "send"),
     data={0: (1000).to_bytes(16, "little"), 40: (1).to_bytes(4, "big")},
 )
-ISSUER_INIT_FUEL = 521
-ISSUER_SEND_FUEL = 557
+ISSUER_INIT_FUEL = 11 + B + MOVE + NEW_ASSET
+ISSUER_SEND_FUEL = 17 + 2 * B + PB * 20 + SEND
 
-#: Burns the one asset record it received: 8 ops + 4 + (10 + 28) + 500 = 550.
+#: Burns the one asset record it received: 8 ops + 4 + (B + PB 28) + MOVE.
 BURNER = module(
     """
     (func (export "call")
@@ -206,12 +249,12 @@ BURNER = module(
     """,
     imports=("received", "burn"),
 )
-BURNER_FUEL = 550
+BURNER_FUEL = 12 + B + PB * 28 + MOVE
 
 #: Logs input 0's outpoint (36) and assets (28: one record), the height (i64), output 1's
 #: value (i64), the txid (32), caller_id's result, the input and output counts: 124 bytes.
-#: 38 ops + 4 + 10 + (10 + 28) + 10 + 10 + 10 + 10 + 10 + 10 + (100 + 124) = 374 when
-#: input 0 carried one asset; 346 when it carried none (tx_input_assets then writes 0 bytes).
+#: 38 ops + 4 + B + (B + PB 28) + 6 B + emit(124) when input 0 carried one asset; without
+#: the 28 bytes when it carried none.
 INTRO = module(
     """
     (func (export "call")
@@ -237,13 +280,13 @@ INTRO = module(
         "emit",
     ),
 )
-INTRO_FUEL = 374
-INTRO_BARE_FUEL = 346
+INTRO_BARE_FUEL = 42 + 8 * B + emit_fuel(124)
+INTRO_FUEL = INTRO_BARE_FUEL + PB * 28
 
 #: Writes storage[0^32] = "w", then, if its input (n bytes) holds at least one 8-byte id,
 #: calls the first with the rest as input and all its fuel. Leaf (n = 0): 13 ops + 4 +
-#: 1,010 + 10 + 10 = 1,047. Forwarding: 24 ops + 4 + 1,010 + (10 + n) + 10 + 10 + 1,000 +
-#: (n - 8) + callee = 2,060 + 2 n + callee.
+#: set(1, new) + B + B. Forwarding: 24 ops + 4 + set(1, new) + (B + PB n) + B + B + CALL +
+#: PB (n - 8) + the callee's start + callee.
 FORWARD = module(
     """
     (func (export "call")
@@ -258,15 +301,16 @@ FORWARD = module(
     imports=("storage_set", "input_read", "input_len", "call_contract"),
     data={1056: b"w"},
 )
-FORWARD_LEAF_FUEL = 1_047
+FORWARD_LEAF_FUEL = 17 + set_fuel(1, None) + 2 * B
 
 
 def forward_fuel(n: int, callee: int) -> int:
-    return 2_060 + 2 * n + callee
+    """The callee is another FORWARD (instances of one code)."""
+    return 28 + set_fuel(1, None) + 3 * B + CALL + PB * (2 * n - 8) + callee + start_fuel(FORWARD)
 
 
 #: Input (callee id 8, one asset record 28): calls the callee with no input and that record.
-#: 11 ops + 4 + (10 + 36) + 1,000 + callee = 1,061 + callee.
+#: 11 ops + 4 + (B + PB 36) + CALL + the callee's start + callee.
 PAYFORWARD = module(
     """
     (func (export "call")
@@ -278,20 +322,21 @@ PAYFORWARD = module(
 )
 
 
-def payforward_fuel(callee: int) -> int:
-    return 1_061 + callee
+def payforward_fuel(callee: int, code: bytes) -> int:
+    """``code``: the callee's module."""
+    return 15 + B + PB * 36 + CALL + callee + start_fuel(code)
 
 
-#: Returns "pong": 4 ops + 4 + (10 + 4) = 22.
+#: Returns "pong": 4 ops + 4 + (B + PB 4).
 PONG = module(
     '(func (export "call") i32.const 0 i32.const 4 call $set_return)',
     imports=("set_return",),
     data={0: b"pong"},
 )
-PONG_FUEL = 22
+PONG_FUEL = 8 + B + PB * 4
 
 #: Input (callee id 8): calls it, reads its return data and logs it (r bytes):
-#: 19 ops + 4 + (10 + 8) + 1,000 + callee + (10 + r) + (100 + r) = 1,151 + 2 r + callee.
+#: 19 ops + 4 + (B + PB 8) + CALL + start + callee + (B + PB r) + emit(r).
 RELAY = module(
     """
     (func (export "call") (local i32)
@@ -305,11 +350,12 @@ RELAY = module(
 )
 
 
-def relay_fuel(returned: int, callee: int) -> int:
-    return 1_151 + 2 * returned + callee
+def relay_fuel(returned: int, callee: int, code: bytes) -> int:
+    """``code``: the callee's module."""
+    return 23 + 2 * B + PB * (8 + returned) + CALL + emit_fuel(returned) + callee + start_fuel(code)
 
 
-#: Logs sha256("abc"): 9 ops + 4 + (50 + 3) + (100 + 32) = 198.
+#: Logs sha256("abc"): 9 ops + 4 + (SHA + SHA_PB 3) + emit(32).
 HASHER = module(
     """
     (func (export "call")
@@ -319,10 +365,10 @@ HASHER = module(
     imports=("sha256", "emit"),
     data={0: b"abc"},
 )
-HASHER_FUEL = 198
+HASHER_FUEL = 13 + SHA + SHA_PB * 3 + emit_fuel(32)
 
-#: Logs its custody of the asset in its input (12 bytes): 11 ops + 4 + (10 + 12) + 50 +
-#: (100 + 16) = 203.
+#: Logs its custody of the asset in its input (12 bytes): 11 ops + 4 + (B + PB 12) +
+#: BALANCE_COST + emit(16).
 BALANCE = module(
     """
     (func (export "call")
@@ -332,11 +378,11 @@ BALANCE = module(
     """,
     imports=("input_read", "balance", "emit"),
 )
-BALANCE_FUEL = 203
+BALANCE_FUEL = 15 + B + PB * 12 + BALANCE_COST + emit_fuel(16)
 
 #: memory.grow by 100 pages (past the 16-page limit: -1) then by 1 (returns 1), both
 #: stored as i32 in storage[0^32]: 11 ops + 2 memory.grow (128 each, whatever the pages)
-#: + 4 + 1,000 + 80 = 1,351.
+#: + 4 + set(8, new).
 GROW = module(
     """
     (func (export "call")
@@ -346,7 +392,7 @@ GROW = module(
     """,
     imports=("storage_set",),
 )
-GROW_FUEL = 1_351
+GROW_FUEL = 11 + 2 * 128 + 4 + set_fuel(8, None)
 
 
 def trap_module(body: str, *imports: str, extra: str = "") -> bytes:
@@ -393,8 +439,8 @@ INIT_TRAP = module(
 #: Logs 78 bytes: the caller's id (8, zero when called by the transaction), caller_id's
 #: result (i32), output 0's script length asked with cap 0 (nothing written), the script
 #: itself (34 bytes for the vectors' outputs), and the asset records received (cap 28).
-#: 25 ops + 4 + 10 (+ 0: caller_id) + 10 + (10 + 34) + (10 + r) + (100 + 78) = 281 + r,
-#: r = 28 when it received one record, 0 when none.
+#: 25 ops + 4 + B (caller_id) + B (cap 0) + (B + PB 34) + (B + PB r) + emit(78), r = 28
+#: when it received one record, 0 when none.
 CALLER_INFO = module(
     """
     (func (export "call")
@@ -409,4 +455,4 @@ CALLER_INFO = module(
 
 
 def caller_info_fuel(received: int) -> int:
-    return 281 + received
+    return 29 + 4 * B + PB * (34 + received) + emit_fuel(78)

@@ -71,15 +71,23 @@ class Host:
         return narrow_asset(caller.read(_u32(ptr), lim.ASSET_LEN))
 
     def _copy_out(
-        self, caller: HostCaller, ptr: int, data: bytes, cap: int, base: int = lim.COST_BASE
+        self,
+        caller: HostCaller,
+        ptr: int,
+        data: bytes,
+        cap: int,
+        base: int = lim.COST_BASE,
+        *,
+        scanned: bool = False,
     ) -> int:
-        """The `(ptr, cap) -> length` pattern: write only when it fits, charge what is written."""
-        if len(data) <= _u32(cap):
+        """The `(ptr, cap) -> length` pattern: write only when it fits; charge what is
+        written, or (``scanned``: the result is built anew per call) its length either way."""
+        fits = len(data) <= _u32(cap)
+        if fits:
             caller.read(_u32(ptr), len(data))
-            caller.charge(base + lim.COST_PER_BYTE * len(data))
+        caller.charge(base + (lim.COST_PER_BYTE * len(data) if fits or scanned else 0))
+        if fits:
             caller.write(_u32(ptr), data)
-        else:
-            caller.charge(base)
         return len(data)
 
     def _input_index(self, index: int) -> int:
@@ -123,7 +131,7 @@ class Host:
         return 1
 
     def received(self, caller: HostCaller, ptr: int, cap: int) -> int:
-        return self._copy_out(caller, ptr, _records(self.f.received), cap)
+        return self._copy_out(caller, ptr, _records(self.f.received), cap, scanned=True)
 
     def return_data_read(self, caller: HostCaller, ptr: int) -> None:
         data = self.f.last_return
@@ -166,8 +174,11 @@ class Host:
 
     def tx_input_assets(self, caller: HostCaller, index: int, ptr: int, cap: int) -> int:
         index = self._input_index(index)
-        drained = self.ctx.drained[index] if index < len(self.ctx.drained) else ()
-        return self._copy_out(caller, ptr, _records(list(drained)), cap)
+        records = self.s.input_records.get(index)
+        if records is None:  # built once per message and input: a UTXO may carry many
+            drained = self.ctx.drained[index] if index < len(self.ctx.drained) else ()
+            records = self.s.input_records[index] = _records(list(drained))
+        return self._copy_out(caller, ptr, records, cap, scanned=True)
 
     def tx_output_count(self, caller: HostCaller) -> int:
         caller.charge(lim.COST_BASE)
@@ -197,7 +208,7 @@ class Host:
         vout = _u32(vout)
         if vout >= len(self.ctx.tx.outputs) or self.ctx.tx.outputs[vout].is_op_return:
             raise _trap(Reason.INVALID_OUTPUT, f"output {vout:,} is not spendable")
-        caller.charge(lim.COST_ASSET_MOVE)
+        caller.charge(lim.COST_SEND)
         self._take(asset, amount)
         self.ctx.allocate(vout, asset, amount)
         event = self._event(EventType.SEND)
@@ -210,9 +221,10 @@ class Host:
         if sub == 0:
             raise _trap(Reason.INVALID_HOST_ARGUMENT, "sub id 0 names no contract asset")
         amount = _amount(caller, amount_ptr)
-        caller.charge(lim.COST_ASSET_MOVE)
         asset = self.f.contract + sub.to_bytes(4, "big")
-        record = load_asset(self.ctx.state, asset) or AssetRecord(0, 0)
+        existing = load_asset(self.ctx.state, asset)
+        caller.charge(lim.COST_ASSET_MOVE + (0 if existing else lim.COST_NEW_ASSET))
+        record = existing or AssetRecord(0, 0)
         if record.minted + amount > U128_MAX:
             raise _trap(Reason.SUPPLY_EXCEEDED, "minted would pass 2^128 - 1")
         self.ctx.state.put(
@@ -259,8 +271,12 @@ class Host:
             raise _trap(Reason.STORAGE_LIMIT, f"value of {length:,} bytes over {lim.MAX_VALUE:,}")
         key = caller.read(_u32(key_ptr), lim.STORAGE_KEY_LEN)
         value = caller.read(_u32(val_ptr), length)
-        caller.charge(lim.COST_STORAGE_SET + lim.COST_STORAGE_SET_PER_BYTE * length)
-        self.ctx.state.put(storage_key(self.f.contract, key), value)
+        state_key = storage_key(self.f.contract, key)
+        old = self.ctx.state.get(state_key)
+        grown = length if old is None else max(0, length - len(old))
+        new = (lim.COST_NEW_KEY if old is None else 0) + lim.COST_NEW_BYTE * grown
+        caller.charge(lim.COST_STORAGE_SET + lim.COST_STORAGE_SET_PER_BYTE * length + new)
+        self.ctx.state.put(state_key, value)
         self.f.writes.append(key + b"\x01" + length.to_bytes(4, "big") + value)
 
     def storage_delete(self, caller: HostCaller, key_ptr: int) -> None:
@@ -278,7 +294,7 @@ class Host:
                 Reason.INVALID_HOST_ARGUMENT, f"log of {length:,} bytes over {lim.MAX_LOG:,}"
             )
         data = caller.read(_u32(ptr), length)
-        caller.charge(lim.COST_EMIT + lim.COST_PER_BYTE * length)
+        caller.charge(lim.COST_EMIT + lim.COST_EMIT_PER_BYTE * length)
         event = self._event(EventType.LOG)
         event[Field.DATA] = data
         self.ctx.emit(event)
@@ -286,7 +302,7 @@ class Host:
     def sha256(self, caller: HostCaller, ptr: int, length: int, out_ptr: int) -> None:
         data = caller.read(_u32(ptr), _u32(length))
         caller.read(_u32(out_ptr), 32)
-        caller.charge(lim.COST_SHA256 + lim.COST_PER_BYTE * len(data))
+        caller.charge(lim.COST_SHA256 + lim.COST_SHA256_PER_BYTE * len(data))
         caller.write(_u32(out_ptr), hashlib.sha256(data).digest())
 
     def call_contract(  # noqa: PLR0917 - the engine passes wasm arguments positionally
@@ -314,7 +330,8 @@ class Host:
             raise _trap(Reason.REENTRANT_CALL, "callee is already executing")
         if self.f.depth >= lim.MAX_CALL_DEPTH:
             raise _trap(Reason.CALL_DEPTH_EXCEEDED, f"depth {lim.MAX_CALL_DEPTH} reached")
-        caller.charge(lim.COST_CALL + lim.COST_PER_BYTE * input_len)
+        start = self.s.start_fuel(callee)
+        caller.charge(lim.COST_CALL + lim.COST_PER_BYTE * input_len + start)
         for asset, amount in sent:
             if custody(self.ctx.state, self.f.contract, asset) < amount:
                 raise _trap(Reason.CUSTODY_INSUFFICIENT, "cannot send what it does not hold")

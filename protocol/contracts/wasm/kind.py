@@ -118,9 +118,9 @@ class WasmContracts:
         code_hash = hashlib.sha256(code).digest()
         session = Session(ctx, self._engine, self._loader(ctx))
         cost = lim.PUBLISH_FUEL_PER_BYTE * len(code)
-        if cost > session.block_left():
+        if cost > session.fuel_left():
             raise Rejection(Reason.BLOCK_FUEL_EXHAUSTED, f"publishing needs {cost:,} fuel")
-        session.spend_block(cost)
+        session.spend(cost)
         self._remember(code_hash, prepared)
         # Compile now, paid by the publish fuel above, not lazily at some later first call.
         self._engine.compile(code_hash, prepared.instrumented)
@@ -238,12 +238,12 @@ class WasmContracts:
         self._remember(code_hash, prepared)
         return prepared
 
-    def _loader(self, ctx: TxContext) -> Callable[[bytes], tuple[bytes, bytes, bool]]:
-        def load(contract: bytes) -> tuple[bytes, bytes, bool]:
+    def _loader(self, ctx: TxContext) -> Callable[[bytes], tuple[bytes, bytes, int]]:
+        def load(contract: bytes) -> tuple[bytes, bytes, int]:
             record = load_contract(ctx.state, contract)
             if record is None:
                 raise AssertionError(f"contract {contract.hex()} vanished during a call")
             prepared = self._module(ctx.state, record.code_hash)
-            return record.code_hash, prepared.instrumented, prepared.has_init
+            return record.code_hash, prepared.instrumented, prepared.size
 
         return load

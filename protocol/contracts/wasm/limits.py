@@ -7,8 +7,20 @@ from __future__ import annotations
 
 #: §21: fuel a call may use; also the default when an operation names none.
 MAX_CALL_FUEL = 10_000_000
-#: §21: fuel all contract execution and publishing in one block may use.
-MAX_BLOCK_FUEL = 1_000_000_000
+#: §21.2: fuel one virtual byte of a transaction buys for that transaction's calls and
+#: publishes. The only source of fuel: compute is paid for with block space.
+FUEL_PER_VBYTE = 1_000
+#: §21.2: Bitcoin's block weight limit in vB (BIP141: 4,000,000 weight units).
+BLOCK_VBYTES = 1_000_000
+#: §21.2: what a full block buys, so what all of a block's transactions can use together.
+MAX_BLOCK_FUEL = FUEL_PER_VBYTE * BLOCK_VBYTES
+#: §16.5, §17.4: fuel a call consumes before it runs, besides what its execution uses: a
+#: fresh instance, the host bindings and the hop to the engine cost 75-125 µs per call on
+#: the reference machine and a trap 30-60 µs more (bench.adversarial), so a zero-fuel or
+#: trapping call is not free.
+CALL_START_FUEL = 250_000
+#: §16.5, §17.4: the same, per byte of the called contract's module (loading its code).
+CALL_FUEL_PER_CODE_BYTE = 2
 #: §21: fuel charged to the block budget per byte of a published module.
 PUBLISH_FUEL_PER_BYTE = 10
 #: §21: the top-level call has depth 1; a call that would exceed this depth traps.
@@ -23,18 +35,36 @@ MAX_LOG = 1_024
 #: §16.3: entries in a call's asset list, and in a nested call's.
 MAX_SENT_ASSETS = 64
 
-#: §17: host-call costs, charged after the arguments are checked and before the effect.
-COST_BASE = 10
+#: §17.3: host-call costs, charged after the arguments are checked and before the effect.
+#: One fuel unit stands for a nanosecond of CPU on the reference machine (§22): each price
+#: is about 1.5 x the worst cost measured per call and per byte it copies, hashes or scans
+#: (``python -m bench.adversarial.calibrate``). A host call costs 5-18 µs there whatever it
+#: does (the crossing between wasm and the host), which COST_BASE and the bases cover.
+COST_BASE = 15_000
 COST_PER_BYTE = 1
-COST_BALANCE = 50
-COST_ASSET_MOVE = 500
-COST_STORAGE_GET = 200
-COST_STORAGE_SET = 1_000
-COST_STORAGE_SET_PER_BYTE = 10
-COST_STORAGE_DELETE = 500
-COST_EMIT = 100
-COST_SHA256 = 50
-COST_CALL = 1_000
+COST_BALANCE = 25_000
+COST_ASSET_MOVE = 30_000
+COST_STORAGE_GET = 15_000
+COST_STORAGE_SET = 20_000
+COST_STORAGE_SET_PER_BYTE = 2
+COST_STORAGE_DELETE = 15_000
+COST_EMIT = 25_000
+COST_EMIT_PER_BYTE = 6
+COST_SHA256 = 20_000
+COST_SHA256_PER_BYTE = 2
+COST_CALL = 30_000
+#: §17.3: new state a block leaves behind is priced by the byte, so that a full block's
+#: fuel (10^9) buys at most about 1 MB of it, tree and indexes included (§22). A storage
+#: key absent before the write (its 41-byte state key, a tree leaf and inner node) ...
+COST_NEW_KEY = 300_000
+#: ... and each byte a write adds to the stored value: a new key's whole value, an
+#: overwrite's growth over the old value. Deleting or shrinking refunds nothing.
+COST_NEW_BYTE = 1_000
+#: §17.3: a send allocates to an output whose UTXO record, holder and script indexes
+#: grow by an entry per asset; an issue of an asset with no record yet creates its record
+#: and a custody entry.
+COST_SEND = 200_000
+COST_NEW_ASSET = 500_000
 
 #: Sizes of records in contract memory (§17.1).
 ASSET_LEN = 12

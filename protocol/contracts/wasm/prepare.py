@@ -18,6 +18,7 @@ class Prepared:
 
     instrumented: bytes
     has_init: bool
+    size: int = 0  # the module's length as published (CONTRACTS.md §16.5 prices loading it)
 
 
 #: Validates and instruments module bytes (§15), or raises Rejection(invalid_module, code=n).
@@ -30,4 +31,4 @@ def prepare_module(code: bytes) -> Prepared:
         module = validate(code)
     except WasmRejection as rejection:
         raise Rejection(Reason.INVALID_MODULE, str(rejection), int(rejection.reason)) from None
-    return Prepared(instrument(module), module.has_init)
+    return Prepared(instrument(module), module.has_init, len(code))

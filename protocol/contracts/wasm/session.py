@@ -33,8 +33,10 @@ TRAP_REASONS: dict[TrapKind, Reason] = {
     TrapKind.UNINITIALIZED_ELEMENT: Reason.UNINITIALIZED_ELEMENT,
 }
 
-#: The block-scope counter (TxContext.block) holding fuel used so far in the block (§21).
-BLOCK_FUEL_USED = "contract_fuel_used"
+#: Block-scope counters (TxContext.block): which transaction the fuel count is for, and the
+#: fuel that transaction's publishes and calls have consumed so far (§21.2).
+TX_FUEL_INDEX = "contract_fuel_tx"
+TX_FUEL_USED = "contract_fuel_used"
 
 
 @dataclass
@@ -55,8 +57,8 @@ class Frame:
         return hashlib.sha256(b"".join(self.writes)).digest()
 
 
-#: Loads a contract's prepared module: (code hash, instrumented bytes, exports init).
-ModuleLoader = Callable[[bytes], tuple[bytes, bytes, bool]]
+#: Loads a contract's prepared module: (code hash, instrumented bytes, published length).
+ModuleLoader = Callable[[bytes], tuple[bytes, bytes, int]]
 
 
 class Session:
@@ -68,14 +70,28 @@ class Session:
         self.load = load
         self.stack: list[Frame] = []
         self.abort_code: int | None = None
+        #: tx_input_assets' records per input index, built on first use (§17.3).
+        self.input_records: dict[int, bytes] = {}
 
-    # -- budget (§21) -------------------------------------------------------------------
+    # -- the transaction's fuel (§21.2) ---------------------------------------------------
 
-    def block_left(self) -> int:
-        return lim.MAX_BLOCK_FUEL - self.ctx.block.get(BLOCK_FUEL_USED, 0)
+    def fuel_left(self) -> int:
+        """§21.2: FUEL_PER_VBYTE x the transaction's vsize, less what its message used."""
+        return lim.FUEL_PER_VBYTE * self.ctx.tx.vsize - self._used()
 
-    def spend_block(self, fuel: int) -> None:
-        self.ctx.block[BLOCK_FUEL_USED] = self.ctx.block.get(BLOCK_FUEL_USED, 0) + fuel
+    def spend(self, fuel: int) -> None:
+        self.ctx.block[TX_FUEL_USED] = self._used() + fuel
+
+    def _used(self) -> int:
+        if self.ctx.block.get(TX_FUEL_INDEX) != self.ctx.tx_index:
+            self.ctx.block[TX_FUEL_INDEX] = self.ctx.tx_index
+            self.ctx.block[TX_FUEL_USED] = 0
+        return self.ctx.block[TX_FUEL_USED]
+
+    def start_fuel(self, contract: bytes) -> int:
+        """§16.5 step 1, §17.4 step 5: what starting a call of ``contract`` costs."""
+        _, _, size = self.load(contract)
+        return lim.CALL_START_FUEL + lim.CALL_FUEL_PER_CODE_BYTE * size
 
     # -- calls ----------------------------------------------------------------------------
 
@@ -87,13 +103,16 @@ class Session:
         sent: list[tuple[bytes, int]],
         fuel: int,
     ) -> None:
-        """§16.5: deposit ``sent`` from the pool, run ``export``, charge the block.
+        """§16.5: charge the start, deposit ``sent`` from the pool, run ``export``, charge
+        the transaction.
 
-        A trap raises Rejection with the trap's reason; the block is charged the whole fuel
-        limit then, the fuel used otherwise (§21.2)."""
-        left = self.block_left()
+        A trap raises Rejection with the trap's reason; the transaction is charged the whole
+        fuel limit then, the fuel used otherwise (§21.2)."""
+        start = self.start_fuel(contract)
+        left = self.fuel_left() - start
         if left <= 0:
-            raise Rejection(Reason.BLOCK_FUEL_EXHAUSTED, "no fuel left in this block")
+            raise Rejection(Reason.BLOCK_FUEL_EXHAUSTED, "the transaction's fuel is spent")
+        self.spend(start)
         limit = min(fuel, left)
         for asset, amount in sent:
             self.ctx.take(asset, amount)
@@ -102,9 +121,9 @@ class Session:
         try:
             used = self.execute(frame, export, limit)
         except Rejection:
-            self.spend_block(limit)
+            self.spend(limit)
             raise
-        self.spend_block(used)
+        self.spend(used)
         if self.ctx.returned is not None:
             self.ctx.returned.append(frame.return_data)
 

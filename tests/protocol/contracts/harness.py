@@ -73,11 +73,22 @@ def digest(*writes: tuple[bytes, bytes | None]) -> bytes:
     return hashlib.sha256(b"".join(parts)).digest()
 
 
+#: CONTRACTS.md §21.2: calls use only the fuel their transaction's vsize buys, 1,000 per vB.
+#: Test transactions buy it with a taproot annex (BIP341: the last witness item, 0x50 first;
+#: carrier detection ignores it) of 40,001 bytes: about 10,000 vB, 10,000,000 fuel.
+ANNEX = b"\x50" + bytes(40_000)
+SIGNATURE = bytes(64)
+
+
 class ContractChain(Chain):
-    """Chain with helpers for contract messages."""
+    """Chain with helpers for contract messages; its coins carry the fuel-buying annex."""
 
     def __init__(self, engine: ContractEngine) -> None:
         super().__init__(machine=v2_machine(engine))
+
+    def coin(self) -> In:
+        plain = super().coin()
+        return In(plain.txid, plain.vout, (SIGNATURE, ANNEX))
 
     def send(
         self,
@@ -87,7 +98,10 @@ class ContractChain(Chain):
     ) -> tuple[Transaction, BlockEffects]:
         """One transaction in its own block: outputs, then the carrier last."""
         scripts = [*(outputs or [spendable(1)]), op_return_script(message(*ops))]
-        tx = make_tx(list(inputs) or [self.coin()], scripts)
+        ins = list(inputs) or [self.coin()]
+        if ANNEX not in ins[0].witness:
+            ins[0] = In(ins[0].txid, ins[0].vout, (*(ins[0].witness or (SIGNATURE,)), ANNEX))
+        tx = make_tx(ins, scripts)
         return tx, self.block(tx)
 
     def deploy(self, code: bytes, init: bytes | None = None) -> tuple[int, int]:

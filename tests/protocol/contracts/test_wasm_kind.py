@@ -7,11 +7,13 @@ numbers of §19.3 written out.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import cbor2
 import pytest
 
 from engine.wasmtime_engine import WasmtimeEngine
+from protocol.contracts.wasm import limits as lim
 from tests.protocol.builders import (
     events_of,
     issuer_token,
@@ -54,7 +56,7 @@ def test_storage_writes_are_state_and_digest(engine: WasmtimeEngine) -> None:
     key = b"\x07" * 32
     tx, effects = chain.send(call(store, key + b"abcd"))
     assert chain.storage(store, key) == b"abcd"
-    assert events_of(effects, tx)[-1][14] == wat.store_set_fuel(36)
+    assert events_of(effects, tx)[-1][14] == wat.store_set_fuel(36, None)
     assert events_of(effects, tx)[-1][15] == digest((key, b"abcd"))
     tx, effects = chain.send(call(store, key))
     assert chain.storage(store, key) is None
@@ -176,16 +178,25 @@ def test_abort_code_is_the_detail(cranelift: WasmtimeEngine) -> None:
     assert events_of(effects, tx) == [{0: REJECTED, 1: tx.txid, 11: 40, 9: 7}]
 
 
-def test_block_fuel_budget(cranelift: WasmtimeEngine) -> None:
-    """§21.2: 100 trapping calls of 10,000,000 each use up the block's 10^9."""
+def test_fuel_is_bought_by_each_transactions_vsize(cranelift: WasmtimeEngine) -> None:
+    """§21.2: a trapping call consumes what its own transaction bought, not a shared block
+    budget: after 100 of them the next call still runs. A transaction whose vsize buys no
+    more than a call's start (§16.5 step 1) is block_fuel_exhausted."""
     chain = ContractChain(cranelift)
     bad = chain.deploy(wat.UNREACHABLE)
     log = chain.deploy(wat.LOG)
-    txs = [
+    bads = [
         make_tx([chain.coin()], [spendable(1), op_return_script(message(call(bad)))])
         for _ in range(100)
     ]
-    last = make_tx([chain.coin()], [spendable(1), op_return_script(message(call(log)))])
-    effects = chain.block(*txs, last)
-    assert rejection(effects, txs[-1]) == 30
-    assert rejection(effects, last) == 25  # block_fuel_exhausted
+    runs, light = (
+        make_tx([chain.coin()], [spendable(1), op_return_script(message(call(log)))])
+        for _ in range(2)
+    )
+    start = lim.CALL_START_FUEL + lim.CALL_FUEL_PER_CODE_BYTE * len(wat.LOG)
+    assert light.vsize * lim.FUEL_PER_VBYTE > start
+    light = replace(light, weight=4 * (start // lim.FUEL_PER_VBYTE))  # buys exactly the start
+    effects = chain.block(*bads, runs, light)
+    assert rejection(effects, bads[-1]) == 30  # unreachable
+    assert rejection(effects, runs) is None
+    assert rejection(effects, light) == 25  # block_fuel_exhausted

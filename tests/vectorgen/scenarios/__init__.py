@@ -17,12 +17,14 @@ from tests.vectorgen.scenarios import (
     contract_metering,
     contract_publish,
     deploy,
+    fuel_space,
     message,
     mint,
     readings,
     readings_module,
     readings_v1,
     transfer_burn,
+    utxo_bound,
 )
 
 ALL: list[Callable[[], dict[str, Any]]] = [
@@ -43,4 +45,6 @@ ALL: list[Callable[[], dict[str, Any]]] = [
     *readings_v1.VECTORS,
     *readings.VECTORS,
     *readings_module.VECTORS,
+    *fuel_space.VECTORS,
+    *utxo_bound.VECTORS,
 ]

@@ -262,6 +262,11 @@ def trap_no_output() -> dict[str, Any]:
     return v.finish()
 
 
+#: CONTRACTS.md §21.2: chains of nested calls (each with its start and a new storage key)
+#: need more block space than the default annex buys: 40,000 bytes, about 10,000,000 fuel.
+NESTED_ANNEX = 40_000
+
+
 def _forwarders(v: Vector, b: Block, count: int) -> list[Tok]:
     _, first = publish(v, b, wat.FORWARD)
     return [first] + [publish(v, b, wat.FORWARD, instance_of=first)[1] for _ in range(count - 1)]
@@ -291,8 +296,10 @@ def nested_chain() -> dict[str, Any]:
     b = v.block()
     chain = _forwarders(v, b, 9)
     b = v.block()
+    b.annex = NESTED_ANNEX
     too_deep = p.call(chain[0], b"".join(c.raw() for c in chain[1:]))
-    rejected_call(v, b, too_deep, "call_depth_exceeded")
+    refused = b.tx([v.fund()], [pay(), carrier(p.message(too_deep))])
+    b.expect(ev.rejected(refused, "call_depth_exceeded"))
     deep = p.call(chain[0], b"".join(c.raw() for c in chain[1:8]))
     tx = b.tx([v.fund()], [pay(), carrier(p.message(deep))])
     b.expect(*_chain_events(tx, chain[:8]))
@@ -313,6 +320,7 @@ def nested_rollback() -> dict[str, Any]:
     a, inner = _forwarders(v, b, 2)
     _, bad = publish(v, b, wat.UNREACHABLE)
     b = v.block()
+    b.annex = NESTED_ANNEX
     rejected_call(v, b, p.call(a, inner.raw() + bad.raw()), "unreachable")
     tx = b.tx([v.fund()], [pay(), carrier(p.message(p.call(a, inner.raw())))])
     b.expect(*_chain_events(tx, [a, inner]))
@@ -331,6 +339,7 @@ def nested_refusals() -> dict[str, Any]:
     b = v.block()
     a, other = _forwarders(v, b, 2)
     b = v.block()
+    b.annex = NESTED_ANNEX
     rejected_call(v, b, p.call(a, Tok(b.height, 77).raw()), "unknown_contract")
     rejected_call(v, b, p.call(a, other.raw() + a.raw()), "reentrant_call")
     return v.finish()
@@ -364,7 +373,7 @@ def nested_assets() -> dict[str, Any]:
         ev.deposit(tx2, payer, tok, 100),
         ev.deposit(tx2, bank, tok, 30, caller=payer),
         ev.call(tx2, bank, wat.BANK_DEPOSIT_FUEL, EMPTY_DIGEST, caller=payer),
-        ev.call(tx2, payer, wat.payforward_fuel(wat.BANK_DEPOSIT_FUEL), EMPTY_DIGEST),
+        ev.call(tx2, payer, wat.payforward_fuel(wat.BANK_DEPOSIT_FUEL, wat.BANK), EMPTY_DIGEST),
     )
     v.ledger.spend(deploy.out(0))
     v.ledger.contracts[payer].custody[tok] = 70
@@ -400,7 +409,7 @@ def caller_info() -> dict[str, Any]:
         ev.deposit(tx, info, tok, 20, caller=payer),
         ev.log(tx, info, data),
         ev.call(tx, info, fuel, EMPTY_DIGEST, caller=payer),
-        ev.call(tx, payer, wat.payforward_fuel(fuel), EMPTY_DIGEST),
+        ev.call(tx, payer, wat.payforward_fuel(fuel, wat.CALLER_INFO), EMPTY_DIGEST),
     )
     v.ledger.spend(deploy.out(0))
     v.ledger.contracts[payer].custody[tok] = 30

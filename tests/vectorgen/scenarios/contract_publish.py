@@ -122,7 +122,7 @@ def instantiate() -> dict[str, Any]:
     b = v.block()
     key = b"\x01" * 32
     tx = op_return_tx(v, b, p.call(instance, key + b"abcd"))
-    b.expect(ev.call(tx, instance, wat.store_set_fuel(36), digest((key, b"abcd"))))
+    b.expect(ev.call(tx, instance, wat.store_set_fuel(36, None), digest((key, b"abcd"))))
     v.ledger.contracts[instance].storage[key] = b"abcd"
     rejected_call(v, b, p.instantiate(next_tok(b)), "unknown_contract")
     return v.finish()
