@@ -29,6 +29,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.body import json_object
+from api.call_space import PAD_KEY, fuel_vsize
 from api.compose import _inputs, _short_of, _weight
 from api.context import context
 from api.errors import ApiError, bad_request, unprocessable
@@ -59,6 +60,23 @@ def _reveal_weight(leaf: bytes, control: bytes, change_script: bytes) -> int:
     return tx_weight([(41 * 4 + witness, True)], [change_script])
 
 
+#: Fuel a composed publish leaves for its init call beyond the call's start (§16.5).
+INIT_FUEL = 2_000_000
+
+
+def publish_pad(payload: bytes, code_len: int, change_script: bytes) -> int:
+    """Bytes of padding (an ignored odd message key, §5.3) the reveal's envelope needs so
+    that its vsize buys the publish (4,500 per module byte), the init's start and INIT_FUEL
+    (CONTRACTS.md §21.2). Each envelope byte weighs 1 (250 fuel); 1% and 64 bytes of slack
+    cover the chunk pushes and the key's length prefix."""
+    start = limits.CALL_START_FUEL + limits.CALL_FUEL_PER_CODE_BYTE * code_len
+    needed = limits.PUBLISH_FUEL_PER_BYTE * code_len + start + INIT_FUEL
+    leaf_len = len(payload) + len(payload) // 520 * 3 + 80  # pushes, key, magic, opcodes
+    weight = _reveal_weight(bytes(leaf_len), bytes(33), change_script)
+    short = fuel_vsize(needed) - vsize(weight)
+    return 0 if short <= 0 else 4 * short + 4 * short // 100 + 64
+
+
 def compose_publish(worker: Worker, body: dict[str, Any], min_rate: Fraction) -> Json:
     network = worker.store.identity.network
     funding, change_script, rate = _common(network, body, min_rate)
@@ -77,6 +95,9 @@ def compose_publish(worker: Worker, body: dict[str, Any], min_rate: Fraction) ->
     if init:
         operation[2] = init
     payload = encode_canonical({0: PROTOCOL_VERSION, 1: [operation]})
+    pad = publish_pad(payload, len(code), change_script)
+    if pad:  # CONTRACTS.md §16.1, §21.2: the reveal's vsize must buy the publish
+        payload = encode_canonical({0: PROTOCOL_VERSION, 1: [operation], PAD_KEY: bytes(pad)})
     try:
         envelope = EnvelopeOutput.create(pubkey, payload, NUMS_INTERNAL_KEY)
     except ValueError:

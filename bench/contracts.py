@@ -81,7 +81,10 @@ def make_tx(inputs: Sequence[OutPoint], op: dict[int, object]) -> Transaction:
     """Output 0 spendable (the default target), 1 the carrier of ``op``, 2 spendable."""
     # CONTRACTS.md §21.2: the call uses only the fuel the transaction's vsize buys; an
     # ignored odd key (§5.3) pads the message to the ~600 vB a swap needs.
-    payload = encode_canonical({0: 1, 1: [op], PAD_KEY: bytes(CALL_PAD)})
+    # A publish takes 4,500 fuel per module byte: each OP_RETURN byte buys 1,000.
+    code = op.get(1) if op.get(0) == 5 else None
+    pad = 4 * len(code) + 2_000 if isinstance(code, bytes) else CALL_PAD
+    payload = encode_canonical({0: 1, 1: [op], PAD_KEY: bytes(pad)})
     outputs = (
         TxOut(1_000, script("wallet")),
         TxOut(0, carrier_script(payload)),

@@ -5,7 +5,7 @@ Every contract's ``call`` export reads a u32 count ``n`` from the first 4 bytes 
 ``out_of_fuel``) when ``n`` is 0xFFFFFFFF: a trapped call consumes its whole fuel limit
 (CONTRACTS.md §21.2), so looping until the fuel runs out is the cheapest way to spend it, and
 a bounded loop is how an attacker keeps the state its calls write. Bytes 4.. of the input
-are copied to memory offset 1,024 for bodies that need an argument (a storage key seed).
+follow it in memory for bodies that need an argument (a storage key seed).
 """
 
 from __future__ import annotations

@@ -10,12 +10,13 @@ previous transaction's change, applied and committed through the real store.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import cbor2
 
 from bench.adversarial.search import FUEL_PER_VBYTE, Result
-from bench.adversarial.world import BLOCK_VBYTES, Cost, World, fresh_outpoint, message
+from bench.adversarial.world import BLOCK_VBYTES, World, fresh_outpoint, message
 from bench.adversarial.world import op_return_tx as _tx
 from protocol.contracts.wasm import limits as lim
 from regtest.tx import OutPoint, Tx
@@ -49,7 +50,7 @@ class Traffic:
         world.apply(deploys)
         self.a, self.b = (world.height - 1, 1), (world.height - 1, 2)
         publish = {0: 5, 1: AMM.read_bytes(), 2: asset(self.a) + asset(self.b) + u(30, 2)}
-        world.apply([_tx(message(publish))])
+        world.apply([_tx(message(publish), pad=18 * len(AMM.read_bytes()) + 8_000)])
         self.amm = (world.height - 1, 1)
         merge = _tx(message(), [OutPoint(d.txid, 0) for d in deploys], outputs=2)
         world.apply([merge])
@@ -100,16 +101,7 @@ def reference(world: World, fraction: float) -> Result:
     cost, _ = world.measure(txs)
     assert cost.rejected == 0, f"{cost.rejected} reference transactions rejected"
     payments = max(0, int(BLOCK_VBYTES * fraction) - cost.vbytes)
-    whole = Cost(
-        cost.cpu_s,
-        cost.wall_s,
-        cost.rss_mb,
-        cost.state_bytes,
-        cost.lmdb_bytes,
-        cost.vbytes + payments,
-        cost.txs + payments // PAYMENT_VBYTES,
-        0,
-    )
+    whole = replace(cost, vbytes=cost.vbytes + payments, txs=cost.txs + payments // PAYMENT_VBYTES)
     return Result(
         "reference", f"{transfers} transfers, {swaps} swaps, payments", whole, fraction, 0
     )

@@ -37,6 +37,8 @@ class Shape:
     inputs: list[OutPoint] = field(default_factory=list)  # spent by every attack tx (reused)
     build: Build | None = None  # a custom transaction (publishes, many modules)
     contract: tuple[int, int] = (0, 0)
+    seeded: bool = False  # each transaction's input gets a fresh 8-byte seed (new keys)
+    bounded: bool = False  # a loop count fitted to the fuel (search.fit_count), kept state
 
     def prepare(self, world: World) -> None:
         if self.code is not None:
@@ -51,7 +53,8 @@ class Shape:
         if self.build is not None:
             return self.build(world, self.contract, pad, fuel)
         op: dict[int, object] = {0: 7, 1: list(self.contract), 4: fuel}
-        op[2] = m.count_input(self.count, self.rest)
+        rest = next(_salt).to_bytes(8, "little") if self.seeded else self.rest
+        op[2] = m.count_input(self.count, rest)
         if self.sent:
             op[3] = [[list(ref), n] for ref, n in self.sent]
         return op_return_tx(message(op), self.inputs, pad=pad)
@@ -199,17 +202,17 @@ def storage_shapes() -> list[Shape]:
             f"i32.const {S} local.get $i i32.store "
             f"i32.const {S} i32.const {S + 64} i32.const {length} call $storage_set"
         )
-        seed = f"i32.const {S + 4} i32.const 1028 i64.load i64.store"
-        shapes.append(
-            _loop(
-                g,
-                f"storage new keys, {length}-byte values",
-                body,
-                imports=("storage_set",),
-                setup_code=seed,
-                count=0,
-            )
+        seed = f"i32.const {S + 4} i32.const 4 i64.load i64.store"  # the seed: input[4:12]
+        shape = _loop(
+            g,
+            f"storage new keys, {length}-byte values",
+            body,
+            imports=("storage_set",),
+            setup_code=seed,
+            count=0,
         )
+        shape.seeded = shape.bounded = True
+        shapes.append(shape)
     return shapes
 
 
@@ -221,7 +224,9 @@ def publish_shapes() -> list[Shape]:
 
 def _publisher(make: Callable[[int], bytes]) -> Build:
     def build(world: World, contract: tuple[int, int], pad: int, fuel: int) -> Tx:
-        return envelope_tx(message({0: 5, 1: make(next(_salt)), 4: 0}))
+        return envelope_tx(
+            message({0: 5, 1: make(next(_salt)), 4: 0})
+        )  # init traps: still compiled
 
     return build
 
@@ -369,7 +374,7 @@ def _ticker(n: int) -> str:
     while n:
         n, r = divmod(n - 1, 26)
         letters = chr(65 + r) + letters
-    return ("Q" + letters)[:12]
+    return ("QQ" + letters)[:12]  # spec §6.2: 3 to 12 characters
 
 
 def _many_assets(world: World, shape: Shape) -> None:

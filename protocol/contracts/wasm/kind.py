@@ -41,6 +41,7 @@ from protocol.params import U128_MAX
 from protocol.reasons import Reason, Rejection
 from protocol.state import contract_key, token_key
 from protocol.wasm.engine import ContractEngine
+from protocol.wasm.limits import MAX_MODULE_BYTES
 
 OP_PUBLISH, OP_INSTANTIATE, OP_CALL = 5, 6, 7
 K_CODE = K_CONTRACT = 1
@@ -114,12 +115,14 @@ class WasmContracts:
         data = self._input(fields, what)
         fuel = _fuel(fields, what)
         contract = self._new_id(ctx)
+        session = Session(ctx, self._engine, self._loader(ctx))
+        # §16.1 steps 3-5: the size check, then the fuel, then validation: a publish the
+        # transaction cannot pay for is refused before any of its module is examined.
+        cost = lim.PUBLISH_FUEL_PER_BYTE * len(code)
+        if len(code) <= MAX_MODULE_BYTES and cost > session.fuel_left():
+            raise Rejection(Reason.BLOCK_FUEL_EXHAUSTED, f"publishing needs {cost:,} fuel")
         prepared = self._prepare(code)
         code_hash = hashlib.sha256(code).digest()
-        session = Session(ctx, self._engine, self._loader(ctx))
-        cost = lim.PUBLISH_FUEL_PER_BYTE * len(code)
-        if cost > session.fuel_left():
-            raise Rejection(Reason.BLOCK_FUEL_EXHAUSTED, f"publishing needs {cost:,} fuel")
         session.spend(cost)
         self._remember(code_hash, prepared)
         # Compile now, paid by the publish fuel above, not lazily at some later first call.

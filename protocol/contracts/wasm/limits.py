@@ -21,8 +21,11 @@ MAX_BLOCK_FUEL = FUEL_PER_VBYTE * BLOCK_VBYTES
 CALL_START_FUEL = 250_000
 #: §16.5, §17.4: the same, per byte of the called contract's module (loading its code).
 CALL_FUEL_PER_CODE_BYTE = 2
-#: §21: fuel charged to the block budget per byte of a published module.
-PUBLISH_FUEL_PER_BYTE = 10
+#: §16.1, §21.2: fuel a publish takes per byte of its module, before the module is examined:
+#: validating, instrumenting, compiling and storing the worst shapes the validator accepts
+#: cost up to 2-3.5 µs per byte on the reference machine (bench.adversarial), and each stored
+#: byte is new state (a full block's fuel must not buy more than about 1 MB of it, §22).
+PUBLISH_FUEL_PER_BYTE = 4_500
 #: §21: the top-level call has depth 1; a call that would exceed this depth traps.
 MAX_CALL_DEPTH = 8
 #: §21: storage keys are exactly this long; values at most MAX_VALUE bytes.

@@ -97,10 +97,12 @@ class ContractChain(Chain):
         outputs: Sequence[bytes] = (),
     ) -> tuple[Transaction, BlockEffects]:
         """One transaction in its own block: outputs, then the carrier last."""
-        scripts = [*(outputs or [spendable(1)]), op_return_script(message(*ops))]
-        ins = list(inputs) or [self.coin()]
-        if ANNEX not in ins[0].witness:
-            ins[0] = In(ins[0].txid, ins[0].vout, (*(ins[0].witness or (SIGNATURE,)), ANNEX))
+        payload = message(*ops)
+        scripts = [*(outputs or [spendable(1)]), op_return_script(payload)]
+        ins = list(inputs) or [Chain.coin(self)]  # without witness: the annex is added below
+        # A publish pays 4,500 fuel per module byte (§16.1): 18 annex bytes per message byte.
+        annex = ANNEX + bytes(18 * len(payload))
+        ins[0] = In(ins[0].txid, ins[0].vout, (*(ins[0].witness or (SIGNATURE,)), annex))
         tx = make_tx(ins, scripts)
         return tx, self.block(tx)
 

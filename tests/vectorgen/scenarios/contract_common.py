@@ -42,7 +42,22 @@ def message_tx(
     payload = p.message(*ops)
     first = inputs[0].prevout if inputs else v.fund_point()
     rest = inputs[1:] if inputs else []
-    return b.tx([envelope_in(first, payload), *rest], [pay() for _ in range(outputs)])
+    ins = [envelope_in(first, payload), *rest]
+    return b.tx(ins, [pay() for _ in range(outputs)], annex=publish_annex(b, len(payload)))
+
+
+#: CONTRACTS.md §16.1, §21.2: a publish takes 4,500 fuel per module byte from its transaction,
+#: more than the envelope's own witness bytes buy (250 each): a message of n bytes gets
+#: 18 n more annex bytes (4,500 n fuel) beside the block's default. Not for a module over
+#: the size limit, which is refused before the fuel is looked at.
+ANNEX_PER_MESSAGE_BYTE = 18
+MAX_MODULE_BYTES = 131_072
+
+
+def publish_annex(b: Block, length: int) -> int:
+    if not b.annex or length > MAX_MODULE_BYTES:
+        return b.annex
+    return b.annex + ANNEX_PER_MESSAGE_BYTE * length
 
 
 def op_return_tx(v: Vector, b: Block, *ops: p.Op, inputs: list[In] | None = None) -> Tx:

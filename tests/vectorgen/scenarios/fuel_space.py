@@ -19,7 +19,7 @@ from tests.vectorgen.scenarios.contract_common import (
     message_tx,
     publish,
 )
-from tests.vectorgen.txbuild import Tx, carrier, pay
+from tests.vectorgen.txbuild import Tx, carrier, envelope_in, pay
 
 FUEL_PER_VBYTE = 1_000
 
@@ -64,33 +64,46 @@ def _cs(raw: bytes, pos: int) -> tuple[int, int]:
     return int.from_bytes(raw[pos + 1 : pos + 1 + width], "little"), pos + 1 + width
 
 
-#: LOG with a 60,000-byte data segment: its start alone is 250,000 + 2 x 60,0xx fuel.
-BIG_LOG = wat.module(
-    '(func (export "call") i32.const 0 i32.const 5 call $emit)',
-    imports=("emit",),
-    data={0: b"hello", 100: bytes(60_000)},
-)
-
-
 def fuel_per_vbyte() -> dict[str, Any]:
     v = contract_vector(
         "contract-fuel-per-vbyte",
-        "A call of a 60 KB module from a small OP_RETURN transaction: its start (250,000 + 2 "
-        "per module byte) is more than its vsize buys (1,000 per vB), so block_fuel_exhausted. "
+        "A call from a small OP_RETURN transaction (about 150 vB): the call's start (250,000 + "
+        "2 per module byte) is more than its vsize buys (1,000 per vB), so "
+        "block_fuel_exhausted. "
         "The same call in an envelope with a 4,000-byte annex (about 1,000 vB) buys enough "
         "and logs.",
         ["16.5", "21.2"],
     )
     b = v.block()
-    _, big = publish(v, b, BIG_LOG)
+    _, log = publish(v, b, wat.LOG)
     b = v.block()
-    small = b.tx([v.fund()], [pay(), carrier(p.message(p.call(big)))], annex=0)
-    assert FUEL_PER_VBYTE * vsize(small) < wat.start_fuel(BIG_LOG), vsize(small)
+    small = b.tx([v.fund()], [pay(), carrier(p.message(p.call(log)))], annex=0)
+    assert FUEL_PER_VBYTE * vsize(small) < wat.start_fuel(wat.LOG), vsize(small)
     b.expect(ev.rejected(small, "block_fuel_exhausted"))
-    padded = message_tx(v, b, p.call(big))
-    assert FUEL_PER_VBYTE * vsize(padded) > wat.start_fuel(BIG_LOG) + wat.LOG_FUEL
-    b.expect(ev.log(padded, big, b"hello"), ev.call(padded, big, wat.LOG_FUEL, EMPTY_DIGEST))
+    padded = message_tx(v, b, p.call(log))
+    assert FUEL_PER_VBYTE * vsize(padded) > wat.start_fuel(wat.LOG) + wat.LOG_FUEL
+    b.expect(ev.log(padded, log, b"hello"), ev.call(padded, log, wat.LOG_FUEL, EMPTY_DIGEST))
     return v.finish()
 
 
-VECTORS = [fuel_per_vbyte]
+def publish_fuel() -> dict[str, Any]:
+    v = contract_vector(
+        "contract-publish-fuel",
+        "A publish takes 4,500 fuel per module byte before the module is examined (§16.1): "
+        "a 1,000-byte module that is not even WebAssembly, in an envelope whose transaction "
+        "buys about 300,000 fuel, is block_fuel_exhausted, not invalid_module (under the old "
+        "rule, 10 per byte checked after validation, it was invalid_module).",
+        ["16.1", "21.2"],
+    )
+    b = v.block()
+    junk = b"\x00asm\x02\x00\x00\x00" + bytes(992)
+    tx = b.tx([envelope_in(v.fund_point(), p.message(p.publish(junk)))], [pay()], annex=0)
+    assert FUEL_PER_VBYTE * vsize(tx) < PUBLISH_FUEL_PER_BYTE * len(junk)
+    b.expect(ev.rejected(tx, "block_fuel_exhausted"))
+    return v.finish()
+
+
+#: CONTRACTS.md §16.1: fuel per module byte.
+PUBLISH_FUEL_PER_BYTE = 4_500
+
+VECTORS = [fuel_per_vbyte, publish_fuel]

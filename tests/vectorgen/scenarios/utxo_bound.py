@@ -1,9 +1,9 @@
-"""At most 8 entries per UTXO record (spec §7.5.1): what does not fit moves on to the next
+"""At most 4 entries per UTXO record (spec §7.5.1): what does not fit moves on to the next
 spendable output, and past the last one balances burn (cause 1) and authorities lose their
 home.
 
 Checked against the old rule (no bound): under it output 0 of each transaction here holds
-all ten entries, so the first credit list of this vector already fails.
+all six entries, so the first credit list of this vector already fails.
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from tests.vectorgen.scenarios.common import deploy_issuer
 from tests.vectorgen.txbuild import In, Tx, pay
 from tests.vectorgen.vector import Vector
 
-MAX_UTXO_ASSETS = 8
-TOKENS = 10
+MAX_UTXO_ASSETS = 4
+TOKENS = MAX_UTXO_ASSETS + 2
 
 
 def utxo_bound() -> dict[str, Any]:
     v = Vector(
         "utxo-assets-bound",
-        "Ten tokens' premines spent together into two outputs without a message: output 0 "
-        "keeps the first 8 token ids, output 1 the other 2. Spent again into one output: 8 "
-        "stay, 2 burn with cause 1. Ten authorities into one output: 8 move there, 2 are "
+        "Six tokens' premines spent together into two outputs without a message: output 0 "
+        "keeps the first 4 token ids, output 1 the other 2. Spent again into one output: 4 "
+        "stay, 2 burn with cause 1. Six authorities into one output: 4 move there, 2 are "
         "destroyed.",
         ["7.5", "7.5.1", "7.7"],
     )
