@@ -222,7 +222,9 @@ class Follower:
             log.info("block %s does not extend our tip: the node is reorganising", f"{height:,}")
             return False
         prior_state = GENESIS_STATE_HASH if previous is None else previous.state_hash
-        application = self.machine.begin_block(batch.view, prior_state, height, block_hash)
+        application = self.machine.begin_block(
+            batch.view, prior_state, height, block_hash, header=raw[:80]
+        )
         txs: list[Transaction] = []
         for index, tx in selection.transactions(application.credited):
             application.apply(index, tx)

@@ -31,6 +31,7 @@ class EventType(IntEnum):
     SEND = 12
     ISSUE = 13
     LOG = 14
+    RETURN = 15
 
     @property
     def label(self) -> str:

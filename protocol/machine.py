@@ -11,6 +11,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from protocol.carrier import CarrierScan, find_carriers
+from protocol.clock import (
+    BLOCK_MEDIAN_TIME,
+    BLOCK_TIME,
+    advance,
+    decode_times,
+    header_time,
+    median_time,
+)
 from protocol.contract import ContractKind
 from protocol.events import (
     BurnCause,
@@ -28,7 +36,7 @@ from protocol.overlay import Overlay
 from protocol.params import MAX_UTXO_ASSETS
 from protocol.reasons import Reason, Rejection
 from protocol.records import UtxoAssets
-from protocol.state import UTXO_PREFIX, BlockEffects, TreeStateView, utxo_key
+from protocol.state import CLOCK_KEY, UTXO_PREFIX, BlockEffects, TreeStateView, utxo_key
 from protocol.tree import update
 from protocol.tx import Transaction
 
@@ -54,7 +62,8 @@ class TxContext:
     events: list[Event] = field(default_factory=list)
     #: Per input, the balances its spent outpoint carried (CONTRACTS.md §17, tx_input_assets).
     drained: tuple[tuple[tuple[bytes, int], ...], ...] = ()
-    #: Counters a kind keeps for the whole block, e.g. the block fuel budget (CONTRACTS.md §21).
+    #: Counters a kind keeps for the whole block, e.g. the block fuel budget (CONTRACTS.md §21),
+    #: and the block clock (protocol.clock's keys, CONTRACTS.md §17.5).
     block: dict[str, int] = field(default_factory=dict)
     #: The kind that owns an asset, or None (spec §6.0).
     owner: Callable[[Overlay, bytes], ContractKind | None] = lambda _state, _asset: None
@@ -131,21 +140,31 @@ class Machine:
         height: int,
         block_hash: bytes,
         transactions: Iterable[tuple[int, Transaction]],
+        *,
+        header: bytes | None = None,
     ) -> BlockEffects:
         """spec §7.1: apply ``transactions`` (index in block, tx) in block order; spec §11.2:
         commit to the events and to the state root after the block (``view``'s tree nodes
-        are the tree of ``view``'s state)."""
-        application = self.begin_block(view, previous_state_hash, height, block_hash)
+        are the tree of ``view``'s state). ``header``: the block's 80 bytes, which set the
+        block clock (CONTRACTS.md §17.5); None (simulations only) leaves the clock as the
+        state has it and records no time."""
+        application = self.begin_block(view, previous_state_hash, height, block_hash, header=header)
         for tx_index, tx in transactions:
             application.apply(tx_index, tx)
         return application.finish()
 
     def begin_block(
-        self, view: TreeStateView, previous_state_hash: bytes, height: int, block_hash: bytes
+        self,
+        view: TreeStateView,
+        previous_state_hash: bytes,
+        height: int,
+        block_hash: bytes,
+        *,
+        header: bytes | None = None,
     ) -> BlockApplication:
         """:meth:`apply_block` one transaction at a time, for a caller that decides which
         transactions to give while the block is applied (spec §7.1)."""
-        return BlockApplication(self, view, previous_state_hash, height, block_hash)
+        return BlockApplication(self, view, previous_state_hash, height, block_hash, header=header)
 
     def apply_transaction(
         self,
@@ -382,6 +401,8 @@ class BlockApplication:
         previous_state_hash: bytes,
         height: int,
         block_hash: bytes,
+        *,
+        header: bytes | None = None,
     ) -> None:
         self._machine = machine
         self._view = view
@@ -392,6 +413,15 @@ class BlockApplication:
         self._events: list[Event] = []
         self._scripts: dict[bytes, bytes] = {}  # outpoint -> script, every output bound here
         self._block: dict[str, int] = {}
+        self._clock: bytes | None = None
+        stored = self._state.get(CLOCK_KEY)
+        if header is not None:
+            time = header_time(header)
+            median, self._clock = advance(stored, time)
+            self._block[BLOCK_TIME], self._block[BLOCK_MEDIAN_TIME] = time, median
+        elif stored is not None:  # a simulation: the clock of the last block applied
+            times = decode_times(stored)
+            self._block[BLOCK_TIME], self._block[BLOCK_MEDIAN_TIME] = times[-1], median_time(times)
         self._last_index = -1
         self._finished = False
 
@@ -422,6 +452,8 @@ class BlockApplication:
         """spec §11.2: the block's events, state changes and commitments."""
         self._finished = True
         state, scripts = self._state, self._scripts
+        if self._clock is not None:  # CONTRACTS.md §17.5: after the block's transactions
+            state.put(CLOCK_KEY, self._clock)
         encoded = tuple(encode_event(event) for event in self._events)
         block_events_hash = events_hash(encoded)
         writes, undo = state.diff()

@@ -51,6 +51,8 @@ class Reason(IntEnum):
     STORAGE_LIMIT = 38
     CUSTODY_INSUFFICIENT = 39
     CONTRACT_ABORT = 40
+    NO_CALLING_CONTRACT = 41
+    READ_ONLY_CALL = 42
 
     @property
     def label(self) -> str:

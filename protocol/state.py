@@ -46,6 +46,8 @@ CODE_PREFIX = b"\x05"
 STORAGE_PREFIX = b"\x06"
 CUSTODY_PREFIX = b"\x07"
 ASSET_PREFIX = b"\x08"
+#: CONTRACTS.md §14.3, §17.5: the header times of the last 10 blocks applied.
+CLOCK_KEY = b"\x09"
 
 
 class StateView(Protocol):

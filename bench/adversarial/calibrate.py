@@ -36,6 +36,20 @@ class Probe:
     body: str
     imports: tuple[str, ...] = ()
     rest: bytes = b""  # input after the count (input_read copies it every call)
+    #: A probe whose contract id (8 bytes) goes before ``rest``: the callee of a nested call.
+    callee: str | None = None
+
+
+#: BIP340 vector 1 (bitcoin/bips bip-0340/test-vectors.csv): key, signature, 32-byte message;
+#: a valid signature is the worst case (every check passes, the full verification runs).
+_KEY = bytes.fromhex("DFF1D77F2A671C5F36183726DB2341BE58FEAE1DA2DECED843240F7B502BA659")
+_SIG = bytes.fromhex(
+    "6896BD60EEAE296DB48A229FF71DFE071BDE413E6D43F917DC8DCF8C78DE3341"
+    "8906D11AC976ABCCB20B091292BFF4EA897EFCB639EA871CFA95F6DE339E4B0A"
+)
+_MSG = bytes.fromhex("243F6A8885A308D313198A2E03707344A4093822299F31D0082EFA98EC4E6C89")
+#: Input offsets of the probes' arguments: the count (4), then ``rest``.
+_AT = 4
 
 
 PROBES: tuple[Probe, ...] = (
@@ -68,6 +82,36 @@ PROBES: tuple[Probe, ...] = (
     Probe("sha256 32K", f"i32.const 0 i32.const 32768 i32.const {S} call $sha256", ("sha256",)),
     Probe("set_return 4096", f"i32.const {S} i32.const 4096 call $set_return", ("set_return",)),
     Probe("input_read 32K", "i32.const 0 call $input_read", (), bytes(32_000)),
+    # CONTRACTS.md §17.5-§17.7 (issue 19).
+    Probe("block_time", "call $block_time drop", ("block_time",)),
+    Probe("block_median_time", "call $block_median_time drop", ("block_median_time",)),
+    Probe(
+        "schnorr_verify 32",
+        f"i32.const {_AT} i32.const {_AT + 96} i32.const 32 i32.const {_AT + 32} "
+        "call $schnorr_verify drop",
+        ("schnorr_verify",),
+        _KEY + _SIG + _MSG,
+    ),
+    Probe(
+        "schnorr_verify 32K",
+        f"i32.const {_AT} i32.const {_AT + 96} i32.const 32768 i32.const {_AT + 32} "
+        "call $schnorr_verify drop",
+        ("schnorr_verify",),
+        _KEY + _SIG + bytes(32_768),
+    ),
+    Probe(
+        "call_contract empty",
+        f"i32.const {_AT} i32.const 0 i32.const 0 i32.const 0 i32.const 0 i64.const 0 "
+        "call $call_contract drop",
+        ("call_contract",),
+        callee="i64.mul (reference)",
+    ),
+    Probe(
+        "call_view empty",
+        f"i32.const {_AT} i32.const 0 i32.const 0 i64.const 0 call $call_view drop",
+        ("call_view",),
+        callee="i64.mul (reference)",
+    ),
 )
 
 
@@ -89,10 +133,21 @@ class Calibration:
             world.apply([_publish(code)])
             self.contracts[probe.name] = (world.height - 1, 1)
         self.probes = {p.name: p for p in probes}
+        self.rests = {p.name: self._rest(p) for p in probes}
+
+    def _rest(self, probe: Probe) -> bytes:
+        if probe.callee is None:
+            return probe.rest
+        height, index = self.contracts[probe.callee]
+        return height.to_bytes(4, "big") + index.to_bytes(4, "big") + probe.rest
 
     def _block(self, name: str, count: int, fuel: int = MAX_FUEL) -> tuple[float, int]:
-        probe = self.probes[name]
-        op = {0: 7, 1: list(self.contracts[name]), 2: m.count_input(count, probe.rest), 4: fuel}
+        op = {
+            0: 7,
+            1: list(self.contracts[name]),
+            2: m.count_input(count, self.rests[name]),
+            4: fuel,
+        }
         # Witness padding buys the fuel where fuel costs block space (CONTRACTS.md §21.2).
         tx = op_return_tx(message(op), pad=4 * fuel // 1_000 + 400_000 // 1_000)
         cpu = time.process_time()

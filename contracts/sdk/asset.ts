@@ -72,6 +72,17 @@ export function burn(asset: AssetId, amount: U128): void {
   host.burn(SCRATCH_ASSET, SCRATCH_AMOUNT);
 }
 
+/**
+ * Moves `amount` of `asset` from custody to the custody of the contract that called this
+ * one (a router chaining pools). Traps when the transaction made the call (no calling
+ * contract), inside a read-only call, or beyond custody.
+ */
+export function sendToCaller(asset: AssetId, amount: U128): void {
+  asset.store(SCRATCH_ASSET);
+  amount.store(SCRATCH_AMOUNT);
+  host.send_to_caller(SCRATCH_ASSET, SCRATCH_AMOUNT);
+}
+
 /** One (asset, amount) record: 12 + 16 bytes in memory. */
 export class Holding {
   constructor(

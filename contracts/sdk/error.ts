@@ -14,6 +14,8 @@ export const E_DIV_ZERO: i32 = 4;
 export const E_STORAGE: i32 = 5;
 /** The assets sent into the call do not match what the entry point expects. */
 export const E_RECEIVED: i32 = 6;
+/** schnorrVerify was given a key other than 32 bytes or a signature other than 64. */
+export const E_SIGNATURE_LENGTH: i32 = 7;
 /** AssemblyScript's own runtime abort (assert(), bounds checks, allocation failure). */
 export const E_RUNTIME: i32 = 99;
 

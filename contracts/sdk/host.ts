@@ -90,3 +90,28 @@ export declare function set_return(ptr: usize, len: i32): void;
 // @ts-ignore: decorator
 @external("rootstate", "abort")
 export declare function abort(code: i32): void;
+// @ts-ignore: decorator
+@external("rootstate", "schnorr_verify")
+export declare function schnorr_verify(
+  pubkey_ptr: usize,
+  msg_ptr: usize,
+  msg_len: i32,
+  sig_ptr: usize,
+): i32;
+// @ts-ignore: decorator
+@external("rootstate", "block_time")
+export declare function block_time(): i64;
+// @ts-ignore: decorator
+@external("rootstate", "block_median_time")
+export declare function block_median_time(): i64;
+// @ts-ignore: decorator
+@external("rootstate", "send_to_caller")
+export declare function send_to_caller(asset_ptr: usize, amount_ptr: usize): void;
+// @ts-ignore: decorator
+@external("rootstate", "call_view")
+export declare function call_view(
+  id_ptr: usize,
+  input_ptr: usize,
+  input_len: i32,
+  fuel: i64,
+): i32;

@@ -2,10 +2,34 @@
 import * as host from "./host";
 import { Bytes, Writer } from "./codec";
 import { Holding, HOLDING_SIZE } from "./asset";
+import { E_SIGNATURE_LENGTH, fail } from "./error";
 
 /** Height of the block holding the calling transaction. */
 export function height(): u64 {
   return <u64>host.block_height();
+}
+
+/** The block header's time field (seconds; miners may skew it by hours either way). */
+export function blockTime(): u64 {
+  return <u64>host.block_time();
+}
+
+/**
+ * The median of the header times of this block and the 10 before it (Bitcoin's median
+ * time past): never decreases from block to block, so deadlines and staleness use it.
+ */
+export function medianTime(): u64 {
+  return <u64>host.block_median_time();
+}
+
+/**
+ * BIP340: true when `sig` (64 bytes) is a valid Schnorr signature of `msg` (any length up
+ * to 65,536 bytes, hashed as BIP340 does) by the x-only public key `pubkey` (32 bytes).
+ * A key that is not a curve point verifies nothing; wrong lengths trap in the SDK.
+ */
+export function schnorrVerify(pubkey: Bytes, msg: Bytes, sig: Bytes): bool {
+  if (pubkey.len != 32 || sig.len != 64) fail(E_SIGNATURE_LENGTH);
+  return host.schnorr_verify(pubkey.ptr, msg.ptr, msg.len, sig.ptr) == 1;
 }
 
 /** The calling transaction's txid (32 bytes, internal byte order). */
@@ -86,6 +110,21 @@ export function callContract(id: u64, input: Bytes, assets: Array<Holding>, fuel
   for (let i = 0; i < assets.length; i++) w.asset(assets[i].asset).u128(assets[i].amount);
   const a = w.finish();
   const len = host.call_contract(idp, input.ptr, input.len, a.ptr, assets.length, <i64>fuel);
+  const out = Bytes.alloc(len);
+  host.return_data_read(out.ptr);
+  return out;
+}
+
+/**
+ * A read-only call of contract `id` with `input`, giving it at most `fuel` (0: all that is
+ * left); returns its return data. The callee runs its `call` export but any state change
+ * (storage writes, custody moves, issue, burn, emit, call_contract) traps, and it leaves
+ * no event: a view such as a price quote.
+ */
+export function callView(id: u64, input: Bytes, fuel: u64): Bytes {
+  const idp = heap.alloc(8);
+  store<u64>(idp, id);
+  const len = host.call_view(idp, input.ptr, input.len, <i64>fuel);
   const out = Bytes.alloc(len);
   host.return_data_read(out.ptr);
   return out;

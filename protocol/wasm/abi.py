@@ -48,5 +48,10 @@ HOST_FUNCTIONS: MappingProxyType[str, Signature] = MappingProxyType(
         "return_data_read": ((I32,), ()),
         "set_return": ((I32, I32), ()),
         "abort": ((I32,), ()),
+        "schnorr_verify": ((I32, I32, I32, I32), (I32,)),
+        "block_time": ((), (I64,)),
+        "block_median_time": ((), (I64,)),
+        "send_to_caller": ((I32, I32), ()),
+        "call_view": ((I32, I32, I32, I64), (I32,)),
     }
 )

@@ -169,7 +169,7 @@ def first_difference(path: Path, engine: WasmtimeEngine) -> str | None:
         txs = [parse_transaction(bytes.fromhex(raw)) for raw in block["transactions"]]
         try:
             effects = machine.apply_block(
-                state, previous, block["height"], block_hash, list(enumerate(txs))
+                state, previous, block["height"], block_hash, list(enumerate(txs)), header=header
             )
         except Exception as error:  # a crash under a reversal is a difference too
             return f"{where}: raised {type(error).__name__}: {error}"

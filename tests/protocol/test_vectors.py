@@ -42,6 +42,7 @@ EVENT_NAMES = {
     12: "send",
     13: "issue",
     14: "log",
+    15: "return",
 }
 
 _ENGINES: dict[str, WasmtimeEngine] = {}
@@ -197,7 +198,7 @@ def test_vector(path: Path, backend: str) -> None:
         parent = block_hash
         txs = [parse_transaction(bytes.fromhex(raw)) for raw in block["transactions"]]
         effects = machine.apply_block(
-            state, previous, block["height"], block_hash, list(enumerate(txs))
+            state, previous, block["height"], block_hash, list(enumerate(txs)), header=header
         )
         root = state.apply(effects.writes)
         previous = effects.state_hash

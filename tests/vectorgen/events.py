@@ -92,3 +92,10 @@ def log(tx: Tx, contract: Tok, data: bytes) -> Event:
 
 def contract_burn(tx: Tx, contract: Tok, asset: Tok, amount: int) -> Event:
     return Event("burn", tx.txid, token=asset, amount=amount, cause=2, contract=contract)
+
+
+def returned(tx: Tx, contract: Tok, asset: Tok, amount: int, caller: Tok) -> Event:
+    """CONTRACTS.md §17.6: ``contract`` moved ``amount`` to its calling contract ``caller``."""
+    return Event(
+        "return", tx.txid, contract=contract, token=asset, amount=amount, from_contract=caller
+    )

@@ -47,6 +47,9 @@ REASON_NAMES = (
     "storage_limit",
     "custody_insufficient",
     "contract_abort",
+    # spec/CONTRACTS.md §19.3, host additions (§17.5, §17.6)
+    "no_calling_contract",
+    "read_only_call",
 )
 REASONS: dict[str, int] = {name: code for code, name in enumerate(REASON_NAMES, start=1)}
 EVENT_TYPES: dict[str, int] = {
@@ -64,6 +67,7 @@ EVENT_TYPES: dict[str, int] = {
     "send": 12,
     "issue": 13,
     "log": 14,
+    "return": 15,
 }
 
 

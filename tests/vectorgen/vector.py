@@ -17,6 +17,9 @@ REGTEST_BITS = 0x207FFFFF
 REGTEST_TARGET = 0x7FFFFF << (8 * (0x20 - 3))
 BLOCK_VERSION = 0x20000000
 BASE_TIME = 1_700_000_000
+#: CONTRACTS.md §14.3: the state key of the block clock (its value is written here, not
+#: taken from the machine).
+CLOCK_KEY = b"\x09"
 PARENT_HASH = sha256d(b"rootstate conformance vectors: fixed parent block")
 HEADER_HEAD = struct.Struct("<i32s32sII")
 
@@ -47,6 +50,8 @@ class Block:
     #: Contract vectors: the length of the taproot annex every transaction's first input
     #: carries to buy its calls' fuel (CONTRACTS.md §21.2); 0 for none.
     annex: int = 0
+    #: The header's time field; None: BASE_TIME + 600 x height (CONTRACTS.md §17.5).
+    time: int | None = None
 
     def tx(self, inputs: list[In], outputs: list[bytes], *, annex: int | None = None) -> Tx:
         """Append a transaction; its index counts the coinbase as 0 (spec §2.4). In a
@@ -79,6 +84,8 @@ class Vector:
     _funding: int = 0
     #: Contract vectors add readable "contracts" and "contract_assets" (CONTRACTS.md §14.3).
     contracts: bool = False
+    #: The header times of the blocks so far (CONTRACTS.md §14.3 key 09 keeps the last 10).
+    _times: list[int] = field(default_factory=list)
 
     def block(self, coinbase_outputs: list[bytes] | None = None) -> Block:
         """Close the open block (snapshotting the ledger) and open the next one."""
@@ -123,12 +130,16 @@ class Vector:
         base = coinbase(block.height, [tx.wtxid for tx in block.txs], block.coinbase_outputs)
         txs = [base, *block.txs]
         root = merkle_root([tx.txid for tx in txs])
-        header = mine(self._prev_hash, root, BASE_TIME + 600 * block.height)
+        time = BASE_TIME + 600 * block.height if block.time is None else block.time
+        header = mine(self._prev_hash, root, time)
+        self._times.append(time)
         block_hash = sha256d(header)
         encoded = [encoders.event_bytes(event) for event in block.events]
         events_hash = encoders.events_hash(encoded)
         utxos, tokens = ledger_json(self.ledger)
         state = encoders.state_map(self.ledger)
+        state[CLOCK_KEY] = b"".join(t.to_bytes(4, "big") for t in self._times[-10:])
+        state = dict(sorted(state.items()))
         root = state_root(state)
         self._state_hash = encoders.state_hash(self._state_hash, block_hash, events_hash, root)
         self._prev_hash = block_hash

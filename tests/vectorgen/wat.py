@@ -45,6 +45,11 @@ HOST = {
     "return_data_read": ("i32", ""),
     "set_return": ("i32 i32", ""),
     "abort": ("i32", ""),
+    "schnorr_verify": ("i32 i32 i32 i32", "i32"),
+    "block_time": ("", "i64"),
+    "block_median_time": ("", "i64"),
+    "send_to_caller": ("i32 i32", ""),
+    "call_view": ("i32 i32 i32 i64", "i32"),
 }
 
 

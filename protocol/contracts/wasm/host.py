@@ -11,6 +11,9 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
+from coincurve import PublicKeyXOnly
+
+from protocol.clock import BLOCK_MEDIAN_TIME, BLOCK_TIME
 from protocol.contracts.wasm import limits as lim
 from protocol.contracts.wasm.records import (
     AssetRecord,
@@ -50,6 +53,16 @@ def _amount(caller: HostCaller, ptr: int) -> int:
     if amount == 0:
         raise _trap(Reason.INVALID_HOST_ARGUMENT, "amount is zero")
     return amount
+
+
+def bip340_verify(pubkey: bytes, message: bytes, signature: bytes) -> bool:
+    """§17.5: BIP340 verification of a 64-byte signature over a message of any length by a
+    32-byte x-only public key; a key that is no curve point's x coordinate fails."""
+    try:
+        key = PublicKeyXOnly(pubkey)
+    except ValueError:
+        return False
+    return key.verify(signature, message)
 
 
 def _records(entries: list[tuple[bytes, int]]) -> bytes:
@@ -101,6 +114,11 @@ class Host:
         if index >= len(self.ctx.tx.outputs):
             raise _trap(Reason.INVALID_HOST_ARGUMENT, f"output {index:,} does not exist")
         return index
+
+    def _writable(self, name: str) -> None:
+        """§17.7: in a read-only call a state-changing function traps before any check."""
+        if self.f.read_only:
+            raise _trap(Reason.READ_ONLY_CALL, f"{name} changes state in a read-only call")
 
     def _event(self, kind: EventType) -> Event:
         return self.s.event(kind, self.f.contract)
@@ -203,6 +221,7 @@ class Host:
         caller.write(_u32(out_ptr), held.to_bytes(lim.AMOUNT_LEN, "little"))
 
     def send(self, caller: HostCaller, asset_ptr: int, amount_ptr: int, vout: int) -> None:
+        self._writable("send")
         asset = self._asset(caller, asset_ptr)
         amount = _amount(caller, amount_ptr)
         vout = _u32(vout)
@@ -217,6 +236,7 @@ class Host:
         self.ctx.emit(event)
 
     def issue(self, caller: HostCaller, sub: int, amount_ptr: int) -> None:
+        self._writable("issue")
         sub = _u32(sub)
         if sub == 0:
             raise _trap(Reason.INVALID_HOST_ARGUMENT, "sub id 0 names no contract asset")
@@ -237,6 +257,7 @@ class Host:
         self.ctx.emit(event)
 
     def burn(self, caller: HostCaller, asset_ptr: int, amount_ptr: int) -> None:
+        self._writable("burn")
         asset = self._asset(caller, asset_ptr)
         amount = _amount(caller, amount_ptr)
         caller.charge(lim.COST_ASSET_MOVE)
@@ -266,6 +287,7 @@ class Host:
         return self._copy_out(caller, val_ptr, value, cap, lim.COST_STORAGE_GET)
 
     def storage_set(self, caller: HostCaller, key_ptr: int, val_ptr: int, length: int) -> None:
+        self._writable("storage_set")
         length = _u32(length)
         if length > lim.MAX_VALUE:
             raise _trap(Reason.STORAGE_LIMIT, f"value of {length:,} bytes over {lim.MAX_VALUE:,}")
@@ -280,6 +302,7 @@ class Host:
         self.f.writes.append(key + b"\x01" + length.to_bytes(4, "big") + value)
 
     def storage_delete(self, caller: HostCaller, key_ptr: int) -> None:
+        self._writable("storage_delete")
         key = caller.read(_u32(key_ptr), lim.STORAGE_KEY_LEN)
         caller.charge(lim.COST_STORAGE_DELETE)
         self.ctx.state.put(storage_key(self.f.contract, key), None)
@@ -288,6 +311,7 @@ class Host:
     # -- misc -----------------------------------------------------------------------------------
 
     def emit(self, caller: HostCaller, ptr: int, length: int) -> None:
+        self._writable("emit")
         length = _u32(length)
         if length > lim.MAX_LOG:
             raise _trap(
@@ -315,6 +339,7 @@ class Host:
         assets_count: int,
         fuel: int,
     ) -> int:
+        self._writable("call_contract")
         input_len, assets_count = _u32(input_len), _u32(assets_count)
         if input_len > lim.MAX_INPUT:
             raise _trap(Reason.INVALID_HOST_ARGUMENT, f"input over {lim.MAX_INPUT:,} bytes")
@@ -324,12 +349,7 @@ class Host:
         data = caller.read(_u32(input_ptr), input_len)
         raw = caller.read(_u32(assets_ptr), assets_count * lim.RECORD_LEN)
         sent = self._sent(raw, assets_count)
-        if not self.s.exists(callee):
-            raise _trap(Reason.UNKNOWN_CONTRACT, "callee is no contract")
-        if any(frame.contract == callee for frame in self.s.stack):
-            raise _trap(Reason.REENTRANT_CALL, "callee is already executing")
-        if self.f.depth >= lim.MAX_CALL_DEPTH:
-            raise _trap(Reason.CALL_DEPTH_EXCEEDED, f"depth {lim.MAX_CALL_DEPTH} reached")
+        self._callee(callee)
         start = self.s.start_fuel(callee)
         caller.charge(lim.COST_CALL + lim.COST_PER_BYTE * input_len + start)
         for asset, amount in sent:
@@ -341,6 +361,81 @@ class Host:
         caller.charge(used)
         self.f.last_return = returned
         return len(returned)
+
+    def _callee(self, callee: bytes) -> None:
+        """§17.4 step 4: the callee exists, is not executing, and the depth allows a call."""
+        if not self.s.exists(callee):
+            raise _trap(Reason.UNKNOWN_CONTRACT, "callee is no contract")
+        if any(frame.contract == callee for frame in self.s.stack):
+            raise _trap(Reason.REENTRANT_CALL, "callee is already executing")
+        if self.f.depth >= lim.MAX_CALL_DEPTH:
+            raise _trap(Reason.CALL_DEPTH_EXCEEDED, f"depth {lim.MAX_CALL_DEPTH} reached")
+
+    def call_view(
+        self, caller: HostCaller, id_ptr: int, input_ptr: int, input_len: int, fuel: int
+    ) -> int:
+        """§17.7: a read-only nested call: call_contract's steps without assets, the callee
+        (and anything it calls) unable to change state, and no ``call`` event."""
+        input_len = _u32(input_len)
+        if input_len > lim.MAX_INPUT:
+            raise _trap(Reason.INVALID_HOST_ARGUMENT, f"input over {lim.MAX_INPUT:,} bytes")
+        callee = caller.read(_u32(id_ptr), 8)
+        data = caller.read(_u32(input_ptr), input_len)
+        self._callee(callee)
+        start = self.s.start_fuel(callee, read_only=True)
+        caller.charge(lim.COST_VIEW + lim.COST_PER_BYTE * input_len + start)
+        left = caller.fuel_left()
+        limit = left if fuel <= 0 or fuel > left else fuel
+        used, returned = self.s.nested(self.f, callee, data, [], limit, read_only=True)
+        caller.charge(used)
+        self.f.last_return = returned
+        return len(returned)
+
+    # -- signatures, the clock, returning assets (§17.5, §17.6) -----------------------------
+
+    def schnorr_verify(
+        self, caller: HostCaller, pubkey_ptr: int, msg_ptr: int, msg_len: int, sig_ptr: int
+    ) -> int:
+        """§17.5: 1 when the signature is a valid BIP340 signature of the message by the
+        key, else 0; a message over MAX_SIGNED_MESSAGE bytes is invalid_host_argument."""
+        msg_len = _u32(msg_len)
+        if msg_len > lim.MAX_SIGNED_MESSAGE:
+            raise _trap(
+                Reason.INVALID_HOST_ARGUMENT,
+                f"message of {msg_len:,} bytes over {lim.MAX_SIGNED_MESSAGE:,}",
+            )
+        pubkey = caller.read(_u32(pubkey_ptr), 32)
+        message = caller.read(_u32(msg_ptr), msg_len)
+        signature = caller.read(_u32(sig_ptr), 64)
+        caller.charge(lim.COST_SCHNORR + lim.COST_SCHNORR_PER_BYTE * msg_len)
+        return 1 if bip340_verify(pubkey, message, signature) else 0
+
+    def block_time(self, caller: HostCaller) -> int:
+        """§17.5: the block header's time field."""
+        caller.charge(lim.COST_BASE)
+        return self.ctx.block.get(BLOCK_TIME, 0)
+
+    def block_median_time(self, caller: HostCaller) -> int:
+        """§17.5: the median of the header times of this block and the 10 before it."""
+        caller.charge(lim.COST_BASE)
+        return self.ctx.block.get(BLOCK_MEDIAN_TIME, 0)
+
+    def send_to_caller(self, caller: HostCaller, asset_ptr: int, amount_ptr: int) -> None:
+        """§17.6, §18.5: move the amount from this contract's custody to its calling
+        contract's, with event ``return``."""
+        self._writable("send_to_caller")
+        to = self.f.caller
+        if to is None:
+            raise _trap(Reason.NO_CALLING_CONTRACT, "called by the transaction, not a contract")
+        asset = self._asset(caller, asset_ptr)
+        amount = _amount(caller, amount_ptr)
+        new = custody(self.ctx.state, to, asset) == 0
+        caller.charge(lim.COST_RETURN + (lim.COST_NEW_KEY if new else 0))
+        self._take(asset, amount)
+        set_custody(self.ctx.state, to, asset, custody(self.ctx.state, to, asset) + amount)
+        event = self._event(EventType.RETURN)
+        event.update({Field.TOKEN: asset, Field.AMOUNT: amount, Field.FROM_CONTRACT: to})
+        self.ctx.emit(event)
 
     def _sent(self, raw: bytes, count: int) -> list[tuple[bytes, int]]:
         """§17.4 step 3: asset records to send; each amount >= 1 and each asset once."""

@@ -51,6 +51,8 @@ class Frame:
     return_data: bytes = b""
     last_return: bytes = b""
     writes: list[bytes] = field(default_factory=list)
+    #: §17.7: a call_view callee, or a call below one: state-changing functions trap.
+    read_only: bool = False
 
     def digest(self) -> bytes:
         """§20.3: SHA-256 over this call's storage writes in order."""
@@ -88,10 +90,11 @@ class Session:
             self.ctx.block[TX_FUEL_USED] = 0
         return self.ctx.block[TX_FUEL_USED]
 
-    def start_fuel(self, contract: bytes) -> int:
-        """§16.5 step 1, §17.4 step 5: what starting a call of ``contract`` costs."""
+    def start_fuel(self, contract: bytes, *, read_only: bool = False) -> int:
+        """§16.5 step 1, §17.4 step 5, §17.7: what starting a call of ``contract`` costs."""
         _, _, size = self.load(contract)
-        return lim.CALL_START_FUEL + lim.CALL_FUEL_PER_CODE_BYTE * size
+        base = lim.VIEW_START_FUEL if read_only else lim.CALL_START_FUEL
+        return base + lim.CALL_FUEL_PER_CODE_BYTE * size
 
     # -- calls ----------------------------------------------------------------------------
 
@@ -136,7 +139,8 @@ class Session:
         finally:
             self.stack.pop()
         self.raise_trap(result, fuel)
-        self.emit_call(frame, result.fuel_used)
+        if not frame.read_only:  # §17.7: a read-only call leaves no event
+            self.emit_call(frame, result.fuel_used)
         return result.fuel_used
 
     def raise_trap(self, result: ExecutionResult, fuel: int) -> None:
@@ -160,6 +164,8 @@ class Session:
         data: bytes,
         sent: list[tuple[bytes, int]],
         fuel: int,
+        *,
+        read_only: bool = False,
     ) -> tuple[int, bytes]:
         """§17 call_contract after its checks: move custody, run, and hand back (fuel used,
         return data). A callee trap becomes a HostTrap of the same reason in the caller."""
@@ -167,7 +173,14 @@ class Session:
             held = custody(self.ctx.state, caller.contract, asset)
             set_custody(self.ctx.state, caller.contract, asset, held - amount)
             self.deposit(callee, caller.contract, asset, amount)
-        frame = Frame(callee, caller.contract, data, list(sent), caller.depth + 1)
+        frame = Frame(
+            callee,
+            caller.contract,
+            data,
+            list(sent),
+            caller.depth + 1,
+            read_only=read_only or caller.read_only,
+        )
         try:
             used = self.execute(frame, "call", fuel)
         except Rejection as rejection:

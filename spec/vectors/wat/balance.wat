@@ -4,8 +4,8 @@
 ;;   306bee1e8c8375a220dca2ff2d77947d9f2db6b8098823a64b4a70e235c9689e
 ;; Published in: 141-custody-balance.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
-;;   Logs its custody of the asset in its input (12 bytes): 11 ops + 4 + (10 + 12) + 50 +
-;;   (100 + 16) = 203.
+;;   Logs its custody of the asset in its input (12 bytes): 11 ops + 4 + (B + PB 12) +
+;;   BALANCE_COST + emit(16).
 (module
   (import "rootstate" "input_read" (func $input_read (param i32)))
   (import "rootstate" "balance" (func $balance (param i32 i32)))

@@ -6,8 +6,8 @@
 ;;   139-custody-op-return-output, 140-custody-zero, 149-nested-assets.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
 ;;   Keeps what it is sent; with input (asset 12, amount 16, vout u32 LE) it sends that out.
-;;   Empty input: 3 ops + 4 + 10 = 17. Input of n bytes: 13 ops + 4 + 10 + (10 + n) + 500
-;;   = 537 + n (569 for the usual 32 bytes).
+;;   Empty input: 3 ops + 4 + B. Input of n bytes: 13 ops + 4 + B + (B + PB n) + SEND (the
+;;   usual 32 bytes).
 (module
   (import "rootstate" "input_len" (func $input_len (result i32)))
   (import "rootstate" "input_read" (func $input_read (param i32)))

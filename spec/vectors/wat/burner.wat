@@ -4,7 +4,7 @@
 ;;   8793de0e4ee0d7bce313ffc609ac7152915a3b12f3b563fd8eb946b61668f69a
 ;; Published in: 144-contract-burns.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
-;;   Burns the one asset record it received: 8 ops + 4 + (10 + 28) + 500 = 550.
+;;   Burns the one asset record it received: 8 ops + 4 + (B + PB 28) + MOVE.
 (module
   (import "rootstate" "received" (func $received (param i32 i32) (result i32)))
   (import "rootstate" "burn" (func $burn (param i32 i32)))

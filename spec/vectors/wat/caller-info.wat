@@ -7,8 +7,8 @@
 ;;   Logs 78 bytes: the caller's id (8, zero when called by the transaction), caller_id's
 ;;   result (i32), output 0's script length asked with cap 0 (nothing written), the script
 ;;   itself (34 bytes for the vectors' outputs), and the asset records received (cap 28).
-;;   25 ops + 4 + 10 (+ 0: caller_id) + 10 + (10 + 34) + (10 + r) + (100 + 78) = 281 + r,
-;;   r = 28 when it received one record, 0 when none.
+;;   25 ops + 4 + B (caller_id) + B (cap 0) + (B + PB 34) + (B + PB r) + emit(78), r = 28
+;;   when it received one record, 0 when none.
 (module
   (import "rootstate" "caller_id" (func $caller_id (param i32) (result i32)))
   (import "rootstate" "tx_output_script" (func $tx_output_script (param i32 i32 i32) (result i32)))

@@ -3,12 +3,12 @@
 ;; one (custom sections stripped), code hash = SHA-256 of it:
 ;;   bc9bb4a69a353a291792658f5aafd49489acdba0a2e79603cc140ea9f4dd06a6
 ;; Published in: 146-nested-depth, 147-nested-rollback, 148-nested-refusals,
-;;   170-nested-reentry-before-depth.
+;;   170-nested-reentry-before-depth, 184-host-call-view-traps.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
 ;;   Writes storage[0^32] = "w", then, if its input (n bytes) holds at least one 8-byte id,
 ;;   calls the first with the rest as input and all its fuel. Leaf (n = 0): 13 ops + 4 +
-;;   1,010 + 10 + 10 = 1,047. Forwarding: 24 ops + 4 + 1,010 + (10 + n) + 10 + 10 + 1,000 +
-;;   (n - 8) + callee = 2,060 + 2 n + callee.
+;;   set(1, new) + B + B. Forwarding: 24 ops + 4 + set(1, new) + (B + PB n) + B + B + CALL +
+;;   PB (n - 8) + the callee's start + callee.
 (module
   (import "rootstate" "storage_set" (func $storage_set (param i32 i32 i32)))
   (import "rootstate" "input_read" (func $input_read (param i32)))

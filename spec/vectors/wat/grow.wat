@@ -6,7 +6,7 @@
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
 ;;   memory.grow by 100 pages (past the 16-page limit: -1) then by 1 (returns 1), both
 ;;   stored as i32 in storage[0^32]: 11 ops + 2 memory.grow (128 each, whatever the pages)
-;;   + 4 + 1,000 + 80 = 1,351.
+;;   + 4 + set(8, new).
 (module
   (import "rootstate" "storage_set" (func $storage_set (param i32 i32 i32)))
   (memory (export "memory") 1)

@@ -4,7 +4,7 @@
 ;;   2b627aebccbc5b1a46fec95fa55469a3379af01ae3faabe33fd338ee60f42851
 ;; Published in: 118-contract-sha256-and-return-data.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
-;;   Logs sha256("abc"): 9 ops + 4 + (50 + 3) + (100 + 32) = 198.
+;;   Logs sha256("abc"): 9 ops + 4 + (SHA + SHA_PB 3) + emit(32).
 (module
   (import "rootstate" "sha256" (func $sha256 (param i32 i32 i32)))
   (import "rootstate" "emit" (func $emit (param i32 i32)))

@@ -6,8 +6,8 @@
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
 ;;   Logs input 0's outpoint (36) and assets (28: one record), the height (i64), output 1's
 ;;   value (i64), the txid (32), caller_id's result, the input and output counts: 124 bytes.
-;;   38 ops + 4 + 10 + (10 + 28) + 10 + 10 + 10 + 10 + 10 + 10 + (100 + 124) = 374 when
-;;   input 0 carried one asset; 346 when it carried none (tx_input_assets then writes 0 bytes).
+;;   38 ops + 4 + B + (B + PB 28) + 6 B + emit(124) when input 0 carried one asset; without
+;;   the 28 bytes when it carried none.
 (module
   (import "rootstate" "tx_input" (func $tx_input (param i32 i32)))
   (import "rootstate" "tx_input_assets" (func $tx_input_assets (param i32 i32 i32) (result i32)))

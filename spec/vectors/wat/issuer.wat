@@ -5,8 +5,8 @@
 ;; Published in: 142-contract-asset-issue-move, 143-asset-reference-checks,
 ;;   144-contract-burns.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
-;;   init issues 1,000 of sub 1 to itself: 7 ops + 4 + 10 + 500 = 521.
-;;   call sends (amount 16, vout u32 LE) of sub 1: 13 ops + 4 + 10 + (10 + 20) + 500 = 557.
+;;   init issues 1,000 of sub 1 (no record yet) to itself: 7 ops + 4 + B + MOVE + NEW_ASSET.
+;;   call sends (amount 16, vout u32 LE) of sub 1: 13 ops + 4 + B + (B + PB 20) + SEND.
 (module
   (import "rootstate" "self_id" (func $self_id (param i32)))
   (import "rootstate" "input_read" (func $input_read (param i32)))

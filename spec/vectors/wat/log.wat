@@ -6,9 +6,10 @@
 ;;   097-contract-publish-fields, 110-contract-publish-and-call-one-message,
 ;;   111-contract-call-fields, 112-contract-call-fuel-exact, 113-contract-two-calls,
 ;;   135-contract-block-fuel, 164-publish-id-taken-before-module,
-;;   165-instantiate-template-before-id-taken, 170-nested-reentry-before-depth.
+;;   165-instantiate-template-before-id-taken, 170-nested-reentry-before-depth,
+;;   184-host-call-view-traps.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
-;;   emit("hello"): 4 ops + 4 + emit (100 + 5) = 113.
+;;   emit("hello"): 4 ops + 4 + emit(5).
 (module
   (import "rootstate" "emit" (func $emit (param i32 i32)))
   (memory (export "memory") 1)

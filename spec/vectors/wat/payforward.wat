@@ -5,7 +5,7 @@
 ;; Published in: 149-nested-assets, 150-contract-caller-and-outputs, 171-nested-check-order.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
 ;;   Input (callee id 8, one asset record 28): calls the callee with no input and that record.
-;;   11 ops + 4 + (10 + 36) + 1,000 + callee = 1,061 + callee.
+;;   11 ops + 4 + (B + PB 36) + CALL + the callee's start + callee.
 (module
   (import "rootstate" "input_read" (func $input_read (param i32)))
   (import "rootstate" "call_contract" (func $call_contract (param i32 i32 i32 i32 i32 i64) (result i32)))

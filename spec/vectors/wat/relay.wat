@@ -5,7 +5,7 @@
 ;; Published in: 118-contract-sha256-and-return-data.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
 ;;   Input (callee id 8): calls it, reads its return data and logs it (r bytes):
-;;   19 ops + 4 + (10 + 8) + 1,000 + callee + (10 + r) + (100 + r) = 1,151 + 2 r + callee.
+;;   19 ops + 4 + (B + PB 8) + CALL + start + callee + (B + PB r) + emit(r).
 (module
   (import "rootstate" "input_read" (func $input_read (param i32)))
   (import "rootstate" "call_contract" (func $call_contract (param i32 i32 i32 i32 i32 i64) (result i32)))

@@ -6,11 +6,11 @@
 ;;   094-contract-instantiate, 114-contract-storage, 115-contract-storage-limit,
 ;;   116-contract-storage-absent, 136-contract-commitment.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
-;;   init: storage[0^32] = "init": 5 ops + 4 + 1,000 + 40 = 1,049.
-;;   call, by input length n: 0: log storage[0^32] (v bytes): 14 ops + 4 + 10 + (200 + v) +
-;;   (100 + v) = 328 + 2v; n > 32: storage[input[:32]] = input[32:]: 20 ops + 4 + 10 +
-;;   (10 + n) + 10 + 10 + 1,000 + 10 (n - 32) = 744 + 11 n; otherwise delete input[:32]
-;;   (n bytes read): 15 ops + 4 + 10 + (10 + n) + 10 + 500 = 549 + n.
+;;   init: storage[0^32] = "init" (a new key): 5 ops + 4 + set(4, new).
+;;   call, by input length n: 0: log storage[0^32] (v bytes): 14 ops + 4 + B + (GET + PB v) +
+;;   emit(v); n > 32: storage[input[:32]] = input[32:]: 20 ops + 4 + B + (B + PB n) + B + B +
+;;   set(n - 32, over the old value); otherwise delete input[:32] (n bytes read): 15 ops + 4 +
+;;   B + (B + PB n) + B + DELETE.
 (module
   (import "rootstate" "input_len" (func $input_len (result i32)))
   (import "rootstate" "input_read" (func $input_read (param i32)))

@@ -8,7 +8,7 @@ import inspect
 from protocol.contracts.wasm.host import Host
 from protocol.wasm.abi import HOST_FUNCTIONS
 
-#: CONTRACTS.md §17.3, in table order.
+#: CONTRACTS.md §17.3, in table order, then §17.5-§17.7's additions.
 SPEC_NAMES = [
     "input_len",
     "input_read",
@@ -36,6 +36,11 @@ SPEC_NAMES = [
     "return_data_read",
     "set_return",
     "abort",
+    "schnorr_verify",
+    "block_time",
+    "block_median_time",
+    "send_to_caller",
+    "call_view",
 ]
 
 

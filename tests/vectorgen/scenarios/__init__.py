@@ -18,6 +18,7 @@ from tests.vectorgen.scenarios import (
     contract_publish,
     deploy,
     fuel_space,
+    host_additions,
     message,
     mint,
     readings,
@@ -47,4 +48,5 @@ ALL: list[Callable[[], dict[str, Any]]] = [
     *readings_module.VECTORS,
     *fuel_space.VECTORS,
     *utxo_bound.VECTORS,
+    *host_additions.VECTORS,
 ]
