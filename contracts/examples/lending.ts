@@ -1,5 +1,5 @@
 // Over-collateralised lending of one asset (the debt asset D) against another (the
-// collateral C), priced by an on-chain source chosen at init: the AMM's time-weighted
+// collateral C), priced by an on-chain source chosen at init, read with a view call: the AMM's time-weighted
 // average price (examples/amm.ts op 5) or an oracle contract (examples/oracle.ts op 3).
 //
 // Lenders supply D and receive receipts (this contract's asset, sub id 1) worth a growing
@@ -28,7 +28,7 @@ import {
   Writer,
   amountOf,
   burn,
-  callContract,
+  callView,
   fail,
   getBytes,
   height,
@@ -239,9 +239,8 @@ function wrappingSub(a: U128, b: U128): U128 {
  */
 function price(m: Market, required: bool): U128 {
   const h = height();
-  const empty = new Array<Holding>();
   if (m.kind == SOURCE_ORACLE) {
-    const out = callContract(m.source, new Writer(1).u8(ORACLE_MEDIAN).finish(), empty, 0);
+    const out = callView(m.source, new Writer(1).u8(ORACLE_MEDIAN).finish(), 0);
     require(out.len == 24, E_SOURCE);
     const r = new Reader(out.ptr, out.len);
     const p = r.u128();
@@ -249,7 +248,7 @@ function price(m: Market, required: bool): U128 {
     require(!p.isZero() && at <= h && h - at <= m.window, E_NO_PRICE);
     return p;
   }
-  const out = callContract(m.source, new Writer(1).u8(AMM_OBSERVE).finish(), empty, 0);
+  const out = callView(m.source, new Writer(1).u8(AMM_OBSERVE).finish(), 0);
   require(out.len == 72, E_SOURCE);
   const r = new Reader(out.ptr, out.len);
   const cumA = r.u128();

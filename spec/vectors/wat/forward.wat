@@ -3,7 +3,7 @@
 ;; one (custom sections stripped), code hash = SHA-256 of it:
 ;;   bc9bb4a69a353a291792658f5aafd49489acdba0a2e79603cc140ea9f4dd06a6
 ;; Published in: 146-nested-depth, 147-nested-rollback, 148-nested-refusals,
-;;   170-nested-reentry-before-depth, 184-host-call-view-traps.
+;;   170-nested-reentry-before-depth, 185-host-call-view-traps.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
 ;;   Writes storage[0^32] = "w", then, if its input (n bytes) holds at least one 8-byte id,
 ;;   calls the first with the rest as input and all its fuel. Leaf (n = 0): 13 ops + 4 +

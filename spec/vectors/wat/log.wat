@@ -7,7 +7,7 @@
 ;;   111-contract-call-fields, 112-contract-call-fuel-exact, 113-contract-two-calls,
 ;;   135-contract-block-fuel, 164-publish-id-taken-before-module,
 ;;   165-instantiate-template-before-id-taken, 170-nested-reentry-before-depth,
-;;   184-host-call-view-traps.
+;;   176-contract-fuel-per-vbyte, 185-host-call-view-traps.
 ;; Fuel and behaviour, counted by hand (CONTRACTS_WASM.md §15.7):
 ;;   emit("hello"): 4 ops + 4 + emit(5).
 (module

@@ -3,7 +3,7 @@
 ;; one (custom sections stripped), code hash = SHA-256 of it:
 ;;   c834670353ea58fd11b7c7f3e3e037be870c70b1f15713a039529847327ca52f
 ;; Published in: 120-trap-unreachable, 135-contract-block-fuel, 145-trap-assets-no-output,
-;;   147-nested-rollback, 184-host-call-view-traps.
+;;   147-nested-rollback, 185-host-call-view-traps.
 (module
   (memory (export "memory") 1)
 (func (export "call") unreachable)
