@@ -21,6 +21,7 @@ import {
   Writer,
   amountOf,
   burn,
+  calledByContract,
   fail,
   getBytes,
   height,
@@ -33,6 +34,7 @@ import {
   received,
   require,
   send,
+  sendToCaller,
   setBytes,
   setReturn,
 } from "../sdk";
@@ -53,6 +55,8 @@ const E_ZERO: i32 = 105;
 const E_MIN_LIQUIDITY: i32 = 106;
 /** Swap or remove on a pool without liquidity. */
 const E_EMPTY: i32 = 107;
+/** Swap to caller made by a transaction, not a contract. */
+const E_NOT_CONTRACT: i32 = 108;
 
 const LP_SUB: u32 = 1;
 const FEE_DENOMINATOR: u64 = 10_000;
@@ -74,6 +78,7 @@ const OP_SWAP: u8 = 2;
 const OP_REMOVE: u8 = 3;
 const OP_RESERVES: u8 = 4;
 const OP_OBSERVE: u8 = 5;
+const OP_SWAP_TO_CALLER: u8 = 6;
 
 /** floor(num * 2^64 / den) (Q64.64), saturating at 2^128 - 1; den > 0. */
 function q64(num: U128, den: U128): U128 {
@@ -226,11 +231,15 @@ function add(p: Pool, r: Reader): void {
   setReturn(new Writer(16).u128(toUser).finish());
 }
 
-/** swap: min_out (u128), vout (u32); send one of the two assets in. */
-function swap(p: Pool, r: Reader): void {
-  const minOut = r.u128();
-  const vout = r.u32();
-  r.done();
+class Swapped {
+  constructor(
+    public asset: AssetId,
+    public out: U128,
+  ) {}
+}
+
+/** Applies a swap of the assets sent in; returns the asset and amount out. */
+function swapCore(p: Pool, minOut: U128): Swapped {
   require(!p.supply.isZero(), E_EMPTY);
   const got = received();
   onlyReceived(got, [p.a, p.b]);
@@ -256,8 +265,31 @@ function swap(p: Pool, r: Reader): void {
     p.ra = p.ra.sub(out);
   }
   p.save();
-  send(aToB ? p.b : p.a, out, vout);
-  setReturn(new Writer(16).u128(out).finish());
+  return new Swapped(aToB ? p.b : p.a, out);
+}
+
+/** swap: min_out (u128), vout (u32); send one of the two assets in. */
+function swap(p: Pool, r: Reader): void {
+  const minOut = r.u128();
+  const vout = r.u32();
+  r.done();
+  const s = swapCore(p, minOut);
+  send(s.asset, s.out, vout);
+  setReturn(new Writer(16).u128(s.out).finish());
+}
+
+/**
+ * swap to caller: min_out (u128); called by a contract that sends one of the two assets
+ * in. The output goes back to the calling contract's custody (send_to_caller); returns
+ * the amount out (u128) and the asset out (12), so a router can chain pools.
+ */
+function swapToCaller(p: Pool, r: Reader): void {
+  const minOut = r.u128();
+  r.done();
+  require(calledByContract(), E_NOT_CONTRACT);
+  const s = swapCore(p, minOut);
+  sendToCaller(s.asset, s.out);
+  setReturn(new Writer(28).u128(s.out).asset(s.asset).finish());
 }
 
 /** remove: min_a (u128), min_b (u128), vout (u32); send LP shares in. */
@@ -317,6 +349,7 @@ export function call(): void {
   else if (op == OP_REMOVE) remove(p, r);
   else if (op == OP_RESERVES) reserves(p, r);
   else if (op == OP_OBSERVE) observeView(p, r);
+  else if (op == OP_SWAP_TO_CALLER) swapToCaller(p, r);
   else fail(E_OP);
 }
 
