@@ -30,7 +30,7 @@ E_NO_PRICE = 110
 class Feed:
     def __init__(self, engine: WasmtimeEngine) -> None:
         self.chain = ContractChain(engine)
-        _, self.base = issuer_token(self.chain, 10**9, 10**12, "BTC")
+        self.base_tx, self.base = issuer_token(self.chain, 10**9, 10**12, "BTC")
         _, self.quote = issuer_token(self.chain, 10**9, 10**12, "USD")
         keys = b"".join(k.get_public_key().xonly() for k in KEYS)
         init = (
