@@ -21,7 +21,6 @@
 // Input layouts: contracts/README.md.
 import {
   AssetId,
-  Holding,
   Key,
   Reader,
   U128,
@@ -44,6 +43,7 @@ import {
   setBytes,
   setReturn,
 } from "../sdk";
+import { BPS, Loan, WAD, grown, normFor, q64, sendIfAny } from "./shared/debt";
 
 /** Unknown operation byte. */
 const E_OP: i32 = 100;
@@ -69,8 +69,6 @@ const E_NOT_OWNER: i32 = 109;
 const E_SOURCE: i32 = 110;
 
 const RECEIPT_SUB: u32 = 1;
-const BPS: u64 = 10_000;
-const WAD: u64 = 1_000_000_000_000_000_000;
 
 const SOURCE_TWAP_A: u8 = 1;
 const SOURCE_TWAP_B: u8 = 2;
@@ -98,10 +96,6 @@ const OP_POKE: u8 = 11;
 /** The AMM's observe and the oracle's median: what the source is asked. */
 const AMM_OBSERVE: u8 = 5;
 const ORACLE_MEDIAN: u8 = 3;
-
-function q64(): U128 {
-  return new U128(0, 1);
-}
 
 /**
  * init: collateral (12), debt asset (12), source (u8: 1 AMM TWAP of its asset A, 2 of its
@@ -170,8 +164,7 @@ class Market {
   accrue(): void {
     const h = height();
     if (this.last != 0 && h > this.last && !this.principal.isZero()) {
-      const growth = this.rate.mul(U128.from(h - this.last));
-      this.index = this.index.add(U128.mulDivUp(this.index, growth, U128.from(WAD)));
+      this.index = grown(this.index, this.rate, h - this.last);
     }
     this.last = h;
   }
@@ -191,39 +184,10 @@ class Market {
   }
 }
 
-class Position {
-  constructor(
-    public id: u32,
-    public collateral: U128,
-    public principal: U128,
-  ) {}
-
-  static load(id: u32): Position {
-    const raw = getBytes(Key.mapU32(MAP_POSITION, id));
-    if (raw == null) fail(E_POSITION);
-    const r = new Reader(raw!.ptr, raw!.len);
-    return new Position(id, r.u128(), r.u128());
-  }
-
-  save(): void {
-    const w = new Writer(32).u128(this.collateral).u128(this.principal);
-    setBytes(Key.mapU32(MAP_POSITION, this.id), w.finish());
-  }
-
-  /** The debt now, rounded up (the borrower's side). */
-  debt(m: Market): U128 {
-    return U128.mulDivUp(this.principal, m.index, U128.from(WAD));
-  }
-
-  /** floor(floor(collateral * price / 2^64) * cf / 10^4), in the debt asset. */
-  limit(m: Market, price: U128): U128 {
-    const value = U128.mulDiv(this.collateral, price, q64());
-    return U128.mulDiv(value, m.cf, U128.from(BPS));
-  }
-
-  token(): AssetId {
-    return ownAsset(RECEIPT_SUB + this.id);
-  }
+/** floor(floor(collateral * price / 2^64) * cf / 10^4), in the debt asset. */
+function limit(m: Market, pos: Loan, price: U128): U128 {
+  const value = U128.mulDiv(pos.collateral, price, q64());
+  return U128.mulDiv(value, m.cf, U128.from(BPS));
 }
 
 function wrappingSub(a: U128, b: U128): U128 {
@@ -281,43 +245,28 @@ function storedPrice(m: Market): U128 {
   return new Reader(raw.ptr + 24, 16).u128();
 }
 
-function sendIfAny(asset: AssetId, amount: U128, vout: u32): void {
-  if (!amount.isZero()) send(asset, amount, vout);
-}
-
-/** The position's asset must be among what was sent in; the rest only `also`. */
-function requireOwner(pos: Position, got: Array<Holding>, also: AssetId | null): void {
-  const token = pos.token();
-  if (also == null) onlyReceived(got, [token]);
-  else onlyReceived(got, [token, also]);
-  require(amountOf(got, token).eq(U128.from(1)), E_NOT_OWNER);
-}
-
 /** Adds `amount` of debt to the position, taking ceil(amount * WAD / index) principal. */
-function lend(m: Market, pos: Position, amount: U128, vout: u32): void {
+function lend(m: Market, pos: Loan, amount: U128, vout: u32): void {
   require(!amount.isZero(), E_ZERO);
   require(amount.le(m.cash), E_CASH);
-  const added = U128.mulDivUp(amount, U128.from(WAD), m.index);
-  pos.principal = pos.principal.add(added);
+  const added = normFor(amount, m.index);
+  pos.norm = pos.norm.add(added);
   m.principal = m.principal.add(added);
   m.cash = m.cash.sub(amount);
   send(m.d, amount, vout);
 }
 
 /** Pays down up to the debt with `amount`; returns what was used. */
-function payDown(m: Market, pos: Position, amount: U128): U128 {
-  const debt = pos.debt(m);
-  if (amount.ge(debt)) {
-    m.principal = m.principal.sub(pos.principal);
-    pos.principal = U128.zero();
-    m.cash = m.cash.add(debt);
-    return debt;
-  }
-  const removed = U128.mulDiv(amount, U128.from(WAD), m.index);
-  pos.principal = pos.principal.sub(removed);
-  m.principal = m.principal.sub(removed);
-  m.cash = m.cash.add(amount);
-  return amount;
+function payDown(m: Market, pos: Loan, amount: U128): U128 {
+  const used = pos.payDown(m.index, amount);
+  m.principal = m.principal.sub(pos.removed);
+  m.cash = m.cash.add(used);
+  return used;
+}
+
+/** Whether the position is within its limit at the source's price. */
+function healthy(m: Market, pos: Loan): bool {
+  return pos.debt(m.index).le(limit(m, pos, price(m, true)));
 }
 
 /** supply: vout (u32); send D in. Mints receipts; returns them (u128). */
@@ -368,45 +317,43 @@ function openOp(m: Market, r: Reader): void {
   onlyReceived(got, [m.c]);
   const collateral = amountOf(got, m.c);
   require(!collateral.isZero(), E_ZERO);
-  const pos = new Position(m.next, collateral, U128.zero());
+  const pos = new Loan(m.next, collateral, U128.zero());
   m.next += 1;
   if (!amount.isZero()) {
     lend(m, pos, amount, vout);
-    require(pos.debt(m).le(pos.limit(m, price(m, true))), E_UNHEALTHY);
+    require(healthy(m, pos), E_UNHEALTHY);
   }
-  pos.save();
+  pos.save(MAP_POSITION);
   m.save();
-  issue(RECEIPT_SUB + pos.id, U128.from(1));
+  issue(1 + pos.id, U128.from(1));
   send(pos.token(), U128.from(1), vout);
   setReturn(new Writer(4).u32(pos.id).finish());
 }
 
 /** deposit: position (u32); send C in (anyone may). */
 function depositOp(m: Market, r: Reader): void {
-  const pos = Position.load(r.u32());
+  const pos = Loan.load(MAP_POSITION, r.u32(), E_POSITION);
   r.done();
   const got = received();
   onlyReceived(got, [m.c]);
   const amount = amountOf(got, m.c);
   require(!amount.isZero(), E_ZERO);
   pos.collateral = pos.collateral.add(amount);
-  pos.save();
+  pos.save(MAP_POSITION);
   m.save();
 }
 
 /** withdraw: position (u32), amount (u128), vout (u32); send the position's asset in. */
 function withdrawOp(m: Market, r: Reader): void {
-  const pos = Position.load(r.u32());
+  const pos = Loan.load(MAP_POSITION, r.u32(), E_POSITION);
   const amount = r.u128();
   const vout = r.u32();
   r.done();
-  requireOwner(pos, received(), null);
+  pos.requireOwner(E_NOT_OWNER);
   require(!amount.isZero(), E_ZERO);
   pos.collateral = pos.collateral.sub(amount);
-  if (!pos.principal.isZero()) {
-    require(pos.debt(m).le(pos.limit(m, price(m, true))), E_UNHEALTHY);
-  }
-  pos.save();
+  if (!pos.norm.isZero()) require(healthy(m, pos), E_UNHEALTHY);
+  pos.save(MAP_POSITION);
   m.save();
   send(m.c, amount, vout);
   send(pos.token(), U128.from(1), vout);
@@ -414,32 +361,32 @@ function withdrawOp(m: Market, r: Reader): void {
 
 /** borrow: position (u32), amount (u128), vout (u32); send the position's asset in. */
 function borrowOp(m: Market, r: Reader): void {
-  const pos = Position.load(r.u32());
+  const pos = Loan.load(MAP_POSITION, r.u32(), E_POSITION);
   const amount = r.u128();
   const vout = r.u32();
   r.done();
-  requireOwner(pos, received(), null);
+  pos.requireOwner(E_NOT_OWNER);
   lend(m, pos, amount, vout);
-  require(pos.debt(m).le(pos.limit(m, price(m, true))), E_UNHEALTHY);
-  pos.save();
+  require(healthy(m, pos), E_UNHEALTHY);
+  pos.save(MAP_POSITION);
   m.save();
   send(pos.token(), U128.from(1), vout);
 }
 
 /** repay: position (u32), vout (u32); send D in (anyone may). Refunds the excess. */
 function repayOp(m: Market, r: Reader): void {
-  const pos = Position.load(r.u32());
+  const pos = Loan.load(MAP_POSITION, r.u32(), E_POSITION);
   const vout = r.u32();
   r.done();
   const got = received();
   onlyReceived(got, [m.d]);
   const amount = amountOf(got, m.d);
-  require(!amount.isZero() && !pos.principal.isZero(), E_ZERO);
+  require(!amount.isZero() && !pos.norm.isZero(), E_ZERO);
   const used = payDown(m, pos, amount);
-  pos.save();
+  pos.save(MAP_POSITION);
   m.save();
   sendIfAny(m.d, amount.sub(used), vout);
-  setReturn(new Writer(32).u128(used).u128(pos.debt(m)).finish());
+  setReturn(new Writer(32).u128(used).u128(pos.debt(m.index)).finish());
 }
 
 /**
@@ -448,7 +395,7 @@ function repayOp(m: Market, r: Reader): void {
  * (at most all of it) to vout, with any excess D. Returns repaid, seized (u128 each).
  */
 function liquidateOp(m: Market, r: Reader): void {
-  const pos = Position.load(r.u32());
+  const pos = Loan.load(MAP_POSITION, r.u32(), E_POSITION);
   const vout = r.u32();
   r.done();
   const got = received();
@@ -456,12 +403,12 @@ function liquidateOp(m: Market, r: Reader): void {
   const amount = amountOf(got, m.d);
   require(!amount.isZero(), E_ZERO);
   const p = price(m, true);
-  require(pos.debt(m).gt(pos.limit(m, p)), E_HEALTHY);
+  require(pos.debt(m.index).gt(limit(m, pos, p)), E_HEALTHY);
   const used = payDown(m, pos, amount);
   const worth = U128.mulDiv(used, U128.from(BPS).add(m.bonus), U128.from(BPS));
   const seized = U128.mulDiv(worth, q64(), p).min(pos.collateral);
   pos.collateral = pos.collateral.sub(seized);
-  pos.save();
+  pos.save(MAP_POSITION);
   m.save();
   sendIfAny(m.c, seized, vout);
   sendIfAny(m.d, amount.sub(used), vout);
@@ -470,10 +417,10 @@ function liquidateOp(m: Market, r: Reader): void {
 
 /** position: id (u32). Returns collateral, debt now (u128 each). */
 function positionView(m: Market, r: Reader): void {
-  const pos = Position.load(r.u32());
+  const pos = Loan.load(MAP_POSITION, r.u32(), E_POSITION);
   r.done();
   noneReceived();
-  setReturn(new Writer(32).u128(pos.collateral).u128(pos.debt(m)).finish());
+  setReturn(new Writer(32).u128(pos.collateral).u128(pos.debt(m.index)).finish());
 }
 
 /** market: no fields. Returns cash, borrows, receipts, index, price (u128 each). */

@@ -41,6 +41,7 @@ import {
   setBytes,
   setReturn,
 } from "../sdk";
+import { BPS, Loan, WAD, debtOf, grown, normFor, q64, sendIfAny } from "./shared/debt";
 
 /** Unknown operation byte. */
 const E_OP: i32 = 100;
@@ -66,8 +67,6 @@ const E_NOT_OWNER: i32 = 109;
 const E_REDEEM: i32 = 110;
 
 const STABLE_SUB: u32 = 1;
-const BPS: u64 = 10_000;
-const WAD: u64 = 1_000_000_000_000_000_000;
 const ORACLE_MEDIAN: u8 = 3;
 
 // Slot 1: collateral (12), oracle id (8), max_age (u64), min_ratio_bps (u16),
@@ -87,10 +86,6 @@ const OP_LIQUIDATE: u8 = 6;
 const OP_REDEEM: u8 = 7;
 const OP_VAULT: u8 = 8;
 const OP_STATE: u8 = 9;
-
-function q64(): U128 {
-  return new U128(0, 1);
-}
 
 /**
  * init: collateral (12), oracle id (8), max_age (u64 > 0), min_ratio_bps (u16 > 10,000),
@@ -148,15 +143,14 @@ class Engine {
   accrue(): void {
     const h = height();
     if (this.last != 0 && h > this.last && !this.debt.isZero()) {
-      const growth = this.fee.mul(U128.from(h - this.last));
-      this.index = this.index.add(U128.mulDivUp(this.index, growth, U128.from(WAD)));
+      this.index = grown(this.index, this.fee, h - this.last);
     }
     this.last = h;
   }
 
   /** Total debt, rounded up (what the ceiling is checked against). */
   totalDebt(): U128 {
-    return U128.mulDivUp(this.debt, this.index, U128.from(WAD));
+    return debtOf(this.debt, this.index);
   }
 
   save(): void {
@@ -181,50 +175,10 @@ class Engine {
   }
 }
 
-class Vault {
-  constructor(
-    public id: u32,
-    public collateral: U128,
-    public norm: U128,
-  ) {}
-
-  static load(id: u32): Vault {
-    const raw = getBytes(Key.mapU32(MAP_VAULT, id));
-    if (raw == null) fail(E_VAULT);
-    const r = new Reader(raw!.ptr, raw!.len);
-    return new Vault(id, r.u128(), r.u128());
-  }
-
-  save(): void {
-    const w = new Writer(32).u128(this.collateral).u128(this.norm);
-    setBytes(Key.mapU32(MAP_VAULT, this.id), w.finish());
-  }
-
-  /** The debt now, rounded up. */
-  debt(e: Engine): U128 {
-    return U128.mulDivUp(this.norm, e.index, U128.from(WAD));
-  }
-
-  /** At or above the minimum ratio: floor(collateral * price / 2^64) * 10^4 >= debt * ratio. */
-  safe(e: Engine, price: U128): bool {
-    const value = U128.mulDiv(this.collateral, price, q64());
-    return value.mul(U128.from(BPS)).ge(this.debt(e).mul(e.ratio));
-  }
-
-  token(): AssetId {
-    return ownAsset(STABLE_SUB + this.id);
-  }
-}
-
-function sendIfAny(asset: AssetId, amount: U128, vout: u32): void {
-  if (!amount.isZero()) send(asset, amount, vout);
-}
-
-function requireOwner(v: Vault): void {
-  const got = received();
-  const token = v.token();
-  onlyReceived(got, [token]);
-  require(amountOf(got, token).eq(U128.from(1)), E_NOT_OWNER);
+/** At or above the minimum ratio: floor(collateral * price / 2^64) * 10^4 >= debt * ratio. */
+function safe(e: Engine, v: Loan, price: U128): bool {
+  const value = U128.mulDiv(v.collateral, price, q64());
+  return value.mul(U128.from(BPS)).ge(v.debt(e.index).mul(e.ratio));
 }
 
 /** The stable sent in (only the stable). */
@@ -237,29 +191,22 @@ function stableIn(e: Engine): U128 {
 }
 
 /** Mints `amount` against the vault, checking the ceiling and the vault's ratio. */
-function mintTo(e: Engine, v: Vault, amount: U128, vout: u32): void {
+function mintTo(e: Engine, v: Loan, amount: U128, vout: u32): void {
   require(!amount.isZero(), E_ZERO);
-  const added = U128.mulDivUp(amount, U128.from(WAD), e.index);
+  const added = normFor(amount, e.index);
   v.norm = v.norm.add(added);
   e.debt = e.debt.add(added);
   require(e.totalDebt().le(e.ceiling), E_CEILING);
-  require(v.safe(e, e.price()), E_RATIO);
+  require(safe(e, v, e.price()), E_RATIO);
   issue(STABLE_SUB, amount);
   send(e.stable(), amount, vout);
 }
 
 /** Pays down up to the vault's debt; returns what was used. */
-function payDown(e: Engine, v: Vault, amount: U128): U128 {
-  const debt = v.debt(e);
-  if (amount.ge(debt)) {
-    e.debt = e.debt.sub(v.norm);
-    v.norm = U128.zero();
-    return debt;
-  }
-  const removed = U128.mulDiv(amount, U128.from(WAD), e.index);
-  v.norm = v.norm.sub(removed);
-  e.debt = e.debt.sub(removed);
-  return amount;
+function payDown(e: Engine, v: Loan, amount: U128): U128 {
+  const used = v.payDown(e.index, amount);
+  e.debt = e.debt.sub(v.removed);
+  return used;
 }
 
 /** open: mint (u128, may be 0), vout (u32); send C in. Returns the vault id (u32). */
@@ -271,40 +218,40 @@ function openOp(e: Engine, r: Reader): void {
   onlyReceived(got, [e.c]);
   const collateral = amountOf(got, e.c);
   require(!collateral.isZero(), E_ZERO);
-  const v = new Vault(e.next, collateral, U128.zero());
+  const v = new Loan(e.next, collateral, U128.zero());
   e.next += 1;
   if (!amount.isZero()) mintTo(e, v, amount, vout);
-  v.save();
+  v.save(MAP_VAULT);
   e.save();
-  issue(STABLE_SUB + v.id, U128.from(1));
+  issue(1 + v.id, U128.from(1));
   send(v.token(), U128.from(1), vout);
   setReturn(new Writer(4).u32(v.id).finish());
 }
 
 /** deposit: vault (u32); send C in (anyone may). */
 function depositOp(e: Engine, r: Reader): void {
-  const v = Vault.load(r.u32());
+  const v = Loan.load(MAP_VAULT, r.u32(), E_VAULT);
   r.done();
   const got = received();
   onlyReceived(got, [e.c]);
   const amount = amountOf(got, e.c);
   require(!amount.isZero(), E_ZERO);
   v.collateral = v.collateral.add(amount);
-  v.save();
+  v.save(MAP_VAULT);
   e.save();
 }
 
 /** withdraw: vault (u32), amount (u128), vout (u32); send the vault's asset in. */
 function withdrawOp(e: Engine, r: Reader): void {
-  const v = Vault.load(r.u32());
+  const v = Loan.load(MAP_VAULT, r.u32(), E_VAULT);
   const amount = r.u128();
   const vout = r.u32();
   r.done();
-  requireOwner(v);
+  v.requireOwner(E_NOT_OWNER);
   require(!amount.isZero(), E_ZERO);
   v.collateral = v.collateral.sub(amount);
-  if (!v.norm.isZero()) require(v.safe(e, e.price()), E_RATIO);
-  v.save();
+  if (!v.norm.isZero()) require(safe(e, v, e.price()), E_RATIO);
+  v.save(MAP_VAULT);
   e.save();
   send(e.c, amount, vout);
   send(v.token(), U128.from(1), vout);
@@ -312,30 +259,30 @@ function withdrawOp(e: Engine, r: Reader): void {
 
 /** mint: vault (u32), amount (u128), vout (u32); send the vault's asset in. */
 function mintOp(e: Engine, r: Reader): void {
-  const v = Vault.load(r.u32());
+  const v = Loan.load(MAP_VAULT, r.u32(), E_VAULT);
   const amount = r.u128();
   const vout = r.u32();
   r.done();
-  requireOwner(v);
+  v.requireOwner(E_NOT_OWNER);
   mintTo(e, v, amount, vout);
-  v.save();
+  v.save(MAP_VAULT);
   e.save();
   send(v.token(), U128.from(1), vout);
 }
 
 /** repay: vault (u32), vout (u32); send stable in (anyone). Burns it; refunds the excess. */
 function repayOp(e: Engine, r: Reader): void {
-  const v = Vault.load(r.u32());
+  const v = Loan.load(MAP_VAULT, r.u32(), E_VAULT);
   const vout = r.u32();
   r.done();
   const amount = stableIn(e);
   require(!v.norm.isZero(), E_ZERO);
   const used = payDown(e, v, amount);
-  v.save();
+  v.save(MAP_VAULT);
   e.save();
   burn(e.stable(), used);
   sendIfAny(e.stable(), amount.sub(used), vout);
-  setReturn(new Writer(32).u128(used).u128(v.debt(e)).finish());
+  setReturn(new Writer(32).u128(used).u128(v.debt(e.index)).finish());
 }
 
 /**
@@ -344,17 +291,17 @@ function repayOp(e: Engine, r: Reader): void {
  * collateral (at most all of it) and any excess stable to vout. Returns repaid, seized.
  */
 function liquidateOp(e: Engine, r: Reader): void {
-  const v = Vault.load(r.u32());
+  const v = Loan.load(MAP_VAULT, r.u32(), E_VAULT);
   const vout = r.u32();
   r.done();
   const amount = stableIn(e);
   const p = e.price();
-  require(!v.norm.isZero() && !v.safe(e, p), E_SAFE);
+  require(!v.norm.isZero() && !safe(e, v, p), E_SAFE);
   const used = payDown(e, v, amount);
   const worth = U128.mulDiv(used, U128.from(BPS).add(e.bonus), U128.from(BPS));
   const seized = U128.mulDiv(worth, q64(), p).min(v.collateral);
   v.collateral = v.collateral.sub(seized);
-  v.save();
+  v.save(MAP_VAULT);
   e.save();
   burn(e.stable(), used);
   sendIfAny(e.c, seized, vout);
@@ -368,17 +315,17 @@ function liquidateOp(e: Engine, r: Reader): void {
  * vault's owner loses nothing at the oracle price. Returns the collateral sent (u128).
  */
 function redeemOp(e: Engine, r: Reader): void {
-  const v = Vault.load(r.u32());
+  const v = Loan.load(MAP_VAULT, r.u32(), E_VAULT);
   const vout = r.u32();
   r.done();
   const amount = stableIn(e);
-  require(amount.le(v.debt(e)), E_REDEEM);
+  require(amount.le(v.debt(e.index)), E_REDEEM);
   const out = U128.mulDiv(amount, q64(), e.price());
   require(!out.isZero(), E_ZERO);
   require(out.le(v.collateral), E_REDEEM);
   payDown(e, v, amount);
   v.collateral = v.collateral.sub(out);
-  v.save();
+  v.save(MAP_VAULT);
   e.save();
   burn(e.stable(), amount);
   send(e.c, out, vout);
@@ -387,10 +334,10 @@ function redeemOp(e: Engine, r: Reader): void {
 
 /** vault: id (u32). Returns collateral, debt as of the last accrual (u128 each). */
 function vaultView(e: Engine, r: Reader): void {
-  const v = Vault.load(r.u32());
+  const v = Loan.load(MAP_VAULT, r.u32(), E_VAULT);
   r.done();
   noneReceived();
-  setReturn(new Writer(32).u128(v.collateral).u128(v.debt(e)).finish());
+  setReturn(new Writer(32).u128(v.collateral).u128(v.debt(e.index)).finish());
 }
 
 /** state: no fields. Returns total debt, index, ceiling (u128 each). */
