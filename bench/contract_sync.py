@@ -65,8 +65,10 @@ def _message(*ops: dict[int, object]) -> bytes:
     return payload
 
 
-#: Message padding per call: an AMM swap uses about 330,000 fuel plus its 263,000 start.
-CALL_PAD = 500
+#: Message padding per call: an AMM swap uses about 330,000 fuel plus its 513,000 start.
+CALL_PAD = 800
+#: The first liquidity add writes new storage keys (300,000 fuel each, CONTRACTS.md §17.3).
+ADD_PAD = 4_000
 
 
 def _asset(ref: tuple[int, int]) -> bytes:
@@ -75,12 +77,15 @@ def _asset(ref: tuple[int, int]) -> bytes:
 
 
 def _call(
-    contract: tuple[int, int], data: bytes, assets: list[tuple[tuple[int, int], int]]
+    contract: tuple[int, int],
+    data: bytes,
+    assets: list[tuple[tuple[int, int], int]],
+    pad: int = 0,
 ) -> bytes:
     op = {0: 7, 1: list(contract), 2: data, 3: [[list(r), n] for r, n in assets]}
     # CONTRACTS.md §21.2: the call uses only the fuel the transaction's vsize buys; an
-    # ignored odd key (§5.3) pads the message to the ~600 vB a swap needs.
-    payload: bytes = cbor2.dumps({0: 1, 1: [op], PAD_KEY: bytes(CALL_PAD)}, canonical=True)
+    # ignored odd key (§5.3) pads the message to the ~850 vB a swap needs.
+    payload: bytes = cbor2.dumps({0: 1, 1: [op], PAD_KEY: bytes(pad or CALL_PAD)}, canonical=True)
     return payload
 
 
@@ -123,7 +128,11 @@ def build_chain(node: NodeRpc, blocks: int, swaps: int) -> tuple[int, int, int]:
     token_a, token_b = (first, 1), (first, 2)
 
     init = _asset(token_a) + _asset(token_b) + (30).to_bytes(2, "little")
-    envelope = Envelope.create(chain.key, _message({0: 5, 1: AMM_WASM.read_bytes(), 2: init}))
+    code = AMM_WASM.read_bytes()
+    # A publish takes 4,500 fuel per module byte (CONTRACTS.md §16.1); each envelope byte buys
+    # 250: 18 padding bytes per module byte, and some for the init.
+    publish = {0: 1, 1: [{0: 5, 1: code, 2: init}], PAD_KEY: bytes(18 * len(code) + 8_000)}
+    envelope = Envelope.create(chain.key, cbor2.dumps(publish, canonical=True))
     outpoint, value = chain.coins[2]
     commit = chain.sign(
         [(outpoint, value)],
@@ -134,7 +143,10 @@ def build_chain(node: NodeRpc, blocks: int, swaps: int) -> tuple[int, int, int]:
     amm = (chain.mine([commit, reveal]), 2)
 
     add = _call(
-        amm, bytes([ADD]) + bytes(16) + bytes(4), [(token_a, LIQUIDITY), (token_b, LIQUIDITY)]
+        amm,
+        bytes([ADD]) + bytes(16) + bytes(4),
+        [(token_a, LIQUIDITY), (token_b, LIQUIDITY)],
+        ADD_PAD,
     )
     spent = [(d.outpoint(1), d.outputs[1].value) for d in deploys]
     total = sum(v for _, v in spent)

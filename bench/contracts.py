@@ -63,8 +63,10 @@ from protocol.wasm.validate import validate
 from regtest.tx import OutPoint, Tx, TxIn, TxOut
 
 AMM = Path(__file__).resolve().parents[1] / "contracts" / "wasm" / "amm.wasm"
-#: Message padding per call: an AMM swap uses about 330,000 fuel plus its 263,000 start.
-CALL_PAD = 500
+#: Message padding per call: an AMM swap uses about 330,000 fuel plus its 513,000 start.
+CALL_PAD = 800
+#: The first liquidity add writes new storage keys (300,000 fuel each, CONTRACTS.md §17.3).
+ADD_PAD = 4_000
 ADD, SWAP = 1, 2  # contracts/README.md: the AMM's entry points and their inputs
 REJECTED = 7  # spec §10.2 event type
 FIRST_HEIGHT = 100
@@ -77,13 +79,13 @@ def script(label: str) -> bytes:
     return b"\x51\x20" + hashlib.sha256(label.encode()).digest()
 
 
-def make_tx(inputs: Sequence[OutPoint], op: dict[int, object]) -> Transaction:
+def make_tx(inputs: Sequence[OutPoint], op: dict[int, object], call_pad: int = 0) -> Transaction:
     """Output 0 spendable (the default target), 1 the carrier of ``op``, 2 spendable."""
     # CONTRACTS.md §21.2: the call uses only the fuel the transaction's vsize buys; an
-    # ignored odd key (§5.3) pads the message to the ~600 vB a swap needs.
+    # ignored odd key (§5.3) pads the message to the ~850 vB a swap needs.
     # A publish takes 4,500 fuel per module byte: each OP_RETURN byte buys 1,000.
     code = op.get(1) if op.get(0) == 5 else None
-    pad = 4 * len(code) + 2_000 if isinstance(code, bytes) else CALL_PAD
+    pad = 4 * len(code) + 2_000 if isinstance(code, bytes) else call_pad or CALL_PAD
     payload = encode_canonical({0: 1, 1: [op], PAD_KEY: bytes(pad)})
     outputs = (
         TxOut(1_000, script("wallet")),
@@ -167,10 +169,11 @@ class AmmPool:
         publish = {0: 5, 1: AMM.read_bytes(), 2: asset(self.a) + asset(self.b) + u(30, 2)}
         self.block([make_tx([funding[2]], publish)])
         add = bytes([ADD]) + u(0, 16) + u(0, 4)
-        self.block([self.tx(call(self.amm, add, [(self.a, 10**12), (self.b, 10**12)]))])
+        liquidity = call(self.amm, add, [(self.a, 10**12), (self.b, 10**12)])
+        self.block([self.tx(liquidity, ADD_PAD)])
 
-    def tx(self, op: dict[int, object]) -> Transaction:
-        tx = make_tx(self.wallet, op)
+    def tx(self, op: dict[int, object], pad: int = 0) -> Transaction:
+        tx = make_tx(self.wallet, op, pad)
         self.wallet = [OutPoint(tx.txid, 0)]
         return tx
 

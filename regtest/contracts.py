@@ -27,6 +27,11 @@ from regtest.wallet import Wallet
 #: The largest payload whose OP_RETURN carrier btcd and older bitcoind relay: their limit is
 #: an 83-byte script, of which the opcode, the magic push and a one-byte push take 9.
 STANDARD_OP_RETURN_PAYLOAD = 74
+#: Padding (ignored message bytes) that buys a call its fuel: in an envelope 8,000 bytes are
+#: about 2,000 vB, 2,000,000 fuel (an AMM swap uses 330,000 plus its 513,000 start).
+CALL_PAD = 8_000
+INIT_PAD = 8_000
+PUBLISH_PAD_PER_BYTE = 18
 
 
 class Carrier(StrEnum):
@@ -55,10 +60,12 @@ def send_message(
     spend: Sequence[Coin] = (),
     outputs: Sequence[TxOut] = (),
     pointer: int | None = None,
+    pad: int = 0,
 ) -> ContractTxs:
     """A message with any operations, spending ``spend`` first (their assets enter the
-    pool), paying ``outputs`` at indices 0.., funded and signed by ``wallet``."""
-    payload = message(*operations, pointer=pointer)
+    pool), paying ``outputs`` at indices 0.., funded and signed by ``wallet``; ``pad`` bytes
+    of ignored padding buy block space, hence fuel (CONTRACTS.md §21.2)."""
+    payload = message(*operations, pointer=pointer, pad=pad)
     if carrier is Carrier.AUTO:
         small = len(payload) <= STANDARD_OP_RETURN_PAYLOAD
         carrier = Carrier.OP_RETURN if small else Carrier.ENVELOPE
@@ -86,8 +93,14 @@ def publish_contract(
 ) -> ContractTxs:
     """spec §16.1 by envelope (§3.3): the module is far larger than an OP_RETURN. The new
     contract's id is the reveal's (``carrier_tx``) height and index."""
+    # A publish takes 4,500 fuel per module byte (CONTRACTS.md §16.1); an envelope byte buys
+    # 250: 18 bytes of padding per module byte, and 8,000 for the init.
     return send_message(
-        wallet, publish(code, init, fuel), carrier=Carrier.ENVELOPE, outputs=outputs
+        wallet,
+        publish(code, init, fuel),
+        carrier=Carrier.ENVELOPE,
+        outputs=outputs,
+        pad=PUBLISH_PAD_PER_BYTE * len(code) + INIT_PAD,
     )
 
 
@@ -101,12 +114,20 @@ def call_contract(
     outputs: Sequence[TxOut] = (),
     fuel: int | None = None,
     carrier: Carrier = Carrier.AUTO,
+    pad: int = CALL_PAD,
 ) -> ContractTxs:
     """spec §16.3: ``assets`` move from the pool (filled by the coins in ``spend``) into the
     contract's custody before it runs; what it sends goes to ``outputs`` by index, and what
-    is left in the pool settles on output 0."""
+    is left in the pool settles on output 0. ``pad`` bytes of ignored padding buy the call's
+    fuel (CONTRACTS.md §21.2); without them a call fits a relayable OP_RETURN but buys
+    too little fuel to start."""
     if assets and not outputs:
         raise ValueError("a call sending assets needs an output for what settles back")
     return send_message(
-        wallet, call(contract, data, assets, fuel), carrier=carrier, spend=spend, outputs=outputs
+        wallet,
+        call(contract, data, assets, fuel),
+        carrier=carrier,
+        spend=spend,
+        outputs=outputs,
+        pad=pad,
     )

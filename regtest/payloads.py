@@ -29,11 +29,20 @@ ContractRef = tuple[int, int]
 AssetRef = tuple[int, int] | tuple[int, int, int]
 
 
-def message(*operations: Operation, pointer: int | None = None, version: int = 1) -> bytes:
-    """spec §5.1: ``{0: version, 1: [operations], 2: pointer}``."""
+#: spec §5.3: an odd message key no version defines is ignored: padding that buys fuel.
+PAD_KEY = 99
+
+
+def message(
+    *operations: Operation, pointer: int | None = None, version: int = 1, pad: int = 0
+) -> bytes:
+    """spec §5.1: ``{0: version, 1: [operations], 2: pointer}``, and ``pad`` zero bytes under
+    PAD_KEY (CONTRACTS.md §21.2: a transaction's calls use the fuel its vsize buys)."""
     body: dict[int, Any] = {0: version, 1: list(operations)}
     if pointer is not None:
         body[2] = pointer
+    if pad:
+        body[PAD_KEY] = bytes(pad)
     return cbor2.dumps(body, canonical=True)
 
 

@@ -52,6 +52,7 @@ _MSG = bytes.fromhex("243F6A8885A308D313198A2E03707344A4093822299F31D0082EFA98EC
 _AT = 4
 
 
+REFERENCE = "i64.mul (reference)"
 PROBES: tuple[Probe, ...] = (
     Probe("i64.mul (reference)", "local.get $x i64.const 3 i64.mul local.set $x"),
     Probe("block_height", "call $block_height drop", ("block_height",)),
@@ -154,8 +155,9 @@ class Calibration:
         effects = self.world.apply([tx])
         return time.process_time() - cpu, _fuel(effects.events)
 
-    def ns_per_fuel(self, name: str, fuel: int = MAX_FUEL) -> float:
-        """CPU ns per fuel of the probe's loop, from two blocks of different loop counts."""
+    def ns_per_fuel(self, name: str, fuel: int = MAX_FUEL, repeats: int = 1) -> float:
+        """CPU ns per fuel of the probe's loop, from blocks of two loop counts (the long one
+        ``repeats`` times: a short measurement is at the mercy of the machine's load)."""
         # A first write of a new key is dearer than the rest: warm up, then two and three.
         self._block(name, 1)
         _, two = self._block(name, 2)
@@ -163,8 +165,11 @@ class Calibration:
         per = max(three - two, 1)
         count = max(2, (fuel - 2 * two) * 9 // 10 // per)
         small_cpu, small_fuel = self._block(name, 1, fuel)
-        big_cpu, big_fuel = self._block(name, count, fuel)
-        return (big_cpu - small_cpu) * 1e9 / max(big_fuel - small_fuel, 1)
+        cpu = used = 0.0
+        for _ in range(repeats):
+            big_cpu, big_fuel = self._block(name, count, fuel)
+            cpu, used = cpu + big_cpu - small_cpu, used + big_fuel - small_fuel
+        return cpu * 1e9 / max(used, 1)
 
     def per_call(self, name: str) -> tuple[float, int]:
         """(ns per loop iteration, fuel per iteration)."""
@@ -179,12 +184,18 @@ def _publish(code: bytes) -> Tx:
     return envelope_tx(message({0: 5, 1: code}))
 
 
+#: The reference loop runs this many long blocks per measurement: its ns per fuel is a
+#: fifth of a host function's, so one block of it is over in about a millisecond.
+REFERENCE_REPEATS = 4
+
+
 def ratios(calibration: Calibration, rounds: int, fuel: int) -> dict[str, float]:
-    """Median over ``rounds`` of each probe's ns per fuel over the reference's."""
+    """Median over ``rounds`` of each probe's ns per fuel over the reference's, each taken
+    right beside its own measurement of the reference (the load of the moment cancels)."""
     found: dict[str, list[float]] = {name: [] for name in calibration.probes}
     for _ in range(rounds):
-        reference = calibration.ns_per_fuel("i64.mul (reference)", fuel)
         for name in calibration.probes:
+            reference = calibration.ns_per_fuel(REFERENCE, fuel, REFERENCE_REPEATS)
             found[name].append(calibration.ns_per_fuel(name, fuel) / reference)
     return {name: statistics.median(values) for name, values in found.items()}
 
@@ -196,7 +207,7 @@ def main() -> None:
     args = parser.parse_args()
     with World() as world:
         calibration = Calibration(world)
-        reference = calibration.ns_per_fuel("i64.mul (reference)", args.fuel)
+        reference = calibration.ns_per_fuel(REFERENCE, args.fuel, REFERENCE_REPEATS)
         print(f"reference loop: {reference:.3f} ns per fuel")
         for name, ratio in ratios(calibration, args.rounds, args.fuel).items():
             ns, per = calibration.per_call(name)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import cbor2
 
-from bench.adversarial.shapes import Shape
+from bench.adversarial.shapes import SMALL, Shape
 from bench.adversarial.world import BLOCK_VBYTES, Cost, World
 from protocol.contracts.wasm import limits as lim
 from regtest.tx import Tx
@@ -71,12 +71,15 @@ def call_fuel(shape: Shape) -> int:
 
 
 def padded(world: World, shape: Shape) -> Tx:
-    """One attack transaction, padded until its block space buys its fuel (new rules)."""
+    """One attack transaction, padded until its block space buys its fuel and its call's
+    start (new rules; a shape with ``pay_start`` false is refused before it starts)."""
     fuel = call_fuel(shape)
     tx = shape.tx(world, 0, fuel)
-    if FUEL_PER_VBYTE is None or shape.build is not None:
+    if FUEL_PER_VBYTE is None or not shape.calls:
         return tx
-    need = -(-fuel // FUEL_PER_VBYTE) + getattr(lim, "CALL_VBYTES", 0)
+    code = len(shape.code) if shape.code is not None else len(SMALL)
+    start = lim.CALL_START_FUEL + lim.CALL_FUEL_PER_CODE_BYTE * code if shape.pay_start else 0
+    need = -(-(fuel + start + 1) // FUEL_PER_VBYTE)
     if tx.vsize >= need:
         return tx
     return shape.tx(world, 4 * (need - tx.vsize) + 8, fuel)

@@ -9,11 +9,13 @@ the worst one rather than trusting a hand-picked example.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bench.adversarial import modules as m
 from bench.adversarial.world import World, envelope_tx, fresh_outpoint, message, op_return_tx
+from protocol import params
 from protocol.params import MAX_OPERATIONS
 from regtest.tx import OutPoint, Tx, TxIn, TxOut
 
@@ -39,6 +41,8 @@ class Shape:
     contract: tuple[int, int] = (0, 0)
     seeded: bool = False  # each transaction's input gets a fresh 8-byte seed (new keys)
     bounded: bool = False  # a loop count fitted to the fuel (search.fit_count), kept state
+    calls: bool = True  # its transactions call a contract (and buy fuel and a start)
+    pay_start: bool = True  # False: too small to pay the call's start (refused before it)
 
     def prepare(self, world: World) -> None:
         if self.code is not None:
@@ -219,7 +223,10 @@ def storage_shapes() -> list[Shape]:
 def publish_shapes() -> list[Shape]:
     """Publishes of the largest modules of several shapes the validator accepts."""
     g = "publish"
-    return [Shape(g, f"publish {name}", build=_publisher(make)) for name, make in PUBLISHED.items()]
+    return [
+        Shape(g, f"publish {name}", build=_publisher(make), calls=False)
+        for name, make in PUBLISHED.items()
+    ]
 
 
 def _publisher(make: Callable[[int], bytes]) -> Build:
@@ -305,7 +312,9 @@ def module_shapes() -> list[Shape]:
         target = ids[next(_cursor) % len(ids)]
         return op_return_tx(message({0: 7, 1: list(target), 4: 0}), pad=pad)
 
-    return [Shape(g, "distinct modules, called once", count=2_000, setup=setup, build=build)]
+    return [
+        Shape(g, "distinct modules, called once", count=2_000, setup=setup, build=build, fuel=0)
+    ]
 
 
 shape_ids: dict[str, list[tuple[int, int]]] = {}
@@ -328,6 +337,7 @@ def trap_shapes() -> list[Shape]:
     return [
         Shape(g, "zero-fuel call", m.wat_module("nop"), fuel=0),
         Shape(g, "immediate trap", unreachable, count=1, fuel=50),
+        Shape(g, "call refused before its start", m.wat_module("nop"), fuel=0, pay_start=False),
     ]
 
 
@@ -340,8 +350,15 @@ def utxo_shapes() -> list[Shape]:
     re-encodes all of them), and transfers fanning one token out to many new UTXOs."""
     g = "utxo records"
     shapes = [
-        Shape(g, f"re-spend a {k}-asset UTXO", count=k, setup=_many_assets, build=_respend)
-        for k in (16, 256, 2_000)
+        Shape(
+            g,
+            f"re-spend a UTXO merged from {k} tokens",
+            count=k,
+            setup=_many_assets,
+            build=_respend,
+            calls=False,
+        )
+        for k in (getattr(params, "MAX_UTXO_ASSETS", 4), 16, 256, 2_000)  # (older rules: none)
     ]
     shapes.append(
         Shape(
@@ -350,6 +367,7 @@ def utxo_shapes() -> list[Shape]:
             count=MAX_OPERATIONS,
             setup=_tokens_to_split,
             build=_fan_out,
+            calls=False,
         )
     )
     return shapes
@@ -358,14 +376,20 @@ def utxo_shapes() -> list[Shape]:
 def _deploys(world: World, count: int) -> list[OutPoint]:
     """``count`` tokens, each premined onto output 0 of its deploy; their outpoints."""
     points = []
-    for start in range(0, count, 500):
+    first = next(_tickers)
+    for _ in range(count - 1):  # one ticker per token, unique across the shapes of a world
+        next(_tickers)
+    for start in range(first, first + count, 500):
         batch = [
             op_return_tx(message({0: 1, 1: _ticker(n), 3: 10**18, 5: 1, 6: 10**18}), outputs=2)
-            for n in range(start, min(count, start + 500))
+            for n in range(start, min(first + count, start + 500))
         ]
         world.apply(batch)
         points += [OutPoint(tx.txid, 0) for tx in batch]
     return points
+
+
+_tickers = itertools.count()
 
 
 def _ticker(n: int) -> str:

@@ -1,11 +1,12 @@
 // Test module (not an example): exercises the host additions of CONTRACTS.md §17.5-§17.7
-// through the SDK. Input: one byte naming the action, then its arguments.
-//   1 pubkey(32) sig(64) msg(rest)   returns 1 byte: schnorrVerify's result
-//   2                                returns blockTime u64 LE, medianTime u64 LE
+// through the SDK. Input: one byte naming the action, then its arguments. "Logs" is an
+// emit (so it traps inside a read-only call); action 7 answers with return data instead.
+//   1 pubkey(32) sig(64) msg(rest)   logs 1 byte: schnorrVerify's result
+//   2                                logs blockTime u64 LE, medianTime u64 LE
 //   3 asset(12) amount(16)           sendToCaller(asset, amount)
-//   4 id(8) input(rest)              returns callView(id, input)'s return data
+//   4 id(8) input(rest)              logs callView(id, input)'s return data
 //   5 id(8) input(rest)              forwards every asset received to contract id with the
-//                                    input (callContract), then returns its return data
+//                                    input (callContract), then logs its return data
 //                                    followed by this contract's custody (16 bytes each)
 //                                    of every asset received
 //   6 value(rest)                    stores value in slot 1 (a write: traps in a view)
@@ -18,6 +19,7 @@ import {
   blockTime,
   callContract,
   callView,
+  emit,
   fail,
   input,
   medianTime,
@@ -36,10 +38,10 @@ export function call(): void {
     const pubkey = r.bytes(32);
     const sig = r.bytes(64);
     const msg = r.bytes(r.remaining());
-    setReturn(new Writer(1).u8(schnorrVerify(pubkey, msg, sig) ? 1 : 0).finish());
+    emit(new Writer(1).u8(schnorrVerify(pubkey, msg, sig) ? 1 : 0).finish());
   } else if (action == 2) {
     r.done();
-    setReturn(new Writer(16).u64(blockTime()).u64(medianTime()).finish());
+    emit(new Writer(16).u64(blockTime()).u64(medianTime()).finish());
   } else if (action == 3) {
     const asset = r.asset();
     const amount = r.u128();
@@ -47,7 +49,7 @@ export function call(): void {
     sendToCaller(asset, amount);
   } else if (action == 4) {
     const id = r.u64();
-    setReturn(callView(id, r.bytes(r.remaining()), 0));
+    emit(callView(id, r.bytes(r.remaining()), 0));
   } else if (action == 5) {
     const id = r.u64();
     const got = received();
@@ -55,7 +57,7 @@ export function call(): void {
     const w = new Writer(back.len + 16 * got.length);
     w.bytes(back);
     for (let i = 0; i < got.length; i++) w.u128(balanceOf(got[i].asset));
-    setReturn(w.finish());
+    emit(w.finish());
   } else if (action == 6) {
     const value: Bytes = r.bytes(r.remaining());
     setBytes(Key.slot(1), value);

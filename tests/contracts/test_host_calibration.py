@@ -2,8 +2,9 @@
 
 Each host function's CPU nanoseconds per fuel, with its worst arguments, is measured against
 an instruction loop in the same process (``bench.adversarial.calibrate``, through the real
-machine, engine and LMDB store), so the machine's speed cancels out; the median of three
-rounds damps a loaded machine. At calibration (the reference machine, Winch) every function
+machine, engine and LMDB store), so the machine's speed cancels out; the median of five
+rounds (each ratio taken beside its own reference measurement) damps a loaded machine. At
+calibration (the reference machine, Winch) every function
 cost 2.4-4.7 times the loop's ns per fuel; a function whose ratio is now more than 3x away
 from that level is priced wrongly (a price edited without re-measuring, or a host function
 that became slower or faster) and the test fails. Before the re-pricing of issue 17 the
@@ -29,7 +30,7 @@ FUEL = 5_000_000
 @pytest.fixture(scope="module")
 def measured() -> Iterator[dict[str, float]]:
     with World() as world:
-        yield ratios(Calibration(world), rounds=3, fuel=FUEL)
+        yield ratios(Calibration(world), rounds=5, fuel=FUEL)
 
 
 @pytest.mark.parametrize("name", [p.name for p in PROBES[1:]])

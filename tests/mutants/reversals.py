@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.mutants import (
     reversals_fuel,
+    reversals_host,
     reversals_module,
     reversals_root,
     reversals_v1,
@@ -16,5 +17,6 @@ ALL: tuple[Reversal, ...] = (
     + reversals_v2.REVERSALS
     + reversals_module.REVERSALS
     + reversals_fuel.REVERSALS
+    + reversals_host.REVERSALS
     + reversals_root.REVERSALS
 )

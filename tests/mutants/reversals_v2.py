@@ -31,8 +31,8 @@ OPERATIONS: tuple[Reversal, ...] = (
         "a publish's module is validated before its id is checked",
         "publish-id-taken-before-module",
         M_KIND,
-        "        contract = self._new_id(ctx)\n        prepared = self._prepare(code)\n",
-        "        prepared = self._prepare(code)\n        contract = self._new_id(ctx)\n",
+        "        code = _bytes(fields, K_CODE, what)\n",
+        "        code = _bytes(fields, K_CODE, what)\n        self._prepare(code)\n",
         fresh_engine=True,
     ),
     Reversal(
@@ -391,12 +391,8 @@ HOST: tuple[Reversal, ...] = (
         "call_contract checks the callee before the asset records",
         "nested-check-order",
         M_HOST,
-        "        sent = self._sent(raw, assets_count)\n"
-        "        if not self.s.exists(callee):\n"
-        '            raise _trap(Reason.UNKNOWN_CONTRACT, "callee is no contract")\n',
-        "        if not self.s.exists(callee):\n"
-        '            raise _trap(Reason.UNKNOWN_CONTRACT, "callee is no contract")\n'
-        "        sent = self._sent(raw, assets_count)\n",
+        "        sent = self._sent(raw, assets_count)\n        self._callee(callee)\n",
+        "        self._callee(callee)\n        sent = self._sent(raw, assets_count)\n",
     ),
     Reversal(
         "nested-custody-before-callee",
@@ -404,13 +400,11 @@ HOST: tuple[Reversal, ...] = (
         "call_contract checks custody before the callee exists",
         "nested-check-order",
         M_HOST,
-        "        if not self.s.exists(callee):\n"
-        '            raise _trap(Reason.UNKNOWN_CONTRACT, "callee is no contract")\n',
+        "        self._callee(callee)\n        start = self.s.start_fuel(callee)\n",
         "        for asset, amount in sent:\n"
         "            if custody(self.ctx.state, self.f.contract, asset) < amount:\n"
         '                raise _trap(Reason.CUSTODY_INSUFFICIENT, "custody")\n'
-        "        if not self.s.exists(callee):\n"
-        '            raise _trap(Reason.UNKNOWN_CONTRACT, "callee is no contract")\n',
+        "        self._callee(callee)\n        start = self.s.start_fuel(callee)\n",
     ),
     Reversal(
         "nested-fuel-argument-ignored",

@@ -178,6 +178,9 @@ class Chain:
         self.state_hash = bytes(32)
         self.applied: list[BlockEffects] = []
         self._coins = 0
+        #: The next block's header time (CONTRACTS.md §17.5); None applies blocks without
+        #: a header, so the block clock stays as the state has it.
+        self.time: int | None = None
 
     def coin(self) -> In:
         """A fresh input that spends no protocol outpoint (each call a new outpoint)."""
@@ -188,8 +191,11 @@ class Chain:
         """Apply the next block's transactions without committing them."""
         height = self.next_height
         block = [(0, coinbase(height)), *((i + 1, tx) for i, tx in enumerate(txs))]
+        header = (
+            None if self.time is None else bytes(68) + self.time.to_bytes(4, "little") + bytes(8)
+        )
         return self.machine.apply_block(
-            self.state, self.state_hash, height, block_hash(height), block
+            self.state, self.state_hash, height, block_hash(height), block, header=header
         )
 
     def block(self, *txs: Transaction) -> BlockEffects:

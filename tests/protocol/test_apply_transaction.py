@@ -17,11 +17,12 @@ import pytest
 
 from engine.config import WasmtimeConfig
 from engine.wasmtime_engine import WasmtimeEngine
+from protocol.clock import BLOCK_MEDIAN_TIME, BLOCK_TIME, advance, header_time
 from protocol.contracts import v2_machine
 from protocol.events import encode_event
 from protocol.machine import Machine
 from protocol.overlay import Overlay
-from protocol.state import MemoryState
+from protocol.state import CLOCK_KEY, MemoryState
 from protocol.tx import parse_transaction
 from tests.protocol.test_vectors import VECTOR_FILES
 
@@ -72,7 +73,12 @@ def test_one_transaction_equals_its_one_tx_block(
 
     state = Overlay(base)
     assert machine.apply_transaction(state, height, 0, coinbase) == []  # spec §3.5
-    events = machine.apply_transaction(state, height, 1, tx)
+    # The block's clock as its application hands it to each transaction (CONTRACTS.md §17.5).
+    header = bytes.fromhex(block["header"])
+    stored = bytes.fromhex(before[CLOCK_KEY.hex()]) if CLOCK_KEY.hex() in before else None
+    time = header_time(header)
+    clock = {BLOCK_TIME: time, BLOCK_MEDIAN_TIME: advance(stored, time)[0]}
+    events = machine.apply_transaction(state, height, 1, tx, block=clock)
     assert [encode_event(e).hex() for e in events] == expected["events_cbor"], name
     writes, _ = state.diff()
     after = base.snapshot()
@@ -81,10 +87,20 @@ def test_one_transaction_equals_its_one_tx_block(
             del after[write.key]
         else:
             after[write.key] = write.value
-    assert {k.hex(): v.hex() for k, v in sorted(after.items())} == expected["state"], name
+    # The block clock (CONTRACTS.md §17.5, key 09) is the block's, not the transaction's.
+    key = CLOCK_KEY.hex()
+    without_clock = {k: v for k, v in expected["state"].items() if k != key}
+    if key in before:
+        without_clock[key] = before[key]
+    assert {k.hex(): v.hex() for k, v in sorted(after.items())} == dict(
+        sorted(without_clock.items())
+    ), name
 
-    header = bytes.fromhex(block["header"])
     block_hash = hashlib.sha256(hashlib.sha256(header).digest()).digest()
-    effects = machine.apply_block(seeded(before), bytes(32), height, block_hash, [(1, tx)])
+    effects = machine.apply_block(
+        seeded(before), bytes(32), height, block_hash, [(1, tx)], header=header
+    )
     assert [e.hex() for e in effects.events] == expected["events_cbor"], name
-    assert effects.writes == writes, name
+    assert [w for w in effects.writes if w.key != CLOCK_KEY] == list(writes), name
+    (tick,) = [w for w in effects.writes if w.key == CLOCK_KEY]
+    assert tick.value is not None and tick.value.hex() == expected["state"][key], name

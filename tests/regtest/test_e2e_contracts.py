@@ -253,3 +253,20 @@ def test_token_routes_serve_what_contracts_paid(indexed: Indexed) -> None:
         assert amounts[token_a] == "998598177"
     finally:
         assert server.terminate() == 0, server.log_tail()
+
+
+def test_the_block_clock_is_the_nodes(indexed: Indexed) -> None:
+    """CONTRACTS.md §17.5: state key 09 holds the node's header times of the last 10 blocks,
+    and the median of the tip's time and the 10 before it (sorted, index 5) is the node's own
+    median time past of the tip (Bitcoin Core's ``mediantime``; btcd does not report one)."""
+    node = indexed.node
+    tip = node.block_count()
+    assert tip >= 10
+    headers = [node.header(node.block_hash(height)) for height in range(tip - 10, tip + 1)]
+    with indexed.reader.read() as view:
+        stored = view.get(b"\x09")
+    assert stored is not None
+    times = [int.from_bytes(stored[i : i + 4], "big") for i in range(0, len(stored), 4)]
+    assert times == [int(header["time"]) for header in headers[1:]]
+    if "mediantime" in headers[-1]:
+        assert sorted(int(h["time"]) for h in headers)[5] == int(headers[-1]["mediantime"])

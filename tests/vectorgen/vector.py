@@ -37,8 +37,8 @@ def mine(prev: bytes, root: bytes, time: int) -> bytes:
 #: CONTRACTS.md §21.2: a transaction's calls use only the fuel its vsize buys (1,000 per
 #: vB). Contract vectors' transactions buy theirs with a taproot annex (BIP341: the last
 #: witness item, starting 0x50; consensus-valid, and carrier detection ignores it, §3.3) of
-#: this many bytes unless a scenario asks for more: about 1,000 vB, 1,000,000 fuel.
-CONTRACT_ANNEX = 4_000
+#: this many bytes unless a scenario asks for more: about 2,000 vB, 2,000,000 fuel.
+CONTRACT_ANNEX = 8_000
 
 
 @dataclass

@@ -116,10 +116,10 @@ def module(
     return raw_module("\n".join(lines))
 
 
-#: CONTRACTS.md §17.4 step 5: a nested call also pays the callee's start, 250,000 plus 2 per
+#: CONTRACTS.md §17.4 step 5: a nested call also pays the callee's start, 500,000 plus 2 per
 #: byte of the callee's module as published (the same start a top-level call takes from
 #: its transaction's fuel, §16.5 step 1).
-CALL_START = 250_000
+CALL_START = 500_000
 CALL_START_PER_BYTE = 2
 
 

@@ -14,8 +14,8 @@ RETURN = 30_000
 NEW_KEY = 300_000
 VIEW = 20_000
 CALL = 30_000
-#: §17.7: a read-only call's start: 200,000 + 2 per byte of the callee's module.
-VIEW_START = 200_000
+#: §17.7: a read-only call's start: 400,000 + 2 per byte of the callee's module.
+VIEW_START = 400_000
 
 
 def view_start(code: bytes) -> int:

@@ -385,7 +385,7 @@ class Host:
         start = self.s.start_fuel(callee, read_only=True)
         caller.charge(lim.COST_VIEW + lim.COST_PER_BYTE * input_len + start)
         left = caller.fuel_left()
-        limit = left if fuel <= 0 or fuel > left else fuel
+        limit = fuel if 0 < fuel <= left else left  # §17.4 step 7's callee limit
         used, returned = self.s.nested(self.f, callee, data, [], limit, read_only=True)
         caller.charge(used)
         self.f.last_return = returned
@@ -421,7 +421,7 @@ class Host:
         return self.ctx.block.get(BLOCK_MEDIAN_TIME, 0)
 
     def send_to_caller(self, caller: HostCaller, asset_ptr: int, amount_ptr: int) -> None:
-        """§17.6, §18.5: move the amount from this contract's custody to its calling
+        """§17.6, §18.6: move the amount from this contract's custody to its calling
         contract's, with event ``return``."""
         self._writable("send_to_caller")
         to = self.f.caller

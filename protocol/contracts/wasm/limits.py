@@ -16,9 +16,10 @@ BLOCK_VBYTES = 1_000_000
 MAX_BLOCK_FUEL = FUEL_PER_VBYTE * BLOCK_VBYTES
 #: §16.5, §17.4: fuel a call consumes before it runs, besides what its execution uses: a
 #: fresh instance, the host bindings and the hop to the engine cost 75-125 µs per call on
-#: the reference machine and a trap 30-60 µs more (bench.adversarial), so a zero-fuel or
-#: trapping call is not free.
-CALL_START_FUEL = 250_000
+#: the reference machine, a trap 30-60 µs more, and a trap at the stack limit (about 6,000
+#: frames to unwind) about 300 µs more (bench.adversarial: blocks of such calls cost 1.1-1.7 s
+#: at a start of 250,000), so a zero-fuel or trapping call is not free.
+CALL_START_FUEL = 500_000
 #: §16.5, §17.4: the same, per byte of the called contract's module (loading its code).
 CALL_FUEL_PER_CODE_BYTE = 2
 #: §16.1, §21.2: fuel a publish takes per byte of its module, before the module is examined:
@@ -82,9 +83,9 @@ COST_RETURN = 30_000
 #: §17.7: call_view, before the callee's start: no deposits, no ``call`` event ...
 COST_VIEW = 20_000
 #: ... and a read-only call's start, in place of CALL_START_FUEL: measured, a view of an
-#: empty callee costs 72% of a call_contract of it (81 against 112 µs), no deposit, call
-#: event or storage digest to build.
-VIEW_START_FUEL = 200_000
+#: empty callee costs 72-88% of a call_contract of it (71-81 against 80-112 µs: no deposit,
+#: call event or storage digest to build), so 80% of the call's start.
+VIEW_START_FUEL = 400_000
 
 #: Sizes of records in contract memory (§17.1).
 ASSET_LEN = 12

@@ -1,5 +1,5 @@
 """Fuel bought with block space (spec/CONTRACTS.md §16.5, §21.2): a transaction's calls use
-only the fuel its own virtual size buys, 1,000 per vB, after each call's start (250,000 plus
+only the fuel its own virtual size buys, 1,000 per vB, after each call's start (500,000 plus
 2 per byte of the called module).
 
 Checked against the old rule (a block budget of 1,000,000,000 and no price per vB): under
@@ -67,10 +67,10 @@ def _cs(raw: bytes, pos: int) -> tuple[int, int]:
 def fuel_per_vbyte() -> dict[str, Any]:
     v = contract_vector(
         "contract-fuel-per-vbyte",
-        "A call from a small OP_RETURN transaction (about 150 vB): the call's start (250,000 + "
+        "A call from a small OP_RETURN transaction (about 150 vB): the call's start (500,000 + "
         "2 per module byte) is more than its vsize buys (1,000 per vB), so "
         "block_fuel_exhausted. "
-        "The same call in an envelope with a 4,000-byte annex (about 1,000 vB) buys enough "
+        "The same call in an envelope with an 8,000-byte annex (about 2,000 vB) buys enough "
         "and logs.",
         ["16.5", "21.2"],
     )

@@ -239,7 +239,7 @@ def call_view() -> dict[str, Any]:
         "views PONG in turn (a view inside a view) and returns the same. A read-only call "
         "leaves no call event of its own: only the viewer's log and call events appear, "
         "and the viewer's fuel includes the views' (call_view 20,000 + input bytes + the view "
-        "start of the callee (200,000 + 2 per module byte) + its fuel).",
+        "start of the callee (400,000 + 2 per module byte) + its fuel).",
         ["17.7", "20.2"],
     )
     b = v.block()
@@ -262,7 +262,8 @@ def call_view_traps() -> dict[str, Any]:
         "host-call-view-traps",
         "In a read-only call every state-changing function traps with read_only_call before "
         "its own checks: storage_set (FORWARD), emit (LOG), call_contract (CALLER, even with "
-        "no assets), send_to_caller (RETURNER). A view is a nested call for the other "
+        "no assets, of PONG which changes nothing), send_to_caller (RETURNER). A view is a "
+        "nested call for the other "
         "rules: of itself reentrant_call, of an unknown id unknown_contract, of a trapping "
         "callee that trap's reason (unreachable); 65,537 bytes of input is "
         "invalid_host_argument before the id's range.",
@@ -276,11 +277,12 @@ def call_view_traps() -> dict[str, Any]:
     _, returner = publish(v, b, wh.RETURNER)
     _, unreachable = publish(v, b, wat.UNREACHABLE)
     _, long = publish(v, b, wh.VIEW_LONG_BAD_POINTER)
+    _, pong = publish(v, b, wat.PONG)
     b = v.block()
     for data, reason in (
         (_id(forward), "read_only_call"),
         (_id(log), "read_only_call"),
-        (_id(caller) + _id(log), "read_only_call"),
+        (_id(caller) + _id(pong), "read_only_call"),
         (_id(returner) + bytes(28), "read_only_call"),
         (_id(viewer), "reentrant_call"),
         (Tok(1, 99).raw(), "unknown_contract"),
