@@ -9,7 +9,9 @@ mint and repay (priced by the oracle). Each block holds ``--ops`` chained transa
 one kind, is applied with ``Machine.apply_block`` and committed to LMDB in one write
 transaction on the engine's thread, as the indexer does; the rate is per CPU second (one
 core's cost, whatever else this shared machine runs), with the wall rate beside it, and
-the fuel per operation is the top-level ``call`` event's fuel (CONTRACTS.md §20).
+the fuel per operation is the top-level ``call`` event's fuel used (CONTRACTS.md §16.5,
+§20: nested calls and views with their starts included, the call's own start of 500,000 +
+2 per module byte excluded).
 """
 
 from __future__ import annotations
@@ -255,6 +257,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         worst = cpu_rate if worst is None else min(worst, cpu_rate)
     print(f"slowest: {worst:,.0f} ops/s CPU (target: none below 500)")
+    print("fuel/op: the call event's fuel used, without the call's own start (500,000 + 2/byte)")
 
 
 if __name__ == "__main__":
