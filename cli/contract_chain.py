@@ -89,7 +89,9 @@ def wait_for(target: Target, txid: str, out: Out) -> dict[str, Any]:
     start = time.monotonic()
     shown = start
     out(f"waiting for {txid} to be mined and indexed (up to {timeout:g} s) ...")
-    while (tx := api.tx(txid)) is None:
+    # An indexer with a pending view answers a transaction still in the mempool with
+    # "block": null (confirmation "pending"): only an answer with a block is mined.
+    while (tx := api.tx(txid)) is None or tx.get("block") is None:
         now = time.monotonic()
         if now - start > timeout:
             raise ChainError(
