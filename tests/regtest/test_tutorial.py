@@ -43,7 +43,9 @@ def tutorial_blocks(text: str) -> list[str]:
 
 def script(blocks: list[str], steps: Path) -> str:
     """One bash script: each block preceded by a line in ``steps`` (its number and time)."""
-    parts = ["set -euo pipefail"]
+    # A failing step ends the script; its background jobs (the tutorial's miner loop) would
+    # keep the output pipe open until the test's timeout, so they go with it.
+    parts = ["set -euo pipefail", "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT"]
     for n, block in enumerate(blocks, 1):
         parts.append(f'printf "%s %s\\n" {n} "$(date +%s.%N)" >> "{steps}"')
         parts.append(block)
