@@ -12,39 +12,13 @@ from __future__ import annotations
 
 import wasmtime
 
-#: CONTRACTS.md §17.3: parameter and result types of each host function.
+from protocol.wasm.abi import HOST_FUNCTIONS
+
+#: WAT parameter and result types of each host function, from the one import table
+#: (protocol.wasm.abi, spec §15.4).
 HOST = {
-    "input_len": ("", "i32"),
-    "input_read": ("i32", ""),
-    "self_id": ("i32", ""),
-    "caller_id": ("i32", "i32"),
-    "block_height": ("", "i64"),
-    "tx_id": ("i32", ""),
-    "tx_input_count": ("", "i32"),
-    "tx_input": ("i32 i32", ""),
-    "tx_input_assets": ("i32 i32 i32", "i32"),
-    "tx_output_count": ("", "i32"),
-    "tx_output_value": ("i32", "i64"),
-    "tx_output_script": ("i32 i32 i32", "i32"),
-    "received": ("i32 i32", "i32"),
-    "balance": ("i32 i32", ""),
-    "send": ("i32 i32 i32", ""),
-    "issue": ("i32 i32", ""),
-    "burn": ("i32 i32", ""),
-    "storage_get": ("i32 i32 i32", "i32"),
-    "storage_set": ("i32 i32 i32", ""),
-    "storage_delete": ("i32", ""),
-    "emit": ("i32 i32", ""),
-    "sha256": ("i32 i32 i32", ""),
-    "call_contract": ("i32 i32 i32 i32 i32 i64", "i32"),
-    "return_data_read": ("i32", ""),
-    "set_return": ("i32 i32", ""),
-    "abort": ("i32", ""),
-    "schnorr_verify": ("i32 i32 i32 i32", "i32"),
-    "block_time": ("", "i64"),
-    "block_median_time": ("", "i64"),
-    "send_to_caller": ("i32 i32", ""),
-    "call_view": ("i32 i32 i32 i64", "i32"),
+    name: (" ".join(t.name.lower() for t in params), " ".join(t.name.lower() for t in results))
+    for name, (params, results) in HOST_FUNCTIONS.items()
 }
 
 #: Where the input lands in memory; the loop counter is its first 4 bytes.
